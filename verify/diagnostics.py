@@ -1,0 +1,73 @@
+"""Diagnostics: what went wrong, where, and what was expected.
+
+Codes are stable: tests and users' scripts may match on them.  docs/errors.md
+lists every code with an example.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from verify.model import Location
+
+__all__ = ["Diagnostic", "CODES"]
+
+#: code -> one-line meaning.  Never renumber; retire a code instead.
+CODES: dict[str, str] = {
+    "E001": "YAML syntax error",
+    "E002": "YAML tag that would build an object (only plain data is accepted)",
+    "E003": "aliases expand beyond the size budget (an alias bomb)",
+    "E004": "duplicate key in a mapping",
+    "E005": "the file cannot be read",
+    "E006": "the document is empty or not a mapping",
+    "E010": "unknown field",
+    "E011": "wrong type",
+    "E012": "missing required field",
+    "E013": "value out of range",
+    "E014": "malformed duration",
+    "E015": "value not among the allowed ones",
+    "E016": "malformed value",
+    "E017": "list has too few items or repeats an item",
+    "E020": "reference to an unknown id",
+    "E021": "duplicate id",
+    "E022": "cycle in controlled_by",
+    "E023": "vote threshold larger than the body",
+    "E024": "reference to an element of the wrong kind",
+    "E025": "a violation's signature is not declared with its mechanism's",
+    "E026": "property or parameter unknown",
+    "E030": "extends: file not found",
+    "E031": "extends: cycle",
+    "E032": "extends: removal of an id the base does not have",
+}
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    message: str
+    where: Location
+    expected: str | None = None
+    found: str | None = None
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.where}: error {self.code}: {self.message}"
+        if self.found is not None:
+            text += f"\n    found:    {self.found}"
+        if self.expected is not None:
+            text += f"\n    expected: {self.expected}"
+        if self.hint is not None:
+            text += f"\n    {self.hint}"
+        return text
+
+    def to_json(self) -> dict:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "file": self.where.file,
+            "line": self.where.line,
+            "column": self.where.column,
+            "expected": self.expected,
+            "found": self.found,
+            "hint": self.hint,
+        }

@@ -1,0 +1,50 @@
+"""What every subcommand shares: argument parsing that never exits the
+process, and reporting load errors as diagnostics with exit status 2."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TextIO
+
+from verify.errors import RegimeError
+
+__all__ = ["Parser", "ArgumentError", "report_regime_error", "EXIT_INVALID"]
+
+EXIT_OK, EXIT_FAILS, EXIT_INVALID, EXIT_UNKNOWN = 0, 1, 2, 3
+
+
+class ArgumentError(Exception):
+    """Raised instead of argparse's sys.exit, so main(argv, stream) returns."""
+
+    def __init__(self, message: str, status: int = EXIT_INVALID):
+        super().__init__(message)
+        self.status = status
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser that writes to a given stream and raises, not exits."""
+
+    def __init__(self, *args, stream: TextIO, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._stream = stream
+
+    def _print_message(self, message, file=None):  # noqa: D401 - argparse hook
+        if message:
+            self._stream.write(message)
+
+    def exit(self, status=0, message=None):
+        if message:
+            self._stream.write(message)
+        raise ArgumentError("", status)
+
+    def error(self, message):
+        self._stream.write(f"{self.prog}: error: {message}\n")
+        raise ArgumentError(message, EXIT_INVALID)
+
+
+def report_regime_error(err: RegimeError, stream: TextIO) -> int:
+    for d in err.diagnostics:
+        stream.write(f"{d}\n")
+    n = len(err.diagnostics)
+    stream.write(f"{n} error{'s' if n != 1 else ''}\n")
+    return EXIT_INVALID

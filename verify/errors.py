@@ -19,6 +19,7 @@ __all__ = [
     "InvalidRegimeError",
     "ExtendsError",
     "UsageError",
+    "RenderError",
 ]
 
 
@@ -52,3 +53,7 @@ class ExtendsError(RegimeError):
 
 class UsageError(VerifyError):
     """A command was called with arguments that make no sense for the regime."""
+
+
+class RenderError(VerifyError):
+    """A drawing could not be written: no ``dot``, a bad output path or format."""

@@ -1,0 +1,27 @@
+"""Loading: YAML with positions -> extends -> validation -> the frozen model.
+
+``load(path)`` is the one entry point; it raises a
+:class:`~verify.errors.RegimeError` subclass carrying every diagnostic of the
+file, and returns a :class:`~verify.model.Regime` otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+
+from verify.errors import InvalidRegimeError
+from verify.load.build import build, format_duration, parse_duration
+from verify.load.extends import read
+from verify.load.validate import diagnose
+from verify.model import Regime
+
+__all__ = ["load", "parse_duration", "format_duration"]
+
+
+def load(path: str | os.PathLike) -> Regime:
+    path = os.fspath(path)
+    data, extends = read(path)
+    problems = diagnose(data, path)
+    if problems:
+        raise InvalidRegimeError(problems)
+    return build(data, os.path.normpath(path), extends)

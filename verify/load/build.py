@@ -1,0 +1,155 @@
+"""Turn a validated document into the frozen model.
+
+Runs only on documents that passed :mod:`verify.load.validate`, so it may
+assume the shapes the schema promises.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+from verify.load.yamlsrc import Map, Seq
+from verify.model import (
+    SECONDS, Actor, Asset, Body, Claim, Flow, Label, Mechanism, Observation,
+    PropertySpec, Regime, Signature, ThreatModel, Trace, Verifier, Violation,
+)
+
+__all__ = ["build", "parse_duration", "format_duration"]
+
+_DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)(s|min|h|d|w|y)")
+
+
+def parse_duration(text: str | int) -> int:
+    """Whole seconds in ``30d``, ``12h``, ``1.5d`` or ``0``."""
+    if isinstance(text, int):
+        return text
+    m = _DURATION.fullmatch(text)
+    if m is None:
+        raise ValueError(f"not a duration: {text!r}")
+    # Fraction keeps 1.5d exact; a part of a second is rounded up so that a
+    # deadline is never made easier than written.
+    seconds = Fraction(m.group(1)) * SECONDS[m.group(2)]
+    return -(-seconds.numerator // seconds.denominator)
+
+
+def format_duration(seconds: int | None, none: str = "forever") -> str:
+    """The shortest exact spelling: 2592000 -> ``30d``."""
+    if seconds is None:
+        return none
+    if seconds == 0:
+        return "0"
+    for unit in ("y", "w", "d", "h", "min", "s"):
+        if seconds % SECONDS[unit] == 0:
+            return f"{seconds // SECONDS[unit]}{unit}"
+    return f"{seconds}s"
+
+
+def _ids(value) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _common(item: Map) -> dict:
+    out = {"id": item["id"], "where": item.where}
+    for key in ("name", "description", "status"):
+        if key in item:
+            out[key] = item[key]
+    out["sources"] = tuple(item.get("sources", ()))
+    return out
+
+
+def _dur(item: Map, key: str, default: int = 0) -> int:
+    return parse_duration(item[key]) if key in item else default
+
+
+def _optional_dur(item: Map, key: str, infinite: str) -> int | None:
+    value = item.get(key, infinite)
+    return None if value == infinite else parse_duration(value)
+
+
+def _params(item: Map) -> tuple[tuple[str, object], ...]:
+    out = []
+    for key in ("violation", "k", "T", "f", "K", "direct"):
+        if key in item:
+            out.append((key, parse_duration(item[key]) if key == "T" else item[key]))
+    return tuple(out)
+
+
+def build(data: Map, path: str, extends: tuple[str, ...] = ()) -> Regime:
+    def section(name):
+        seq = data.get(name)
+        return list(seq) if isinstance(seq, Seq) else []
+
+    actors = tuple(
+        Actor(**_common(a), kind=a["kind"], controlled_by=_ids(a.get("controlled_by")))
+        for a in section("actors"))
+    assets = tuple(
+        Asset(**_common(a), host=a["host"], owner=a.get("owner"), kind=a.get("kind"))
+        for a in section("assets"))
+    signatures = tuple(Signature(**_common(s), unit=s.get("unit")) for s in section("signatures"))
+    violations = tuple(
+        Violation(
+            **_common(v), perpetrators=_ids(v["perpetrator"]), at=v["at"],
+            traces=tuple(
+                Trace(signature=t["signature"], magnitude=float(t.get("magnitude", 0)),
+                      persists=_optional_dur(t, "persists", "forever"),
+                      conceal=_optional_dur(t, "conceal", "never"))
+                for t in v["signatures"]),
+            duration=parse_duration(v["duration"]) if "duration" in v else None)
+        for v in section("violations"))
+    mechanisms = tuple(
+        Mechanism(
+            **_common(m), kind=m.get("kind", "other"), operator=m["operator"],
+            observes=tuple(
+                Observation(signature=o) if isinstance(o, str)
+                else Observation(signature=o["signature"], threshold=float(o.get("threshold", 0)))
+                for o in m["observes"]),
+            at=_ids(m["at"]) if "at" in m else None,
+            requires_access=_ids(m.get("requires_access")),
+            mandatory=m.get("mandatory", False), tamper_evident=m.get("tamper_evident", False),
+            triggered_by=m.get("triggered_by"),
+            period=_dur(m, "period"), notice=_dur(m, "notice"), latency=_dur(m, "latency"),
+            detection_probability=float(m.get("detection_probability", 1.0)),
+            cost=m.get("cost"), optional=m.get("optional", False),
+            reveals=tuple(m.get("reveals", ())), attributes=m.get("attributes", True))
+        for m in section("mechanisms"))
+    flows = tuple(
+        Flow(
+            **_common(f), source=f["from"], target=f["to"], via=_ids(f.get("via")),
+            latency=_dur(f, "latency"), period=_dur(f, "period"),
+            mandatory=f.get("mandatory", False), authenticated=f.get("authenticated", False),
+            carries=tuple(f.get("carries", ())), cost=f.get("cost"), optional=f.get("optional", False))
+        for f in section("flows"))
+    bodies = tuple(
+        Body(**_common(b), members=tuple(b["members"]), approve=b.get("approve"),
+             block=b.get("block"), recused=_ids(b.get("recused")), latency=_dur(b, "latency"))
+        for b in section("bodies"))
+    verifiers = []
+    seq = data.get("verifiers")
+    for v, at in zip(seq or (), seq.item_at if isinstance(seq, Seq) else ()):
+        if isinstance(v, str):
+            verifiers.append(Verifier(id=v, where=at))
+        else:
+            verifiers.append(Verifier(id=v["id"], finding=v.get("finding"), where=v.where))
+    tm = data.get("threat_model") or Map(data.where)
+    threat = ThreatModel(
+        colluders=_ids(tm["colluders"]) if "colluders" in tm else None,
+        max=tm.get("max", 1), where=tm.where)
+    labels = tuple(Label(**_common(lab), cleared=tuple(lab.get("cleared", ()))) for lab in section("labels"))
+    properties = tuple(
+        PropertySpec(property=p["property"], params=_params(p), where=p.where)
+        for p in section("properties"))
+    claims = tuple(
+        Claim(id=c["id"], text=c["text"],
+              spec=PropertySpec(property=c["property"], params=_params(c), where=c.where),
+              expect=c.get("expect", "holds"), sources=tuple(c.get("sources", ())), where=c.where)
+        for c in section("claims"))
+    return Regime(
+        id=data["regime"], title=data.get("title"), description=data.get("description"),
+        actors=actors, assets=assets, signatures=signatures, violations=violations,
+        mechanisms=mechanisms, flows=flows, bodies=bodies, verifiers=tuple(verifiers),
+        threat_model=threat, labels=labels, properties=properties, claims=claims,
+        sources=tuple(data.get("sources", ())), path=path, extends=extends,
+    )

@@ -1,0 +1,144 @@
+"""Reading a regime file and the chain of files it ``extends``.
+
+A variant states only what differs from its base: top-level fields replace the
+base's, elements are merged by id (a variant's field replaces the base's field
+of the element with the same id; a new id is added), and ``remove:`` drops base
+elements by id.  Positions travel with the values, so an error in a field that
+came from the base points into the base file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from verify.diagnostics import Diagnostic
+from verify.errors import ExtendsError, YAMLSyntaxError
+from verify.load.yamlsrc import Map, Seq, parse
+from verify.model import Location
+
+__all__ = ["read", "MERGED_BY_ID"]
+
+#: Sections whose items carry an ``id`` and are merged by it.
+MERGED_BY_ID = ("actors", "assets", "signatures", "violations", "mechanisms",
+                "flows", "bodies", "verifiers", "labels", "claims")
+
+
+def read(path: str | os.PathLike) -> tuple[Map, tuple[str, ...]]:
+    """The merged document and the files it extends, nearest first."""
+    return _read(os.path.normpath(os.fspath(path)), (), None)
+
+
+def _read(path: str, chain: tuple[str, ...], cited_at: Location | None) -> tuple[Map, tuple[str, ...]]:
+    real = os.path.realpath(path)
+    if real in chain:
+        raise ExtendsError([Diagnostic(
+            "E031", "extends forms a cycle: " + " -> ".join([*(_short(c) for c in chain), _short(real)]),
+            cited_at or Location(path, 1, 1), expected="a chain of bases that ends")])
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except FileNotFoundError:
+        if cited_at is None:
+            raise ExtendsError([Diagnostic("E005", "no such file", Location(path, 1, 1),
+                                           expected="a regime file")]) from None
+        raise ExtendsError([Diagnostic("E030", f"extends: no such file {path!r}", cited_at,
+                                       expected="a path relative to the extending file")]) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise YAMLSyntaxError([Diagnostic("E005", f"cannot read the file: {e}",
+                                          cited_at or Location(path, 1, 1))]) from None
+    data = parse(text, path)
+    base_name = data.get("extends")
+    if not isinstance(base_name, str):
+        return data, ()
+    base_path = os.path.normpath(os.path.join(os.path.dirname(path), base_name))
+    base, chain_files = _read(base_path, (*chain, real), data.value_at["extends"])
+    return _merge(base, data), (base_path, *chain_files)
+
+
+def _short(p: str) -> str:
+    return os.path.basename(p)
+
+
+def _merge(base: Map, variant: Map) -> Map:
+    out = Map(variant.where)
+    for key, value in base.items():
+        if key in ("extends", "remove"):
+            continue
+        _put(out, key, value, base)
+    for key, value in variant.items():
+        if key in ("extends", "remove"):
+            continue
+        if key in MERGED_BY_ID and isinstance(value, Seq) and isinstance(out.get(key), Seq):
+            _put(out, key, _merge_items(out[key], value), variant)
+        else:
+            _put(out, key, value, variant)
+    removals = variant.get("remove")
+    if isinstance(removals, Map):
+        _remove(out, removals)
+        # keep `remove` for schema validation of its own shape
+        _put(out, "remove", removals, variant)
+    return out
+
+
+def _put(out: Map, key: str, value, origin: Map) -> None:
+    out[key] = value
+    out.key_at[key] = origin.key_at[key]
+    out.value_at[key] = origin.value_at[key]
+
+
+def _item_id(item) -> str | None:
+    if isinstance(item, Map) and isinstance(item.get("id"), str):
+        return item["id"]
+    if isinstance(item, str):  # verifiers may be written as bare ids
+        return item
+    return None
+
+
+def _merge_items(base: Seq, variant: Seq) -> Seq:
+    out = Seq(variant.where)
+    index: dict[str, int] = {}
+    for item, at in zip(base, base.item_at):
+        if (i := _item_id(item)) is not None:
+            index[i] = len(out)
+        out.append(item)
+        out.item_at.append(at)
+    for item, at in zip(variant, variant.item_at):
+        i = _item_id(item)
+        if i is not None and i in index:
+            old = out[index[i]]
+            if isinstance(old, Map) and isinstance(item, Map):
+                merged = Map(item.where)
+                for k, v in old.items():
+                    _put(merged, k, v, old)
+                for k, v in item.items():
+                    _put(merged, k, v, item)
+                item = merged
+            out[index[i]] = item
+            out.item_at[index[i]] = at
+        else:
+            out.append(item)
+            out.item_at.append(at)
+    return out
+
+
+def _remove(out: Map, removals: Map) -> None:
+    errors = []
+    for section, ids in removals.items():
+        if not isinstance(ids, Seq):
+            continue  # the schema reports the wrong type
+        items = out.get(section)
+        present = {_item_id(x) for x in items} if isinstance(items, Seq) else set()
+        for rid, at in zip(ids, ids.item_at):
+            if rid not in present:
+                errors.append(Diagnostic("E032", f"remove: the base has no {section} element {rid!r}", at,
+                                         expected=f"an id of the base's {section}"))
+        if isinstance(items, Seq):
+            kept = Seq(items.where)
+            for x, at in zip(items, items.item_at):
+                if _item_id(x) not in ids:
+                    kept.append(x)
+                    kept.item_at.append(at)
+            out[section] = kept
+    if errors:
+        raise ExtendsError(errors)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Collection, Iterable, Mapping
 
 from verify.errors import RenderError
-from verify.model import HOST, PERPETRATOR, Actor, Body, Element, Flow, Mechanism, Regime
+from verify.model import HOST, PERPETRATOR, Body, Element, Flow, Mechanism, Regime
 
 __all__ = ["to_dot", "render"]
 
@@ -52,7 +52,7 @@ ACTOR_STYLES: Mapping[str, tuple[str, str, str]] = {
 #: Kinds the schema does not list are drawn like "other".
 FALLBACK_STYLE = ACTOR_STYLES["other"]
 
-BODY_STYLE = ("trapezium", "#ffffb3")
+BODY_STYLE = ("octagon", "#ffffb3")
 ASSET_STYLE = ("box3d", "#e8e8e8")
 MECHANISM_STYLE = ("note", "#fffbea")
 
@@ -137,11 +137,13 @@ def _text(text: str) -> str:
     return "".join(out)
 
 
-XX
-
-
 class _Quoted(str):
     """A value already in DOT quoted-string syntax, to be written as it is."""
+
+
+def _label(lines: Iterable[str]) -> _Quoted:
+    """Lines of text as one quoted, centred, multi-line label."""
+    return _Quoted('"' + "\\n".join(_text(line) for line in lines) + '"')
 
 
 def _attrs(attrs: Mapping[str, str]) -> str:
@@ -389,7 +391,8 @@ def _body_lines(b: Body) -> list[str]:
         lines = [f"{n} members"]
     lines.append(f"decides in {format_duration(b.latency)}")
     if b.recused:
-        lines.append("recused: " + ", ".join(b.recused))
+        lines.append("recused: " + ", ".join(
+            "the perpetrator" if r == PERPETRATOR else r for r in b.recused))
     return lines
 
 
@@ -505,37 +508,54 @@ def _legend(dot: _Dot, regime: Regime, highlighted: bool) -> None:
         samples.append(("coalition", {"shape": "box", "style": "filled", "fillcolor": "white",
                                       "color": HIGHLIGHT_COLOUR, "fontcolor": HIGHLIGHT_COLOUR,
                                       "penwidth": "3", "label": "coalition"}))
+    names = []
     for name, attrs in samples:
         label = attrs.pop("label")
         # Labels here are ours, already in DOT escape syntax; quote, don't escape.
-        dot.node(f"legend:{name}", **attrs, label=f'"{label}"')
+        dot.node(f"legend:{name}", **attrs, label=_Quoted(f'"{label}"'))
+        names.append(f"legend:{name}")
 
     lines = [
         ("mandatory", {"style": "bold", "penwidth": "2", "color": INK}, "mandatory flow"),
         ("voluntary", {"style": "dashed", "color": INK}, "non-mandatory flow"),
-        ("authenticated", {"style": "bold", "penwidth": "2", "color": AUTH_COLOUR,
-                           "fontcolor": AUTH_COLOUR}, "authenticated flow (blue)"),
+        ("authenticated", {"style": "bold", "penwidth": "2", "color": AUTH_COLOUR},
+         "authenticated flow (blue)"),
         ("hosted", {"color": HOSTED_COLOUR, "arrowhead": "empty"}, "hosted by"),
-        ("operated", {"color": OPERATED_COLOUR, "fontcolor": OPERATED_COLOUR},
-         "mechanism to operator:\\nperiod, notice, latency"),
-        ("triggers", {"style": "dotted", "color": TRIGGER_COLOUR, "fontcolor": TRIGGER_COLOUR},
-         "triggers"),
-        ("controls", {"color": CONTROL_COLOUR, "fontcolor": CONTROL_COLOUR,
-                      "arrowhead": "odiamond"}, "controls"),
+        ("operated", {"color": OPERATED_COLOUR},
+         "mechanism to operator\n(period, notice, latency)"),
+        ("triggers", {"style": "dotted", "color": TRIGGER_COLOUR}, "triggers a mechanism"),
+        ("controls", {"color": CONTROL_COLOUR, "arrowhead": "odiamond"}, "controls"),
         ("member", {"color": MEMBER_COLOUR, "arrowhead": "none", "penwidth": "0.7"},
          "member of body"),
     ]
     if highlighted:
-        lines.append(("blocked", {"style": "dashed", "penwidth": "2.5", "color": HIGHLIGHT_COLOUR,
-                                  "fontcolor": HIGHLIGHT_COLOUR}, "blocked"))
+        lines.append(("blocked", {"style": "dashed", "penwidth": "2.5", "color": HIGHLIGHT_COLOUR},
+                      "blocked"))
+    # Each sample line ends at the text that explains it: "--->  mandatory flow".
+    pairs = []
     for name, attrs, label in lines:
-        tail, head = f"legend:{name}:from", f"legend:{name}:to"
-        dot.node(tail, shape="point", width="0.05", color="#b0b0b0")
-        dot.node(head, shape="point", width="0.05", color="#b0b0b0")
-        dot.edge(tail, head, **attrs, label=f'"{label}"')
+        tail, head = f"legend:{name}:line", f"legend:{name}"
+        dot.node(tail, shape="point", width="0.04", color="#b0b0b0")
+        dot.node(head, shape="plaintext", label=_Quoted(f'"{label}"'))
+        dot.edge(tail, head, **attrs)
+        pairs.append((tail, head))
+
+    # With rankdir=LR, nodes that share a rank stack into one tall column.
+    # Invisible edges chain samples into rows instead, keeping the legend
+    # compact; in order, so it reads the same every time.
+    for row in _chunks(names, 4):
+        for left, right in zip(row, row[1:]):
+            dot.edge(left, right, style="invis")
+    for row in _chunks(pairs, 2):
+        for (_, left), (right, _) in zip(row, row[1:]):
+            dot.edge(left, right, style="invis")
 
     dot.depth -= 1
     dot.raw("}")
+
+
+def _chunks(items: list, size: int) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 # --- writing -----------------------------------------------------------------

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Collection, Iterable, Mapping
 
 from verify.errors import RenderError
+# The loader's spelling, so a label reads exactly as the regime file would say it.
+from verify.load import format_duration
 from verify.model import HOST, PERPETRATOR, Body, Element, Flow, Mechanism, Regime
 
 __all__ = ["to_dot", "render"]
@@ -70,25 +72,6 @@ SUSPENDED_FILL = "#f7f7f7"
 SUSPENDED_TEXT = "#a8a8a8"
 
 HIGHLIGHT_KEYS = ("coalition", "blocked")
-
-# Units for writing durations back; weeks are left out so that 30 days reads
-# "30d", not "4w2d".
-_UNITS = (("y", 365 * 86400), ("d", 86400), ("h", 3600), ("min", 60), ("s", 1))
-
-
-def format_duration(seconds: int) -> str:
-    """Whole seconds as the regime file would write them: "30d", "1y12h", "0"."""
-    if seconds < 0:
-        raise ValueError(f"negative duration: {seconds}")
-    if seconds == 0:
-        return "0"
-    parts = []
-    for unit, size in _UNITS:
-        n, seconds = divmod(seconds, size)
-        if n:
-            parts.append(f"{n}{unit}")
-    return "".join(parts)
-
 
 # --- escaping ----------------------------------------------------------------
 

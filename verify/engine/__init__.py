@@ -1,0 +1,17 @@
+"""The z3-backed engine: the only package that imports z3 (in solve.py).
+
+rules.py compiles a regime into evidence rules for one (violation,
+perpetrator); evaluate.py runs them for a fixed scenario; solve.py asks z3
+whether some coalition or failure set evades; bounds.py answers what graph
+algorithms can answer exactly, before the solver is asked.
+"""
+
+from verify.engine.evaluate import Scenario, arrivals, detection, guard_holds, votes_pass
+from verify.engine.rules import START, Guard, Rule, RuleGraph, Target, compile_rules
+from verify.engine.solve import Outcome, Query
+
+__all__ = [
+    "Scenario", "arrivals", "detection", "guard_holds", "votes_pass",
+    "START", "Guard", "Rule", "RuleGraph", "Target", "compile_rules",
+    "Outcome", "Query",
+]

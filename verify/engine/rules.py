@@ -1,0 +1,308 @@
+"""The evidence rules of one scenario family, as data (no z3 here).
+
+For a violation ``v`` and perpetrator ``p`` the semantics (docs/semantics.md
+section 3) become a graph of *states* -- ``(holder, grade)`` with grade ``S``
+(a sealed item is present, even at a coalition member), ``D`` (an honest
+holder has authored direct evidence) or ``I`` (an honest holder has indirect
+evidence) -- and *rules*: "if the source state holds, the guard is true of the
+coalition and failures, and the source was reached by ``limit``, then the
+target state holds ``delay`` later".  Every rule has at most one source state,
+which is what makes both the fixed-point evaluation and the z3 encoding
+linear in the size of the regime.
+
+The guards mention coalition membership of actors, failures of elements, and
+votes; what is already decided for this perpetrator (its closure is always in
+the coalition) is folded in here, so the encoder sees only real choices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from verify.model import HOST, PERPETRATOR, Body, Regime
+
+__all__ = [
+    "State",
+    "START",
+    "Guard",
+    "Rule",
+    "Target",
+    "RuleGraph",
+    "compile_rules",
+    "recused",
+]
+
+SEALED, DIRECT, INDIRECT = "S", "D", "I"
+
+State = tuple[str, str]  # (holder id, grade)
+#: The pseudo-state every standing mechanism starts from, at time 0.
+START: State = ("", "start")
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A conjunction over the scenario.
+
+    ``honest``: actors that must be outside the coalition; ``corrupt``: actors
+    that must be in it; ``any_corrupt``: at least one of these is in it;
+    ``working``: elements that must not have failed; ``passes``: bodies whose
+    vote must pass.
+    """
+
+    honest: frozenset[str] = frozenset()
+    corrupt: frozenset[str] = frozenset()
+    any_corrupt: frozenset[str] | None = None
+    working: frozenset[str] = frozenset()
+    passes: frozenset[str] = frozenset()
+
+    def __and__(self, other: "Guard") -> "Guard":
+        if self.any_corrupt is not None and other.any_corrupt is not None:
+            raise ValueError("a guard holds at most one disjunction")
+        return Guard(
+            self.honest | other.honest,
+            self.corrupt | other.corrupt,
+            self.any_corrupt if self.any_corrupt is not None else other.any_corrupt,
+            self.working | other.working,
+            self.passes | other.passes,
+        )
+
+    def actors(self) -> frozenset[str]:
+        return self.honest | self.corrupt | (self.any_corrupt or frozenset())
+
+
+TRUE = Guard()
+
+
+@dataclass(frozen=True)
+class Rule:
+    src: State
+    dst: State
+    delay: int
+    guard: Guard
+    #: The source must hold by this time (a trace that stops persisting).
+    limit: int | None
+    #: What the rule is, for explanations: observe, refuse, pass, withhold,
+    #: relay-drop.
+    kind: str
+    #: The mechanism or flow it belongs to.
+    element: str
+
+
+@dataclass(frozen=True)
+class Target:
+    """A verifier state that counts as detection, and when it counts."""
+
+    state: State
+    guard: Guard
+
+
+@dataclass(frozen=True)
+class RuleGraph:
+    violation: str
+    perpetrator: str
+    #: Actors always in the coalition: the perpetrator and what it controls.
+    base: frozenset[str]
+    #: Actors that may be chosen as colluders.
+    candidates: tuple[str, ...]
+    rules: tuple[Rule, ...]
+    targets: tuple[Target, ...]
+    #: Bodies mentioned in guards, with their recused members for this p.
+    recusals: dict[str, frozenset[str]] = field(hash=False, compare=False)
+    #: Mechanisms that cannot see the violation, and why (for explanations).
+    blind: dict[str, str] = field(hash=False, compare=False)
+
+
+def recused(regime: Regime, body: Body, perpetrator: str) -> frozenset[str]:
+    out: set[str] = set()
+    for r in body.recused:
+        if r == PERPETRATOR:
+            out |= regime.closure(perpetrator) | regime.controllers[perpetrator]
+        else:
+            out.add(r)
+    return frozenset(out)
+
+
+def _honest(actors: Iterable[str]) -> Guard:
+    a = frozenset(actors)
+    return Guard(honest=a, working=a)
+
+
+def compile_rules(regime: Regime, violation: str, perpetrator: str,
+                  direct_only: bool = False) -> RuleGraph:
+    """All rules of the scenarios of (violation, perpetrator)."""
+    v = regime.violation[violation]
+    asset = regime.asset[v.at]
+    body_ids = set(regime.body)
+    rules: list[Rule] = []
+    blind: dict[str, str] = {}
+
+    def holder_guard(h: str) -> Guard:
+        """What receiving authored evidence needs of the receiver."""
+        return Guard(passes=frozenset({h}), working=frozenset({h})) if h in body_ids else _honest([h])
+
+    for m in regime.mechanisms:
+        if m.at is not None and v.at not in m.at:
+            blind[m.id] = f"it does not cover {v.at}"
+            continue
+        if m.detection_probability <= 0:
+            blind[m.id] = "its detection probability is 0"
+            continue
+        seen_at_all = []
+        for t in v.traces:
+            thr = m.threshold(t.signature)
+            if thr is None or t.magnitude < thr:
+                continue
+            seen_at_all.append(t)
+        if not seen_at_all:
+            observed = [o.signature for o in m.observes]
+            traces = {t.signature: t.magnitude for t in v.traces}
+            common = [s for s in observed if s in traces]
+            blind[m.id] = (f"the violation's {', '.join(common)} is below its threshold" if common
+                           else f"it observes {', '.join(observed)}, which the violation does not leave")
+            continue
+        base_time = m.notice + m.period
+        # The latest trigger time at which each trace is still seen.
+        lim = {id(t): None if t.persists is None else t.persists - base_time for t in seen_at_all}
+        if m.triggered_by is None:
+            seen = [t for t in seen_at_all if lim[id(t)] is None or lim[id(t)] >= 0]
+            if not seen:
+                blind[m.id] = "every trace it could see has faded before it observes"
+                continue
+            sources = [(START, TRUE)]
+        else:
+            seen = seen_at_all
+            trig = m.triggered_by
+            g = TRUE if trig in body_ids else _honest([trig])
+            sources = [((trig, grade), g) for grade in (SEALED, DIRECT, INDIRECT)]
+
+        def latest(traces) -> int | None:
+            limits = [lim[id(t)] for t in traces]
+            if m.triggered_by is None or any(x is None for x in limits):
+                return None
+            return max(limits)
+
+        access = frozenset(asset.host if a == HOST else a for a in m.requires_access)
+        delay = base_time + m.latency
+        op = m.operator
+        run = Guard(working=frozenset({m.id, op}))
+        for src, g in sources:
+            observe = g & run & _honest(access)
+            if m.tamper_evident:
+                rules.append(Rule(src, (op, SEALED), delay, observe, latest(seen), "observe", m.id))
+            else:
+                rules.append(Rule(src, (op, DIRECT), delay, observe & Guard(honest=frozenset({op})),
+                                  latest(seen), "observe", m.id))
+            hidden = [t for t in seen if t.conceal is None or m.notice < t.conceal]
+            if m.mandatory and access and hidden:
+                refuse = g & run & _honest([op]) & Guard(any_corrupt=access)
+                rules.append(Rule(src, (op, INDIRECT), delay, refuse, latest(hidden), "refuse", m.id))
+
+    for f in regime.flows:
+        s, r = f.source, f.target
+        gates = [x for x in f.via if x in body_ids]
+        relays = frozenset(x for x in f.via if x not in body_ids)
+        delay = f.period + f.latency + sum(regime.body[b].latency for b in gates)
+        works = Guard(working=frozenset({f.id, r, *relays, *gates}), passes=frozenset(gates))
+        if r in body_ids:
+            delay += regime.body[r].latency
+            works = works & Guard(passes=frozenset({r}))
+            receiver_honest = TRUE
+        else:
+            receiver_honest = Guard(honest=frozenset({r}))
+        sender_honest = TRUE if s in body_ids else Guard(honest=frozenset({s}))
+        clean = Guard(honest=relays)
+        rules.append(Rule((s, SEALED), (r, SEALED), delay, works & sender_honest & clean, None, "pass", f.id))
+        for grade in (DIRECT, INDIRECT):
+            rules.append(Rule((s, grade), (r, grade), delay, works & clean & receiver_honest, None, "pass", f.id))
+        if not f.mandatory:
+            continue
+        noticed = works & receiver_honest
+        if s not in body_ids:
+            rules.append(Rule((s, SEALED), (r, INDIRECT), delay, noticed & Guard(corrupt=frozenset({s})),
+                              None, "withhold", f.id))
+        if relays:
+            dropped = noticed & Guard(any_corrupt=relays)
+            rules.append(Rule((s, SEALED), (r, INDIRECT), delay, dropped & sender_honest, None, "relay-drop", f.id))
+            if f.authenticated:
+                for grade in (DIRECT, INDIRECT):
+                    rules.append(Rule((s, grade), (r, INDIRECT), delay, dropped, None, "relay-drop", f.id))
+
+    targets = []
+    for ver in regime.verifiers:
+        h = ver.id
+        g = TRUE if h in body_ids else _honest([h])
+        grades = (SEALED, DIRECT) if direct_only else (SEALED, DIRECT, INDIRECT)
+        targets.extend(Target((h, grade), g) for grade in grades)
+
+    base = regime.closure(perpetrator)
+    candidates = tuple(a for a in regime.pool() if a not in base)
+    graph = RuleGraph(violation, perpetrator, base, candidates, tuple(rules), tuple(targets),
+                      {b.id: recused(regime, b, perpetrator) for b in regime.bodies}, blind)
+    return _fold(regime, graph)
+
+
+def _fold(regime: Regime, graph: RuleGraph) -> RuleGraph:
+    """Drop rules that can never fire or never matter.
+
+    A rule whose guard needs an always-corrupt actor to be honest never fires;
+    a rule whose source is unreachable from START, or whose target reaches no
+    verifier, never matters.  Neither changes any verdict, and dropping them is
+    what keeps large regimes cheap.
+    """
+    base = graph.base
+    may_corrupt = _may_be_corrupt(regime, base, graph.candidates)
+
+    def possible(g: Guard) -> bool:
+        if g.honest & base:
+            return False
+        if not g.corrupt <= may_corrupt:
+            return False
+        if g.any_corrupt is not None and not (g.any_corrupt & may_corrupt):
+            return False
+        return True
+
+    def simplify(g: Guard) -> Guard:
+        # Literals already decided drop out; the decided part of a disjunction
+        # either settles it (an always-corrupt actor) or can be ignored.
+        any_c = g.any_corrupt
+        if any_c is not None:
+            any_c = None if any_c & base else any_c & may_corrupt
+        # The coalition never fails (failures are honest), so `working` of a
+        # base actor is true.
+        return Guard(g.honest, g.corrupt - base, any_c, g.working - base, g.passes)
+
+    rules = [Rule(r.src, r.dst, r.delay, simplify(r.guard), r.limit, r.kind, r.element)
+             for r in graph.rules if possible(r.guard)]
+    targets = [Target(t.state, simplify(t.guard)) for t in graph.targets if possible(t.guard)]
+
+    forward: dict[State, list[Rule]] = {}
+    backward: dict[State, list[Rule]] = {}
+    for r in rules:
+        forward.setdefault(r.src, []).append(r)
+        backward.setdefault(r.dst, []).append(r)
+    reach = {START}
+    stack = [START]
+    while stack:
+        for r in forward.get(stack.pop(), ()):
+            if r.dst not in reach:
+                reach.add(r.dst)
+                stack.append(r.dst)
+    targets = [t for t in targets if t.state in reach]
+    useful = {t.state for t in targets}
+    stack = list(useful)
+    while stack:
+        for r in backward.get(stack.pop(), ()):
+            if r.src not in useful:
+                useful.add(r.src)
+                stack.append(r.src)
+    rules = [r for r in rules if r.src in reach and r.dst in useful]
+    return RuleGraph(graph.violation, graph.perpetrator, base, graph.candidates, tuple(rules),
+                     tuple(targets), graph.recusals, graph.blind)
+
+
+def _may_be_corrupt(regime: Regime, base: frozenset[str], candidates: tuple[str, ...]) -> frozenset[str]:
+    out = set(base)
+    for c in candidates:
+        out |= regime.closure(c)
+    return frozenset(out)

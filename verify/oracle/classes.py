@@ -22,6 +22,10 @@ from verify.oracle.evaluate import candidates
 __all__ = ["interchangeable_classes", "class_choices"]
 
 
+def _multiset(items) -> tuple:
+    return tuple(sorted(items, key=repr))
+
+
 def _shape(regime: Regime, violation_id: str, perpetrator: str, rename: Callable[[str], str]) -> tuple:
     """Everything :mod:`verify.oracle.evaluate` reads for this violation,
     with actor ids passed through ``rename`` and order that does not matter
@@ -33,9 +37,11 @@ def _shape(regime: Regime, violation_id: str, perpetrator: str, rename: Callable
 
     v = regime.violation[violation_id]
     actors = tuple(sorted((n(a.id), ns(a.controlled_by)) for a in regime.actors))
-    mechanisms = tuple(
+    # Mechanisms and flows are compared as multisets without their ids: only
+    # failures name them, and the shortcut is not used for failures.  That
+    # way a swap may carry A's mechanism onto B's.
+    mechanisms = _multiset(
         (
-            m.id,
             n(m.operator),
             tuple(sorted((o.signature, o.threshold) for o in m.observes)),
             m.at is None or v.at in m.at,
@@ -50,8 +56,8 @@ def _shape(regime: Regime, violation_id: str, perpetrator: str, rename: Callable
         )
         for m in regime.mechanisms
     )
-    flows = tuple(
-        (f.id, n(f.source), n(f.target), ns(f.via), f.latency, f.period, f.mandatory, f.authenticated)
+    flows = _multiset(
+        (n(f.source), n(f.target), ns(f.via), f.latency, f.period, f.mandatory, f.authenticated)
         for f in regime.flows
     )
     bodies = tuple(

@@ -585,3 +585,35 @@ def test_actors_with_different_roles_are_not_interchangeable():
     # A and B are swapped by a symmetry (same controller, same kind of
     # route); C is not controlled by S
     assert interchangeable_classes(r, "v", "P") == (("S",), ("A", "B"), ("C",), ("V",))
+
+
+def test_a_relay_holds_nothing_and_a_coalition_verifier_detects_nothing():
+    r = make(["P", "A", "V", "W"], [mech("m", "A", tamper_evident=True)],
+             [flow("f", "A", "W", via=("V",), latency=2)], verifiers=("V", "W"), colluders=("V", "W"))
+    reached = evidence_times(r, "v", "P", coalition_of(r, "P", ()))
+    assert reached == {("A", SEALED): 0, ("W", SEALED): 2}  # nothing at the relay V
+    assert t0(r) == 2
+    # W in the coalition holds the seal but is no longer a verifier that counts
+    assert evidence_times(r, "v", "P", coalition_of(r, "P", ["W"]))[("W", SEALED)] == 2
+    assert t0(r, "W") is None
+
+
+def test_direct_only_changes_the_verdicts_and_the_times():
+    r = make(["P", "I", "J", "V"],
+             [mech("visit", "I", requires_access=(HOST,), mandatory=True, latency=1),
+              mech("sat", "J", latency=50)],
+             [flow("fi", "I", "V"), flow("fj", "J", "V")], colluders=("J",))
+    # the refused visit is indirect evidence at 1; the satellite's is direct at 50
+    assert t0(r) == 1 and t0(r, direct_only=True) == 50
+    assert detectability(r, "v").time == 1
+    assert detectability(r, "v", direct_only=True).time == 50
+    assert non_circumventability(r, "v", k=1).holds
+    nc = non_circumventability(r, "v", k=1, direct_only=True)
+    assert not nc.holds and nc.witness == ("J",)
+
+
+def test_a_colluder_inside_another_ones_closure_is_never_part_of_a_minimal_set():
+    r = make([act("P"), act("S"), act("A", "S"), "V"], [mech("ma", "A")], [flow("fa", "A", "V")],
+             colluders=("S", "A"))
+    assert minimal_evasion_sets(r, "v", "P", 2) == [("A",), ("S",)]
+    assert smallest_evasion(r, "v", "P", 2) == ("S",)  # pool order

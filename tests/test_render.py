@@ -102,6 +102,7 @@ def test_dot_is_the_same_bytes_every_time():
     # Equal highlights given in another order or container draw the same.
     assert to_dot(regime(), highlight_a) == to_dot(regime(), highlight_b)
     assert to_dot(regime()) != to_dot(regime(), highlight_a)
+    assert to_dot(regime(), {"coalition": "labA"}) == to_dot(regime(), {"coalition": ["labA"]})
 
 
 @needs_dot

@@ -217,8 +217,11 @@ def _check_highlight(regime: Regime, highlight: Mapping[str, Collection[str]] | 
     unknown = sorted(set(highlight) - set(HIGHLIGHT_KEYS))
     if unknown:
         raise ValueError(f"unknown highlight key(s) {unknown}; expected {list(HIGHLIGHT_KEYS)}")
-    coalition = frozenset(highlight.get("coalition", ()))
-    blocked = frozenset(highlight.get("blocked", ()))
+    # A bare string is one id, not a set of one-letter ids.
+    coalition, blocked = (
+        frozenset([ids] if isinstance(ids, str) else ids)
+        for ids in (highlight.get("coalition", ()), highlight.get("blocked", ()))
+    )
     stray = sorted(coalition - set(regime.actor))
     if stray:
         raise ValueError(f"highlight coalition names ids that are not actors: {stray}")

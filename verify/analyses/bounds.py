@@ -1,0 +1,147 @@
+"""Graph bounds: what max-flow answers before the solver is asked.
+
+Each colluder corrupts what it controls, so one colluder blocks every route
+that passes through any actor under it.  Routes that share no actor once each
+actor is merged with everything that controls it ("merged-disjoint") can only
+be blocked one per colluder: k+1 of them prove non-circumventability for k,
+and a reader can check the certificate by hand.
+
+On a *pure* rule graph -- no votes, no deadlines on triggers, no noticed drops
+(every guard is "these actors are honest"), no relays, and no two route actors
+under a common controller -- evading is exactly cutting every route, so the
+minimum vertex cut is the minimum evasion and its cut is the coalition.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import networkx as nx
+from networkx.algorithms.flow import shortest_augmenting_path
+
+from verify.engine import START, Rule, RuleGraph
+from verify.model import Regime
+from verify.results import Route, Step
+
+__all__ = ["certificate", "exact_min_evasion", "is_pure"]
+
+_SRC, _SNK = ("", "source"), ("", "sink")
+
+
+def _pure(r: Rule) -> bool:
+    g = r.guard
+    return (r.kind in ("observe", "pass") and not g.passes and g.any_corrupt is None
+            and not g.corrupt and r.limit is None)
+
+
+def is_pure(graph: RuleGraph) -> bool:
+    return all(_pure(r) for r in graph.rules) and all(not t.guard.passes for t in graph.targets)
+
+
+def _roots(regime: Regime, actor: str) -> frozenset[str]:
+    ups = regime.controllers[actor] | {actor}
+    return frozenset(a for a in ups if not regime.actor[a].controlled_by)
+
+
+def _route(chain: list[Rule]) -> Route:
+    steps = tuple(Step(r.element, r.kind, r.dst[0], r.dst[1], None) for r in chain)
+    return Route(steps, chain[-1].dst[0])
+
+
+def certificate(regime: Regime, graph: RuleGraph, n: int) -> tuple[Route, ...] | None:
+    """``n`` merged-disjoint pure routes, or None if this search finds fewer.
+
+    Greedy: take a shortest route, then retire every actor that shares a
+    controller with it.  Sound, not always maximal; the solver decides when
+    it comes up short.
+    """
+    if n <= 0:
+        return ()
+    target_guard = {t.state: t.guard for t in graph.targets if not t.guard.passes}
+    out_rules: dict = {}
+    for r in graph.rules:
+        if _pure(r):
+            out_rules.setdefault(r.src, []).append(r)
+    used: set[str] = set()
+    found: list[Route] = []
+    while len(found) < n:
+        chain = _shortest(out_rules, target_guard, used, regime)
+        if chain is None:
+            return None
+        found.append(_route(chain))
+        for r in chain:
+            for a in r.guard.honest:
+                used |= _roots(regime, a)
+        for a in target_guard[chain[-1].dst].honest:
+            used |= _roots(regime, a)
+    return tuple(found)
+
+
+def _shortest(out_rules, target_guard, used, regime) -> list[Rule] | None:
+    def free(actors) -> bool:
+        return all(not (_roots(regime, a) & used) for a in actors)
+
+    prev: dict = {START: None}
+    queue = deque([START])
+    while queue:
+        s = queue.popleft()
+        if s in target_guard and s != START and free(target_guard[s].honest):
+            chain = []
+            while prev[s] is not None:
+                chain.append(prev[s])
+                s = prev[s].src
+            return chain[::-1]
+        for r in out_rules.get(s, ()):
+            if r.dst not in prev and free(r.guard.honest):
+                prev[r.dst] = r
+                queue.append(r.dst)
+    return None
+
+
+def exact_min_evasion(regime: Regime, graph: RuleGraph) -> tuple[int, tuple[str, ...]] | None:
+    """The minimum evasion (size, chosen colluders) when max-flow answers it
+    exactly, else None.  Size ``-1`` means no finite cut: nobody can evade.
+
+    Exact only when every rule asks honesty of nobody but the holders it
+    links (no access holders, no relays: a path through those could leave a
+    node that never held the evidence), and no two holders share a
+    controller.  Then routes are paths through holders, each colluder removes
+    one holder, and Menger's theorem makes the minimum vertex cut the answer.
+    """
+    if not is_pure(graph):
+        return None
+    holders: set[str] = set()
+    for r in graph.rules:
+        ends = {r.dst[0]} | ({r.src[0]} if r.src != START else set())
+        if not r.guard.honest <= ends:
+            return None
+        holders |= ends
+    for t in graph.targets:
+        if not t.guard.honest <= {t.state[0]}:
+            return None
+    owner: dict[str, str] = {}
+    for a in holders:
+        for root in _roots(regime, a):
+            if owner.setdefault(root, a) != a:
+                return None  # two holders under one controller
+    pool = set(graph.candidates)
+    cheapest = {a: next((u for u in (a, *sorted(regime.controllers[a])) if u in pool), None)
+                for a in holders}
+
+    inf = float("inf")
+    g = nx.DiGraph()
+    for a in holders:
+        g.add_edge(("in", a), ("out", a), capacity=1 if cheapest[a] else inf)
+    for r in graph.rules:
+        g.add_edge(_SRC if r.src == START else ("out", r.src[0]), ("in", r.dst[0]), capacity=inf)
+    for t in graph.targets:
+        if ("out", t.state[0]) in g:
+            g.add_edge(("out", t.state[0]), _SNK, capacity=inf)
+    if _SRC not in g or _SNK not in g or not nx.has_path(g, _SRC, _SNK):
+        return 0, ()
+    value, (reach, _) = nx.minimum_cut(g, _SRC, _SNK, flow_func=shortest_augmenting_path)
+    if value == inf:
+        return -1, ()
+    order = {a.id: i for i, a in enumerate(regime.actors)}
+    cut = [a for a in holders if ("in", a) in reach and ("out", a) not in reach]
+    return int(value), tuple(sorted((cheapest[a] for a in cut), key=order.get))

@@ -1,0 +1,281 @@
+"""Properties and analyses as plain functions of a regime.
+
+Each returns one :class:`~verify.results.Result` per violation; a violation
+with several perpetrators is checked for each in turn and the result names the
+one it fails for.  The engine answers the questions; this module only decides
+which questions to ask and packages the answers.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from verify.analyses.bounds import certificate
+from verify.analyses.routes import explain_routes
+from verify.catalogue import catalogue
+from verify.engine import Query, RuleGraph, Scenario, arrivals, compile_rules, detection
+from verify.load.build import format_duration
+from verify.model import PropertySpec, Regime
+from verify.results import Result, Verdict, Witness, combine
+
+__all__ = [
+    "detectability",
+    "non_circumventability",
+    "timeliness",
+    "fault_tolerance",
+    "robustness_margin",
+    "minimal_evasion_sets",
+    "run",
+    "ANALYSES",
+]
+
+
+def _ms(timeout: float | None) -> int | None:
+    return None if timeout is None else max(1, int(timeout * 1000))
+
+
+def _statement(regime: Regime, prop: str, violation: str, perpetrator: str | None, **values) -> str:
+    v = regime.violation[violation]
+    names = {
+        "violation": v.label,
+        "perpetrator": perpetrator if perpetrator else " or ".join(v.perpetrators),
+        "verifiers": " or ".join(ver.id for ver in regime.verifiers) or "no verifier",
+    }
+    for key, value in values.items():
+        names[key] = format_duration(value) if key == "T" else value
+    text = catalogue()[prop].statement
+    try:
+        return text.format(**names)
+    except (KeyError, IndexError):
+        return text
+
+
+def witness(regime: Regime, graph: RuleGraph, chosen=(), failed=()) -> Witness:
+    """The scenario a solver answer describes, walked route by route."""
+    coalition = set(graph.base)
+    for c in chosen:
+        coalition |= regime.closure(c)
+    sc = Scenario(frozenset(coalition), frozenset(failed))
+    found = detection(regime, graph, sc)
+    times = arrivals(regime, graph, sc)
+    notices = []
+    for state, arr in sorted(times.items(), key=lambda kv: (kv[1].time, kv[0])):
+        r = arr.rule
+        if r is not None and r.kind in ("refuse", "withhold", "relay-drop"):
+            what = {"refuse": "a refused access to", "withhold": "a missing report on",
+                    "relay-drop": "a dropped report on"}[r.kind]
+            notices.append(f"{state[0]} notices {what} {r.element} at {format_duration(arr.time)}")
+    order = {a.id: i for i, a in enumerate(regime.actors)}
+    return Witness(
+        violation=graph.violation, perpetrator=graph.perpetrator,
+        chosen=tuple(sorted(chosen, key=order.get)),
+        coalition=tuple(sorted(coalition, key=order.get)),
+        failed=tuple(sorted(failed)),
+        detection_time=None if found is None else found[0],
+        detected_by=None if found is None else found[1],
+        routes=explain_routes(regime, graph, sc),
+        notices=tuple(notices),
+    )
+
+
+def _params(**kw) -> tuple[tuple[str, object], ...]:
+    return tuple((k, v) for k, v in kw.items() if v is not None)
+
+
+def _per_perpetrator(regime: Regime, prop: str, violation: str, params, one: Callable[[str], Result]) -> Result:
+    parts = [one(p) for p in regime.violation[violation].perpetrators]
+    verdict = combine(parts)
+    chosen = next((p for p in parts if p.verdict == verdict), parts[0])
+    if verdict == Verdict.HOLDS:
+        rests = tuple(sorted({e for p in parts for e in p.rests_on}))
+        return Result(prop, params, violation, verdict,
+                      _statement(regime, prop, violation, None, **dict(params)),
+                      rests_on=rests, certificate=chosen.certificate, figures=chosen.figures)
+    return chosen
+
+
+def _solver_result(regime, prop, violation, params, graph, query: Query, bound, lower=0, *, failures=False,
+                   extra=None) -> Result:
+    p = graph.perpetrator
+    statement = _statement(regime, prop, violation, p, **dict(params))
+    out = query.smallest(bound, lower=lower)
+    if out.status == "unknown":
+        return Result(prop, params, violation, Verdict.UNKNOWN, statement, p,
+                      note=f"the solver gave no answer ({out.reason or 'time-out'})")
+    if out.status == "detected":
+        return Result(prop, params, violation, Verdict.HOLDS, statement, p, rests_on=out.core,
+                      certificate=extra or ())
+    w = witness(regime, graph, out.chosen, out.failed)
+    return Result(prop, params, violation, Verdict.FAILS, statement, p, witness=w)
+
+
+def detectability(regime: Regime, violation: str, *, direct: bool = False,
+                  timeout: float | None = None) -> Result:
+    params = _params(violation=violation, direct=direct or None)
+
+    def one(p):
+        graph = compile_rules(regime, violation, p, direct)
+        q = Query(regime, graph, colluders=False, timeout_ms=_ms(timeout))
+        return _solver_result(regime, "detectability", violation, params, graph, q, 0)
+
+    return _per_perpetrator(regime, "detectability", violation, params, one)
+
+
+def non_circumventability(regime: Regime, violation: str, k: int | None = None, *, direct: bool = False,
+                          timeout: float | None = None) -> Result:
+    k = regime.threat_model.max if k is None else k
+    params = _params(violation=violation, k=k, direct=direct or None)
+
+    def one(p):
+        graph = compile_rules(regime, violation, p, direct)
+        routes_ = certificate(regime, graph, k + 1)
+        q = Query(regime, graph, timeout_ms=_ms(timeout))
+        if routes_ is not None:
+            # k+1 disjoint routes: no k colluders can block them all.  The
+            # solver still names what the proof rests on.
+            out = q.evade(k=k, core=True)
+            if out.status == "detected":
+                return Result("non-circumventability", params, violation, Verdict.HOLDS,
+                              _statement(regime, "non-circumventability", violation, p, k=k), p,
+                              rests_on=out.core, certificate=routes_)
+        return _solver_result(regime, "non-circumventability", violation, params, graph, q, k)
+
+    return _per_perpetrator(regime, "non-circumventability", violation, params, one)
+
+
+def timeliness(regime: Regime, violation: str, T: int, k: int | None = None, *, direct: bool = False,
+               timeout: float | None = None) -> Result:
+    k = regime.threat_model.max if k is None else k
+    params = _params(violation=violation, T=T, k=k, direct=direct or None)
+
+    def one(p):
+        graph = compile_rules(regime, violation, p, direct)
+        q = Query(regime, graph, deadline=T, timeout_ms=_ms(timeout))
+        return _solver_result(regime, "timeliness", violation, params, graph, q, k)
+
+    return _per_perpetrator(regime, "timeliness", violation, params, one)
+
+
+def fault_tolerance(regime: Regime, violation: str, f: int = 1, *, direct: bool = False,
+                    timeout: float | None = None) -> Result:
+    params = _params(violation=violation, f=f, direct=direct or None)
+
+    def one(p):
+        graph = compile_rules(regime, violation, p, direct)
+        q = Query(regime, graph, colluders=False, failures=True, timeout_ms=_ms(timeout))
+        return _solver_result(regime, "fault-tolerance", violation, params, graph, q, f)
+
+    return _per_perpetrator(regime, "fault-tolerance", violation, params, one)
+
+
+def _min_evasion(q: Query, removed=()) -> tuple[str, object]:
+    """("size", n), ("all", None) or ("unknown", reason)."""
+    out = q.smallest(None, removed=removed)
+    if out.status == "unknown":
+        return "unknown", out.reason
+    if out.status == "detected":
+        return "all", None
+    return "size", out
+
+
+def robustness_margin(regime: Regime, violation: str, *, direct: bool = False,
+                      timeout: float | None = None) -> Result:
+    """k*: the largest coalition the violation's detection survives, and how
+    far k* drops without each mechanism or flow."""
+    params = _params(violation=violation, direct=direct or None)
+    worst: tuple | None = None
+    per_element: dict[str, object] = {}
+    elements = [m.id for m in regime.mechanisms] + [f.id for f in regime.flows]
+    for p in regime.violation[violation].perpetrators:
+        graph = compile_rules(regime, violation, p, direct)
+        q = Query(regime, graph, timeout_ms=_ms(timeout))
+        kind, value = _min_evasion(q)
+        if kind == "unknown":
+            return Result("robustness-margin", params, violation, Verdict.UNKNOWN,
+                          _statement(regime, "robustness-margin", violation, p, kstar="?"), p,
+                          note=f"the solver gave no answer ({value or 'time-out'})")
+        kstar = "all" if kind == "all" else len(value.chosen) - 1
+        if worst is None or _rank(kstar) < _rank(worst[0]):
+            worst = (kstar, p, graph, value if kind == "size" else None)
+        for e in elements:
+            if e not in q.switch:
+                # Not on any route for this perpetrator: removing it changes nothing.
+                without = kstar
+            else:
+                kind_e, value_e = _min_evasion(q, removed=[e])
+                without = "unknown" if kind_e == "unknown" else (
+                    "all" if kind_e == "all" else len(value_e.chosen) - 1)
+            old = per_element.get(e)
+            if old is None or _rank(without) < _rank(old):
+                per_element[e] = without
+    kstar, p, graph, out = worst
+    w = witness(regime, graph, out.chosen, out.failed) if out is not None else None
+    figures = (("k*", kstar), ("without", tuple(sorted(per_element.items(), key=lambda kv: (_rank(kv[1]), kv[0])))))
+    return Result("robustness-margin", params, violation, Verdict.HOLDS if kstar != -1 else Verdict.FAILS,
+                  _statement(regime, "robustness-margin", violation, p, kstar=kstar), p if w else None,
+                  witness=w, figures=figures)
+
+
+def _rank(kstar) -> float:
+    if kstar == "all":
+        return float("inf")
+    if kstar == "unknown":
+        return float("-inf")
+    return float(kstar)
+
+
+def minimal_evasion_sets(regime: Regime, violation: str, K: int | None = None, *, direct: bool = False,
+                         timeout: float | None = None) -> Result:
+    """Every inclusion-minimal evading coalition of up to K colluders, and each
+    actor's criticality (in how many of them it stands)."""
+    K = regime.threat_model.max if K is None else K
+    params = _params(violation=violation, K=K, direct=direct or None)
+    sets: list[tuple[str, tuple[str, ...]]] = []
+    for p in regime.violation[violation].perpetrators:
+        graph = compile_rules(regime, violation, p, direct)
+        q = Query(regime, graph, timeout_ms=_ms(timeout))
+        for s in q.minimal_sets(K, lambda chosen: _evades(regime, graph, chosen)):
+            if s is None:
+                return Result("minimal-evasion-sets", params, violation, Verdict.UNKNOWN,
+                              _statement(regime, "minimal-evasion-sets", violation, p), p,
+                              note="the solver gave no answer (time-out)")
+            sets.append((p, s))
+    order = {a.id: i for i, a in enumerate(regime.actors)}
+    sets.sort(key=lambda ps: (ps[0], len(ps[1]), [order[a] for a in ps[1]]))
+    crit: dict[str, int] = {}
+    for _, s in sets:
+        for a in s:
+            crit[a] = crit.get(a, 0) + 1
+    figures = (("sets", tuple(sets)),
+               ("criticality", tuple(sorted(crit.items(), key=lambda kv: (-kv[1], order[kv[0]])))))
+    verdict = Verdict.FAILS if sets else Verdict.HOLDS
+    return Result("minimal-evasion-sets", params, violation, verdict,
+                  _statement(regime, "minimal-evasion-sets", violation, None), figures=figures)
+
+
+def _evades(regime: Regime, graph: RuleGraph, chosen) -> bool:
+    coalition = set(graph.base)
+    for c in chosen:
+        coalition |= regime.closure(c)
+    return detection(regime, graph, Scenario(frozenset(coalition))) is None
+
+
+#: property id -> function.  A plain table: the catalogue in properties/
+#: documents the same ids, and a test keeps the two equal.
+ANALYSES: dict[str, Callable[..., Result]] = {
+    "detectability": detectability,
+    "non-circumventability": non_circumventability,
+    "timeliness": timeliness,
+    "fault-tolerance": fault_tolerance,
+    "robustness-margin": robustness_margin,
+    "minimal-evasion-sets": minimal_evasion_sets,
+}
+
+
+def run(regime: Regime, spec: PropertySpec, timeout: float | None = None) -> list[Result]:
+    """One result per violation the spec names (all of them by default)."""
+    fn = ANALYSES[spec.property]
+    params = dict(spec.params)
+    target = params.pop("violation", None)
+    violations = [target] if target else [v.id for v in regime.violations]
+    return [fn(regime, v, timeout=timeout, **params) for v in violations]

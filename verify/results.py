@@ -65,6 +65,8 @@ class Witness:
     routes: tuple[Route, ...]
     #: Noticed breaches (refusals, missing reports) in this scenario.
     notices: tuple[str, ...] = ()
+    #: Mechanisms that cannot see the violation at all, with the reason.
+    blind: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

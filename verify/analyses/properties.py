@@ -35,6 +35,8 @@ def _ms(timeout: float | None) -> int | None:
 
 
 def _statement(regime: Regime, prop: str, violation: str, perpetrator: str | None, **values) -> str:
+    values.pop("violation", None)
+    values.pop("direct", None)
     v = regime.violation[violation]
     names = {
         "violation": v.label,
@@ -75,6 +77,7 @@ def witness(regime: Regime, graph: RuleGraph, chosen=(), failed=()) -> Witness:
         detected_by=None if found is None else found[1],
         routes=explain_routes(regime, graph, sc),
         notices=tuple(notices),
+        blind=tuple((m.id, graph.blind[m.id]) for m in regime.mechanisms if m.id in graph.blind),
     )
 
 
@@ -89,7 +92,8 @@ def _per_perpetrator(regime: Regime, prop: str, violation: str, params, one: Cal
     if verdict == Verdict.HOLDS:
         rests = tuple(sorted({e for p in parts for e in p.rests_on}))
         return Result(prop, params, violation, verdict,
-                      _statement(regime, prop, violation, None, **dict(params)),
+                      _statement(regime, prop, violation, None,
+                                 **{k: v for k, v in params if k != "violation"}),
                       rests_on=rests, certificate=chosen.certificate, figures=chosen.figures)
     return chosen
 
@@ -97,7 +101,7 @@ def _per_perpetrator(regime: Regime, prop: str, violation: str, params, one: Cal
 def _solver_result(regime, prop, violation, params, graph, query: Query, bound, lower=0, *, failures=False,
                    extra=None) -> Result:
     p = graph.perpetrator
-    statement = _statement(regime, prop, violation, p, **dict(params))
+    statement = _statement(regime, prop, violation, p, **{k: v for k, v in params if k != "violation"})
     out = query.smallest(bound, lower=lower)
     if out.status == "unknown":
         return Result(prop, params, violation, Verdict.UNKNOWN, statement, p,

@@ -8,7 +8,8 @@ from typing import TextIO
 
 from verify.errors import RegimeError
 
-__all__ = ["Parser", "ArgumentError", "report_regime_error", "EXIT_INVALID"]
+__all__ = ["Parser", "ArgumentError", "report_regime_error", "write_atomically",
+           "EXIT_OK", "EXIT_FAILS", "EXIT_INVALID", "EXIT_UNKNOWN"]
 
 EXIT_OK, EXIT_FAILS, EXIT_INVALID, EXIT_UNKNOWN = 0, 1, 2, 3
 
@@ -48,3 +49,20 @@ def report_regime_error(err: RegimeError, stream: TextIO) -> int:
     n = len(err.diagnostics)
     stream.write(f"{n} error{'s' if n != 1 else ''}\n")
     return EXIT_INVALID
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Write all or nothing: a failure never leaves a partial report."""
+    import os
+    import tempfile
+
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".verify-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,23 @@
+"""Plain-text report."""
+
+from __future__ import annotations
+
+from verify.explain import explain, title
+from verify.model import Regime
+from verify.results import Result, Verdict
+
+__all__ = ["to_text"]
+
+
+def to_text(regime: Regime, results: list[Result], warnings: tuple[str, ...] = ()) -> str:
+    lines = [f"== {regime.path or regime.id}: {regime.title or regime.id}"]
+    for w in warnings:
+        lines.append(f"warning: {w}")
+    for r in results:
+        lines.append("")
+        lines.append(title(r))
+        lines.extend("  " + line for line in explain(regime, r))
+    counts = {v: sum(1 for r in results if r.verdict == v) for v in Verdict}
+    lines.append("")
+    lines.append(f"{counts[Verdict.HOLDS]} hold, {counts[Verdict.FAILS]} fail, {counts[Verdict.UNKNOWN]} unknown")
+    return "\n".join(lines) + "\n"

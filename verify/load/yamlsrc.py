@@ -18,15 +18,21 @@ from verify.diagnostics import Diagnostic
 from verify.errors import UnsafeYAMLError, YAMLSyntaxError
 from verify.model import Location
 
-__all__ = ["Map", "Seq", "parse", "ALIAS_BUDGET"]
+__all__ = ["Map", "Seq", "parse", "ALIAS_BUDGET", "MAX_DEPTH"]
 
 #: How many nodes aliases may re-expand before the document counts as a bomb.
 ALIAS_BUDGET = 100_000
+#: How deep lists and mappings may nest (a regime needs about six levels).
+#: Deeper input would overflow the stack of the composer or of ``build``.
+MAX_DEPTH = 100
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _STD = "tag:yaml.org,2002:"
-_SCALAR_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "timestamp", "binary")}
+# "value" and "merge" are what YAML 1.1 resolvers tag a plain `=` and `<<` with;
+# under YAML 1.2 they are plain strings.
+_SCALAR_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "timestamp", "binary",
+                                   "value", "merge")}
 _SAFE_TAGS = _SCALAR_TAGS | {_STD + "map", _STD + "seq"}
 
 _INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
@@ -84,6 +90,20 @@ def parse(text: str, file: str):
         return Location(file, node.start_mark.line + 1, node.start_mark.column + 1)
 
     try:
+        # Measure the nesting first: composing very deep input crashes the
+        # interpreter (libyaml's composer recurses in C).
+        depth = 0
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    raise YAMLSyntaxError([Diagnostic(
+                        "E001", f"YAML nests deeper than {MAX_DEPTH} levels",
+                        Location(file, mark.line + 1, mark.column + 1),
+                        expected=f"lists and mappings nested at most {MAX_DEPTH} deep")])
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
@@ -101,7 +121,14 @@ def parse(text: str, file: str):
     seen: set[int] = set()
     budget = [ALIAS_BUDGET]
 
-    def build(node):
+    def build(node, depth=0):
+        # The text nests at most MAX_DEPTH deep, so only aliases (one that
+        # contains itself, or chains of them) can take the data deeper.
+        if depth > MAX_DEPTH:
+            raise UnsafeYAMLError([Diagnostic(
+                "E003", f"aliases nest the data deeper than {MAX_DEPTH} levels; refusing this document",
+                at(node), expected="an alias to a node that does not contain it",
+                hint="a regime rarely needs aliases; write the repeated part out")])
         # An alias is the same node object met again: charge its re-expansion.
         if id(node) in seen:
             budget[0] -= 1
@@ -123,12 +150,12 @@ def parse(text: str, file: str):
         if isinstance(node, yaml.SequenceNode):
             out = Seq(at(node))
             for item in node.value:
-                out.append(build(item))
+                out.append(build(item, depth + 1))
                 out.item_at.append(at(item))
             return out
         out = Map(at(node))
         for knode, vnode in node.value:
-            key = build(knode)
+            key = build(knode, depth + 1)
             if not isinstance(key, str):
                 errors.append(Diagnostic("E011", f"mapping key {key!r} is not a string", at(knode),
                                          found=repr(key), expected="a field name"))
@@ -138,7 +165,7 @@ def parse(text: str, file: str):
                     "E004", f"duplicate key {key!r}", at(knode),
                     hint=f"first written at line {out.key_at[key].line}"))
                 continue
-            out[key] = build(vnode)
+            out[key] = build(vnode, depth + 1)
             out.key_at[key] = at(knode)
             out.value_at[key] = at(vnode)
         return out
@@ -152,6 +179,7 @@ def parse(text: str, file: str):
         raise (UnsafeYAMLError if unsafe else YAMLSyntaxError)(errors)
     if not isinstance(data, Map):
         raise YAMLSyntaxError([Diagnostic("E006", "the document is not a mapping", at(root),
-                                          found=type(data).__name__,
+                                          found="a list" if isinstance(data, Seq) else
+                                          "nothing" if data is None else repr(data),
                                           expected="a regime: a mapping with at least `regime: ID`")])
     return data

@@ -9,6 +9,7 @@ because they also run on documents the schema has rejected.
 from __future__ import annotations
 
 import difflib
+import math
 from functools import lru_cache
 from typing import Iterable, Iterator
 
@@ -52,6 +53,8 @@ def _validator() -> Draft202012Validator:
 def diagnose(data: Map, file: str) -> list[Diagnostic]:
     """Every problem in a merged document, sorted by position."""
     out = list(_schema_diagnostics(data))
+    flagged = {d.where for d in out}
+    out.extend(d for d in _nan_diagnostics(data) if d.where not in flagged)
     out.extend(_reference_diagnostics(data))
     # One problem can be reported by two routes (e.g. a wrong type and a bad
     # reference); keep the first per place and code.
@@ -104,6 +107,11 @@ def _show(value) -> str:
         return "nothing (null)"
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _a(noun: str) -> str:
+    """``an actor``, ``a body``; ``noun`` may be ``actor or body``."""
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
 
 
 def _did_you_mean(word, choices: Iterable[str]) -> str | None:
@@ -182,6 +190,19 @@ def _schema_diagnostics(data: Map) -> Iterator[Diagnostic]:
             yield Diagnostic("E016", f"{field}: {err.message}", where, found=_show(err.instance))
 
 
+def _nan_diagnostics(data: Map) -> Iterator[Diagnostic]:
+    """``.nan`` passes every bound of the schema, since each comparison with it is false."""
+    stack = [(data, [])]
+    while stack:
+        node, path = stack.pop()
+        for k, v in (node.items() if isinstance(node, Map) else enumerate(node)):
+            if isinstance(v, float) and math.isnan(v):
+                yield Diagnostic("E013", f"{_describe(data, [*path, k])} is not a number", _locate(data, [*path, k]),
+                                 found=".nan", expected="a number")
+            elif isinstance(v, (Map, Seq)):
+                stack.append((v, [*path, k]))
+
+
 # ---------------------------------------------------------------- references
 
 def _as_list(value, where: Location, holder=None, key=None) -> list[tuple[object, Location]]:
@@ -230,7 +251,7 @@ def _reference_diagnostics(data: Map) -> Iterator[Diagnostic]:
                              found=value, expected=f"the id of a declared {' or '.join(allowed)}",
                              hint=_did_you_mean(value, candidates))
         elif kinds[value] not in allowed:
-            yield Diagnostic("E024", f"{what} must name a {' or '.join(allowed)}, but {value!r} is a {kinds[value]}",
+            yield Diagnostic("E024", f"{what} must name {_a(' or '.join(allowed))}, but {value!r} is {_a(kinds[value])}",
                              at, found=f"{kinds[value]} {value!r}", expected=" or ".join(allowed))
 
     def field_refs(item: Map, name: str, allowed, what: str, extra=()):
@@ -246,6 +267,9 @@ def _reference_diagnostics(data: Map) -> Iterator[Diagnostic]:
     for _, v in _items(data, "violations"):
         what = f"violation {v.get('id')!r}:"
         yield from field_refs(v, "perpetrator", ("actor",), what)
+        if isinstance(v.get("perpetrator"), Seq) and not v["perpetrator"]:
+            yield Diagnostic("E017", f"{what} perpetrator is an empty list", v.value_at["perpetrator"],
+                             found="an empty list", expected="an actor, or a list of at least one")
         yield from field_refs(v, "at", ("asset",), what)
         traces = v.get("signatures")
         if isinstance(traces, Seq):

@@ -49,6 +49,9 @@ def _read(path: str, chain: tuple[str, ...], cited_at: Location | None) -> tuple
                                           cited_at or Location(path, 1, 1))]) from None
     data = parse(text, path)
     base_name = data.get("extends")
+    if "remove" in data and "extends" not in data:
+        raise ExtendsError([Diagnostic("E032", "remove: this file extends no base", data.key_at["remove"],
+                                       expected="`extends: BASE` naming the file whose elements are removed")])
     if not isinstance(base_name, str):
         return data, ()
     base_path = os.path.normpath(os.path.join(os.path.dirname(path), base_name))

@@ -139,8 +139,9 @@ def exact_min_evasion(regime: Regime, graph: RuleGraph) -> tuple[int, tuple[str,
             g.add_edge(("out", t.state[0]), _SNK, capacity=inf)
     if _SRC not in g or _SNK not in g or not nx.has_path(g, _SRC, _SNK):
         return 0, ()
-    value, (reach, _) = nx.minimum_cut(g, _SRC, _SNK, flow_func=shortest_augmenting_path)
-    if value == inf:
+    try:
+        value, (reach, _) = nx.minimum_cut(g, _SRC, _SNK, flow_func=shortest_augmenting_path)
+    except nx.NetworkXUnbounded:  # a route of uncuttable holders only
         return -1, ()
     order = {a.id: i for i, a in enumerate(regime.actors)}
     cut = [a for a in holders if ("in", a) in reach and ("out", a) not in reach]

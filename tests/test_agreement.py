@@ -1,0 +1,207 @@
+"""The z3 engine against the brute-force oracle, on random regimes.
+
+This is how users can trust the engine: two implementations written
+independently from docs/semantics.md (the oracle imports nothing of
+verify.engine) must agree on every verdict, on the size of the smallest
+counterexample and on detection times, and both must be monotone.
+
+The generator uses every element type: control, assets and coverage,
+thresholds, persistence and concealment, access (host and named), mandatory
+and tamper-evident mechanisms, triggers (actors and bodies), flows with
+relays and gates, mandatory and authenticated flows, approve and block votes
+with recusal, several verifiers, a colluder pool, several perpetrators.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from verify import oracle
+from verify.analyses.bounds import certificate, exact_min_evasion
+from verify.analyses.properties import fault_tolerance, non_circumventability, timeliness
+from verify.engine import Query, Scenario, compile_rules, detection
+from verify.model import (
+    HOST, PERPETRATOR, Actor, Asset, Body, Flow, Mechanism, Observation, Regime, Signature,
+    ThreatModel, Trace, Verifier, Violation,
+)
+from verify.results import Verdict
+
+COMPARED = {"regimes": 0, "comparisons": 0}
+
+
+def random_regime(rng: random.Random) -> Regime:
+    n = rng.randint(3, 7)
+    ids = [f"x{i}" for i in range(n)]
+    actors = tuple(
+        Actor(id=a, kind=rng.choice(["state", "lab", "agency", "ngo"]),
+              controlled_by=tuple(c for c in ids[:i] if rng.random() < 0.12))
+        for i, a in enumerate(ids))
+    bodies = []
+    for j in range(rng.choice([0, 0, 1, 2])):
+        members = tuple(rng.sample(ids, rng.randint(2, min(4, n))))
+        rule = {"approve": rng.randint(1, len(members))} if rng.random() < 0.6 else {"block": rng.randint(1, len(members))}
+        rec = rng.choice([(), (PERPETRATOR,), (rng.choice(members),)])
+        bodies.append(Body(id=f"B{j}", members=members, recused=rec, latency=rng.choice([0, 2, 7]), **rule))
+    holders = ids + [b.id for b in bodies]
+    assets = (Asset(id="site", host=rng.choice(ids)), Asset(id="other", host=rng.choice(ids)))
+    sigs = ("heat", "logs")
+    traces = tuple(
+        Trace(signature=s, magnitude=rng.choice([1.0, 4.0, 9.0]),
+              persists=rng.choice([None, None, 6, 15, 40]), conceal=rng.choice([None, None, 3, 4, 12]))
+        for s in sigs if rng.random() < 0.75) or (Trace(signature="heat", magnitude=2.0),)
+    perps = tuple(rng.sample(ids, rng.choice([1, 1, 2])))
+    # Mostly keep perpetrators out of the observing and judging roles, or
+    # nearly every regime is trivially blind.
+    others = [a for a in ids if a not in perps] or ids
+    judges = [h for h in holders if h not in perps] if rng.random() < 0.85 else holders
+    verifiers = tuple(rng.sample(judges, min(len(judges), rng.randint(1, 2))))
+    mechanisms = []
+    for j in range(rng.randint(2, 5)):
+        obs = tuple(Observation(signature=s, threshold=rng.choice([0.0, 0.0, 0.0, 4.0, 5.0]))
+                    for s in sigs if rng.random() < 0.8) or (Observation(signature="heat"),)
+        access = rng.choice([(), (), (), (HOST,), (rng.choice(ids),), (HOST, rng.choice(ids))])
+        mechanisms.append(Mechanism(
+            id=f"m{j}", operator=rng.choice(others if rng.random() < 0.75 else ids), observes=obs,
+            at=rng.choice([None, None, None, ("site",), ("other",)]),
+            requires_access=tuple(dict.fromkeys(access)),
+            mandatory=rng.random() < 0.5, tamper_evident=rng.random() < 0.4,
+            triggered_by=rng.choice([*verifiers, *holders]) if rng.random() < 0.3 else None,
+            period=rng.choice([0, 1, 5]), notice=rng.choice([0, 0, 3, 4, 12]), latency=rng.choice([0, 2, 3]),
+            detection_probability=rng.choice([1.0, 1.0, 1.0, 0.5, 0.0])))
+    operators = [m.operator for m in mechanisms]
+    # Most operators report towards a verifier, directly or through another
+    # holder; other flows are drawn at random.
+    ends = []
+    for op in operators:
+        if rng.random() < 0.8:
+            mid = rng.choice(holders)
+            ends += [(op, mid), (mid, rng.choice(verifiers))] if rng.random() < 0.4 else [(op, rng.choice(verifiers))]
+    ends += [(rng.choice(holders), rng.choice(holders)) for _ in range(rng.randint(0, 4))]
+    flows = []
+    for j, (src, dst) in enumerate((a, b) for a, b in ends if a != b):
+        via = tuple(h for h in rng.sample(holders, min(2, len(holders))) if h not in (src, dst) and rng.random() < 0.35)
+        flows.append(Flow(id=f"f{j}", source=src, target=dst, via=via,
+                          latency=rng.choice([0, 1, 3, 8]), period=rng.choice([0, 0, 2]),
+                          mandatory=rng.random() < 0.5, authenticated=rng.random() < 0.5))
+    pool = rng.choice([None, tuple(a for a in ids if a not in verifiers), tuple(rng.sample(ids, rng.randint(1, n)))])
+    return Regime(
+        id="random", actors=actors, assets=assets, signatures=tuple(Signature(id=s) for s in sigs),
+        violations=(Violation(id="v", perpetrators=perps, at="site", traces=traces),),
+        mechanisms=tuple(mechanisms), flows=tuple(flows), bodies=tuple(bodies),
+        verifiers=tuple(Verifier(id=v) for v in verifiers),
+        threat_model=ThreatModel(colluders=pool, max=1))
+
+
+def _size(x):
+    return None if x is None else len(x)
+
+
+def _check(seed: int) -> None:
+    rng = random.Random(seed)
+    regime = random_regime(rng)
+    direct = rng.random() < 0.25
+    COMPARED["regimes"] += 1
+    for p in regime.violation["v"].perpetrators:
+        graph = compile_rules(regime, "v", p, direct)
+        base = oracle.coalition_of(regime, p, ())
+
+        # Detection time with no colluders: the engine's own evaluation and z3's
+        # time encoding (just before and at the oracle's time).
+        t0 = oracle.detection_time(regime, "v", p, base, direct_only=direct)
+        found = detection(regime, graph, Scenario(frozenset(base)))
+        assert (None if found is None else found[0]) == t0, (seed, p)
+        if t0 is not None:
+            assert Query(regime, graph, deadline=t0).evade(k=0).status == "detected", (seed, p)
+            if t0 > 0:
+                assert Query(regime, graph, deadline=t0 - 1).evade(k=0).status == "evades", (seed, p)
+        else:
+            assert Query(regime, graph).evade(k=0).status == "evades", (seed, p)
+
+        # Smallest evading coalition over the whole pool.
+        want = oracle.min_evasion_size(regime, "v", p, direct_only=direct)
+        got = Query(regime, graph).smallest(None)
+        assert (None if got.status == "detected" else len(got.chosen)) == want, (seed, p, got, want)
+        if got.status == "evades":
+            # The engine's coalition really evades, by the oracle's reckoning.
+            coal = oracle.coalition_of(regime, p, got.chosen)
+            assert oracle.detection_time(regime, "v", p, coal, direct_only=direct) is None, (seed, p)
+        exact = exact_min_evasion(regime, graph)
+        if exact is not None:
+            assert (None if exact[0] == -1 else exact[0]) == want, (seed, p, exact, want)
+        for k in range(0, 3):
+            cert = certificate(regime, graph, k + 1)
+            if cert is not None:
+                assert want is None or want > k, (seed, p, k)
+
+        # Timeliness with one colluder: the worst case is the deadline that
+        # just holds.
+        worst = oracle.worst_detection_time(regime, "v", p, 1, direct_only=direct)
+        if worst is not None:
+            assert Query(regime, graph, deadline=worst).evade(k=1).status == "detected", (seed, p)
+            if worst > 0:
+                assert Query(regime, graph, deadline=worst - 1).evade(k=1).status == "evades", (seed, p)
+
+        # Fault tolerance: the smallest failure set.
+        fs = oracle.smallest_failure_set(regime, "v", p, 2, direct_only=direct)
+        got_f = Query(regime, graph, colluders=False, failures=True).smallest(2)
+        assert (None if got_f.status == "detected" else len(got_f.failed)) == _size(fs), (seed, p, got_f, fs)
+
+        # Monotonicity, on the engine's evaluation.
+        cands = list(graph.candidates)
+        rng.shuffle(cands)
+        prev = t0
+        coal = set(base)
+        for c in cands[:3]:
+            coal |= regime.closure(c)
+            t = detection(regime, graph, Scenario(frozenset(coal)))
+            t = None if t is None else t[0]
+            assert t is None or (prev is not None and prev <= t), (seed, p, "monotone")
+            prev = t
+        COMPARED["comparisons"] += 8
+
+    # The user-facing functions, all perpetrators at once.
+    for k in (0, 1, 2):
+        ours = non_circumventability(regime, "v", k, direct=direct)
+        theirs = oracle.non_circumventability(regime, "v", k, direct_only=direct)
+        assert (ours.verdict == Verdict.HOLDS) == theirs.holds, (seed, k)
+        if ours.verdict == Verdict.FAILS:
+            size = len(ours.witness.chosen)
+            assert size == len(oracle.smallest_evasion(regime, "v", ours.perpetrator, k, direct_only=direct)), seed
+    worst_all = [oracle.worst_detection_time(regime, "v", p, 1, direct_only=direct)
+                 for p in regime.violation["v"].perpetrators]
+    if all(w is not None for w in worst_all):
+        T = max(worst_all)
+        assert timeliness(regime, "v", T, 1, direct=direct).verdict == Verdict.HOLDS, seed
+        if T > 0:
+            assert timeliness(regime, "v", T - 1, 1, direct=direct).verdict == Verdict.FAILS, seed
+    ft = fault_tolerance(regime, "v", 1, direct=direct)
+    assert (ft.verdict == Verdict.HOLDS) == oracle.fault_tolerance(regime, "v", 1, direct_only=direct).holds, seed
+    COMPARED["comparisons"] += 6
+
+
+@settings(max_examples=300, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(min_value=0, max_value=2**31))
+def test_engine_agrees_with_oracle(seed):
+    _check(seed)
+
+
+@pytest.mark.slow
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(min_value=0, max_value=2**31))
+def test_engine_agrees_with_oracle_long(seed):
+    _check(seed)
+
+
+def test_report_how_many_were_compared(capsys):
+    # Runs after the agreement tests in file order; says how much was compared.
+    with capsys.disabled():
+        print(f"\noracle agreement: {COMPARED['regimes']} random regimes, "
+              f"{COMPARED['comparisons']} comparisons, all agreed")
+    if COMPARED["regimes"] == 0:
+        pytest.skip("run together with the agreement test")
+    assert COMPARED["regimes"] >= 300

@@ -24,6 +24,8 @@ def parse_duration(text: str | int) -> int:
     """Whole seconds in ``30d``, ``12h``, ``1.5d`` or ``0``."""
     if isinstance(text, int):
         return text
+    if text == "0":  # what format_duration(0) writes
+        return 0
     m = _DURATION.fullmatch(text)
     if m is None:
         raise ValueError(f"not a duration: {text!r}")

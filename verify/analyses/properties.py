@@ -215,7 +215,9 @@ def robustness_margin(regime: Regime, violation: str, *, direct: bool = False,
     kstar, p, graph, out = worst
     w = witness(regime, graph, out.chosen, out.failed) if out is not None else None
     figures = (("k*", kstar), ("without", tuple(sorted(per_element.items(), key=lambda kv: (_rank(kv[1]), kv[0])))))
-    return Result("robustness-margin", params, violation, Verdict.HOLDS if kstar != -1 else Verdict.FAILS,
+    # As a verdict: does the margin reach the coalition size the treaty claims?
+    claimed = regime.threat_model.max
+    return Result("robustness-margin", params, violation, Verdict.HOLDS if _rank(kstar) >= claimed else Verdict.FAILS,
                   _statement(regime, "robustness-margin", violation, p, kstar=kstar), p if w else None,
                   witness=w, figures=figures)
 
@@ -252,7 +254,8 @@ def minimal_evasion_sets(regime: Regime, violation: str, K: int | None = None, *
             crit[a] = crit.get(a, 0) + 1
     figures = (("sets", tuple(sets)),
                ("criticality", tuple(sorted(crit.items(), key=lambda kv: (-kv[1], order[kv[0]])))))
-    verdict = Verdict.FAILS if sets else Verdict.HOLDS
+    # As a verdict: does any set breach the threat model's claimed size?
+    verdict = Verdict.FAILS if any(len(s) <= regime.threat_model.max for _, s in sets) else Verdict.HOLDS
     return Result("minimal-evasion-sets", params, violation, verdict,
                   _statement(regime, "minimal-evasion-sets", violation, None), figures=figures)
 

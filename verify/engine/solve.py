@@ -16,7 +16,7 @@ switches names the mechanisms and flows the proof rests on.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import z3
 
@@ -233,6 +233,41 @@ class Query:
                 break
             best = nxt
         return best
+
+
+    def minimal_sets(self, bound: int, evades: Callable[[tuple[str, ...]], bool]) -> Iterator[tuple[str, ...] | None]:
+        """Every inclusion-minimal evading choice of at most ``bound``
+        colluders; ``None`` once if the solver gives up.
+
+        Each model is shrunk to a minimal set with ``evades`` (a cheap exact
+        check of one coalition), then every superset of it is excluded, so
+        each round yields a new minimal set and the loop ends.
+        """
+        self.solver.push()
+        try:
+            if self.chosen:
+                self.solver.add(z3.AtMost(*self.chosen.values(), bound))
+            on = [s for _, s in sorted(self.switch.items())]
+            while True:
+                answer = self.solver.check(*on)
+                if answer == z3.unknown:
+                    yield None
+                    return
+                if answer == z3.unsat:
+                    return
+                model = self.solver.model()
+                current = [c for c in self.candidates
+                           if z3.is_true(model.eval(self.chosen[c], model_completion=True))]
+                for c in list(current):
+                    trial = [x for x in current if x != c]
+                    if evades(tuple(trial)):
+                        current = trial
+                yield tuple(current)
+                if not current:
+                    return
+                self.solver.add(z3.Or([z3.Not(self.chosen[c]) for c in current]))
+        finally:
+            self.solver.pop()
 
 
 # ------------------------------------------------------------------ helpers

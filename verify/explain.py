@@ -99,9 +99,7 @@ def explain(regime: Regime, result: Result) -> list[str]:
     if w.failed:
         lines.append("  failed: " + ", ".join(w.failed))
     v = regime.violation[w.violation]
-    cannot = dict(w.blind)
-    on_routes = {s.element for r in w.routes for s in r.steps}
-    blind = [m.id for m in regime.mechanisms if m.id not in cannot and m.id not in on_routes]
+    blind = list(w.unrouted)
     if not w.routes:
         lines.append("  no evidence route reaches a verifier at all")
     for i, route in enumerate(w.routes, 1):

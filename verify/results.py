@@ -67,6 +67,8 @@ class Witness:
     notices: tuple[str, ...] = ()
     #: Mechanisms that cannot see the violation at all, with the reason.
     blind: tuple[tuple[str, str], ...] = ()
+    #: Mechanisms that can see it but have no route to a verifier.
+    unrouted: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

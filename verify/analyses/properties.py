@@ -78,6 +78,8 @@ def witness(regime: Regime, graph: RuleGraph, chosen=(), failed=()) -> Witness:
         routes=explain_routes(regime, graph, sc),
         notices=tuple(notices),
         blind=tuple((m.id, graph.blind[m.id]) for m in regime.mechanisms if m.id in graph.blind),
+        unrouted=tuple(m.id for m in regime.mechanisms
+                       if m.id not in graph.blind and m.id not in {r.element for r in graph.rules}),
     )
 
 

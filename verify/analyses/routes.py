@@ -51,7 +51,8 @@ def routes(graph: RuleGraph, limit: int = 12) -> list[tuple[Rule, ...]]:
 
 def explain_routes(regime: Regime, graph: RuleGraph, sc: Scenario, limit: int = 12) -> tuple[Route, ...]:
     times = arrivals(regime, graph, sc)
-    out = []
+    out: list[Route] = []
+    seen: set = set()
     for chain in routes(graph, limit):
         steps = []
         blocked = False
@@ -71,7 +72,13 @@ def explain_routes(regime: Regime, graph: RuleGraph, sc: Scenario, limit: int = 
                 steps[-1] = Step(last.element, last.kind, last.holder, last.grade, None,
                                  f"{verifier} is in the coalition" if verifier in sc.coalition
                                  else f"{verifier} has failed", verifier)
-        out.append(Route(tuple(steps), verifier))
+        route = Route(tuple(steps), verifier)
+        # Routes that differ only after the point where both are blocked read
+        # the same to a person: show the first.
+        key = tuple((s.element, s.holder, s.blocked) for s in route.steps)
+        if key not in seen:
+            seen.add(key)
+            out.append(route)
     return tuple(out)
 
 

@@ -144,7 +144,7 @@ def build(data: Map, path: str, extends: tuple[str, ...] = ()) -> Regime:
         PropertySpec(property=p["property"], params=_params(p), where=p.where)
         for p in section("properties"))
     claims = tuple(
-        Claim(id=c["id"], text=c["text"],
+        Claim(id=c["id"], text=" ".join(c["text"].split()),
               spec=PropertySpec(property=c["property"], params=_params(c), where=c.where),
               expect=c.get("expect", "holds"), sources=tuple(c.get("sources", ())), where=c.where)
         for c in section("claims"))

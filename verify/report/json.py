@@ -49,6 +49,7 @@ def _witness(w: Witness | None) -> dict | None:
         "routes": [_route(r) for r in w.routes],
         "notices": list(w.notices),
         "blind": [{"mechanism": m, "reason": why} for m, why in w.blind],
+        "unrouted": list(w.unrouted),
     }
 
 

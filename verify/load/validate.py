@@ -338,8 +338,10 @@ def _property_params(p: Map, section: str, ref) -> Iterator[Diagnostic]:
     if info is None:
         return  # the schema's enum already reports an unknown property
     own = {"property", "id", "text", "expect", "sources"}
+    # A key no property knows is the schema's E010 (with a did-you-mean).
+    known = {k for i in catalogue().values() for k in i.parameters}
     for key in p:
-        if key not in own and key not in info.parameters:
+        if key not in own and key in known and key not in info.parameters:
             yield Diagnostic("E026", f"{what} parameter {key!r} does not apply to {name}",
                              p.key_at[key], found=key,
                              expected="one of " + ", ".join(info.parameters) if info.parameters else "no parameters")

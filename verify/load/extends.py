@@ -9,6 +9,7 @@ came from the base points into the base file.
 
 from __future__ import annotations
 
+import difflib
 import os
 from pathlib import Path
 
@@ -43,7 +44,8 @@ def _read(path: str, chain: tuple[str, ...], cited_at: Location | None) -> tuple
             raise ExtendsError([Diagnostic("E005", "no such file", Location(path, 1, 1),
                                            expected="a regime file")]) from None
         raise ExtendsError([Diagnostic("E030", f"extends: no such file {path!r}", cited_at,
-                                       expected="a path relative to the extending file")]) from None
+                                       expected="a path relative to the extending file",
+                                       hint=_did_you_mean_file(path))]) from None
     except (OSError, UnicodeDecodeError) as e:
         raise YAMLSyntaxError([Diagnostic("E005", f"cannot read the file: {e}",
                                           cited_at or Location(path, 1, 1))]) from None
@@ -57,6 +59,20 @@ def _read(path: str, chain: tuple[str, ...], cited_at: Location | None) -> tuple
     base_path = os.path.normpath(os.path.join(os.path.dirname(path), base_name))
     base, chain_files = _read(base_path, (*chain, real), data.value_at["extends"])
     return _merge(base, data), (base_path, *chain_files)
+
+
+def _did_you_mean(word, choices) -> str | None:
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6) if isinstance(word, str) else []
+    return f"did you mean {close[0]!r}?" if close else None
+
+
+def _did_you_mean_file(path: str) -> str | None:
+    """A regime file in the same folder whose name is close to the missing one's."""
+    try:
+        names = [n for n in os.listdir(os.path.dirname(path) or ".") if n.endswith((".yaml", ".yml"))]
+    except OSError:
+        return None
+    return _did_you_mean(os.path.basename(path), names)
 
 
 def _short(p: str) -> str:
@@ -133,9 +149,12 @@ def _remove(out: Map, removals: Map) -> None:
         items = out.get(section)
         present = {_item_id(x) for x in items} if isinstance(items, Seq) else set()
         for rid, at in zip(ids, ids.item_at):
+            if not isinstance(rid, str):
+                continue  # the schema reports the wrong type
             if rid not in present:
                 errors.append(Diagnostic("E032", f"remove: the base has no {section} element {rid!r}", at,
-                                         expected=f"an id of the base's {section}"))
+                                         expected=f"an id of the base's {section}",
+                                         hint=_did_you_mean(rid, present - {None})))
         if isinstance(items, Seq):
             kept = Seq(items.where)
             for x, at in zip(items, items.item_at):

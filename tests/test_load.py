@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 import subprocess
 import sys
 import textwrap
@@ -18,6 +19,7 @@ import yaml
 
 from verify.catalogue import catalogue
 from verify.cli import main
+from verify.diagnostics import CODES
 from verify.errors import (
     ExtendsError, InvalidRegimeError, RegimeError, UnsafeYAMLError, YAMLSyntaxError,
 )
@@ -671,3 +673,11 @@ def test_schema_parameters_are_the_catalogues():
     params = {p for info in catalogue().values() for p in info.parameters}
     assert params <= set(defs["property"]["properties"])
     assert params <= set(defs["claim"]["properties"])
+
+
+def test_every_code_is_documented():
+    doc = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    for code, meaning in CODES.items():
+        assert f"## {code}: {meaning}\n" in doc, code
+    documented = re.findall(r"^## (E\d{3}):", doc, flags=re.M)
+    assert documented == sorted(CODES)

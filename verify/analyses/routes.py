@@ -39,6 +39,8 @@ def routes(graph: RuleGraph, limit: int = 12) -> list[tuple[Rule, ...]]:
         return []
     for t in targets:
         g.add_edge(t, _SINK)
+    if not nx.has_path(g, START, _SINK):
+        return []
     out: list[tuple[Rule, ...]] = []
     for path in nx.shortest_simple_paths(g, START, _SINK):
         hops = list(zip(path[:-2], path[1:-1]))

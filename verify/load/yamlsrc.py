@@ -84,27 +84,116 @@ def _plain(text: str):
 
 
 def parse(text: str, file: str):
-    """The document's data (Map/Seq/scalars); raises on anything unsafe."""
+    """The document's data (Map/Seq/scalars); raises on anything unsafe.
 
-    def at(node) -> Location:
-        return Location(file, node.start_mark.line + 1, node.start_mark.column + 1)
+    Built straight from libyaml's event stream with an explicit stack: no
+    node graph, no Python-level resolver, no recursion (so no nesting can
+    crash the interpreter), and an alias reuses the value already built while
+    its expanded size is charged against the budget.
+    """
+    def at(mark) -> Location:
+        return Location(file, mark.line + 1, mark.column + 1)
+
+    errors: list[Diagnostic] = []
+    anchors: dict[str, tuple[object, int]] = {}  # anchor -> (value, expanded size)
+    open_anchors: set[str] = set()
+    # Each frame: [container, size, anchor, pending key, key mark]
+    stack: list[list] = []
+    root: list = []
+    root_mark = None
+    extra = 0  # nodes added by alias expansion
+    documents = 0
+
+    def bad_tag(tag: str, mark) -> None:
+        errors.append(Diagnostic(
+            "E002", f"YAML tag {tag!r} is not allowed", at(mark), found=tag,
+            expected="plain data: strings, numbers, booleans, lists, mappings"))
+
+    def attach(value, size: int, mark) -> None:
+        nonlocal root_mark
+        if not stack:
+            root.append(value)
+            root_mark = mark
+            return
+        frame = stack[-1]
+        frame[1] += size
+        container = frame[0]
+        if isinstance(container, Seq):
+            container.append(value)
+            container.item_at.append(at(mark))
+        elif frame[3] is _NO_KEY:
+            if not isinstance(value, str):
+                errors.append(Diagnostic("E011", f"mapping key {_short(value)} is not a string", at(mark),
+                                         found=_short(value), expected="a field name"))
+                frame[3], frame[4] = _SKIP, None
+            elif value in container:
+                errors.append(Diagnostic("E004", f"duplicate key {value!r}", at(mark),
+                                         hint=f"first written at line {container.key_at[value].line}"))
+                frame[3], frame[4] = _SKIP, None
+            else:
+                frame[3], frame[4] = value, mark
+        else:
+            key = frame[3]
+            if key is not _SKIP:
+                container[key] = value
+                container.key_at[key] = at(frame[4])
+                container.value_at[key] = at(mark)
+            frame[3] = _NO_KEY
 
     try:
-        # Measure the nesting first: composing very deep input crashes the
-        # interpreter (libyaml's composer recurses in C).
-        depth = 0
         for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    mark = event.start_mark
+            kind = type(event)
+            if kind is yaml.ScalarEvent:
+                tag = event.tag
+                if tag is not None and tag not in _SCALAR_TAGS and tag != "!":
+                    bad_tag(tag, event.start_mark)
+                    value = None
+                elif event.style or tag in (_STD + "str", "!"):
+                    value = event.value
+                else:
+                    value = _plain(event.value)
+                if event.anchor is not None:
+                    anchors[event.anchor] = (value, 1)
+                attach(value, 1, event.start_mark)
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                if len(stack) >= MAX_DEPTH:
                     raise YAMLSyntaxError([Diagnostic(
-                        "E001", f"YAML nests deeper than {MAX_DEPTH} levels",
-                        Location(file, mark.line + 1, mark.column + 1),
+                        "E001", f"YAML nests deeper than {MAX_DEPTH} levels", at(event.start_mark),
                         expected=f"lists and mappings nested at most {MAX_DEPTH} deep")])
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                depth -= 1
-        root = yaml.compose(text, Loader=_Loader)
+                if event.tag is not None and event.tag not in _SAFE_TAGS and event.tag != "!":
+                    bad_tag(event.tag, event.start_mark)
+                container = Map(at(event.start_mark)) if kind is yaml.MappingStartEvent else Seq(at(event.start_mark))
+                if event.anchor is not None:
+                    open_anchors.add(event.anchor)
+                stack.append([container, 1, event.anchor, _NO_KEY, None, event.start_mark])
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                container, size, anchor, _, _, mark = stack.pop()
+                if anchor is not None:
+                    open_anchors.discard(anchor)
+                    anchors[anchor] = (container, size)
+                attach(container, size, mark)
+            elif kind is yaml.AliasEvent:
+                if event.anchor in open_anchors:
+                    raise UnsafeYAMLError([Diagnostic(
+                        "E003", f"alias *{event.anchor} refers to a node that contains it",
+                        at(event.start_mark), expected="an alias to a node that does not contain it",
+                        hint="a regime rarely needs aliases; write the repeated part out")])
+                if event.anchor not in anchors:
+                    raise YAMLSyntaxError([Diagnostic("E001", f"YAML syntax: unknown alias *{event.anchor}",
+                                                      at(event.start_mark), expected="an alias to an anchor above")])
+                value, size = anchors[event.anchor]
+                extra += size
+                if extra > ALIAS_BUDGET:
+                    raise UnsafeYAMLError([Diagnostic(
+                        "E003", "aliases expand beyond the size budget; refusing this document",
+                        at(event.start_mark), expected=f"at most {ALIAS_BUDGET} nodes re-used through aliases",
+                        hint="a regime rarely needs aliases; write the repeated part out")])
+                attach(value, size, event.start_mark)
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise YAMLSyntaxError([Diagnostic("E001", "YAML syntax: more than one document",
+                                                      at(event.start_mark), expected="a single document")])
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
@@ -117,69 +206,24 @@ def parse(text: str, file: str):
         raise YAMLSyntaxError([Diagnostic("E001", f"YAML syntax: {e}", Location(file, 1, 1),
                                           expected="well-formed YAML")]) from None
 
-    errors: list[Diagnostic] = []
-    seen: set[int] = set()
-    budget = [ALIAS_BUDGET]
-
-    def build(node, depth=0):
-        # The text nests at most MAX_DEPTH deep, so only aliases (one that
-        # contains itself, or chains of them) can take the data deeper.
-        if depth > MAX_DEPTH:
-            raise UnsafeYAMLError([Diagnostic(
-                "E003", f"aliases nest the data deeper than {MAX_DEPTH} levels; refusing this document",
-                at(node), expected="an alias to a node that does not contain it",
-                hint="a regime rarely needs aliases; write the repeated part out")])
-        # An alias is the same node object met again: charge its re-expansion.
-        if id(node) in seen:
-            budget[0] -= 1
-            if budget[0] < 0:
-                raise UnsafeYAMLError([Diagnostic(
-                    "E003", "aliases expand beyond the size budget; refusing this document",
-                    at(node), expected=f"at most {ALIAS_BUDGET} nodes re-used through aliases",
-                    hint="a regime rarely needs aliases; write the repeated part out")])
-        else:
-            seen.add(id(node))
-        if node.tag not in _SAFE_TAGS:
-            errors.append(Diagnostic(
-                "E002", f"YAML tag {node.tag!r} is not allowed", at(node),
-                found=node.tag, expected="plain data: strings, numbers, booleans, lists, mappings"))
-            return None
-        if isinstance(node, yaml.ScalarNode):
-            # libyaml reports a plain scalar's style as '', PyYAML as None.
-            return _plain(node.value) if not node.style else node.value
-        if isinstance(node, yaml.SequenceNode):
-            out = Seq(at(node))
-            for item in node.value:
-                out.append(build(item, depth + 1))
-                out.item_at.append(at(item))
-            return out
-        out = Map(at(node))
-        for knode, vnode in node.value:
-            key = build(knode, depth + 1)
-            if not isinstance(key, str):
-                errors.append(Diagnostic("E011", f"mapping key {key!r} is not a string", at(knode),
-                                         found=repr(key), expected="a field name"))
-                continue
-            if key in out:
-                errors.append(Diagnostic(
-                    "E004", f"duplicate key {key!r}", at(knode),
-                    hint=f"first written at line {out.key_at[key].line}"))
-                continue
-            out[key] = build(vnode, depth + 1)
-            out.key_at[key] = at(knode)
-            out.value_at[key] = at(vnode)
-        return out
-
-    if root is None:
-        raise YAMLSyntaxError([Diagnostic("E006", "the document is empty", Location(file, 1, 1),
-                                          expected="a regime: a mapping with at least `regime: ID`")])
-    data = build(root)
     if errors:
         unsafe = [d for d in errors if d.code == "E002"]
         raise (UnsafeYAMLError if unsafe else YAMLSyntaxError)(errors)
+    if not root or (root[0] is None and not isinstance(root[0], (Map, Seq))):
+        raise YAMLSyntaxError([Diagnostic("E006", "the document is empty", Location(file, 1, 1),
+                                          expected="a regime: a mapping with at least `regime: ID`")])
+    data = root[0]
     if not isinstance(data, Map):
-        raise YAMLSyntaxError([Diagnostic("E006", "the document is not a mapping", at(root),
-                                          found="a list" if isinstance(data, Seq) else
-                                          "nothing" if data is None else repr(data),
+        raise YAMLSyntaxError([Diagnostic("E006", "the document is not a mapping", at(root_mark),
+                                          found="a list" if isinstance(data, Seq) else repr(data),
                                           expected="a regime: a mapping with at least `regime: ID`")])
     return data
+
+
+_NO_KEY = object()  # a mapping frame waiting for its next key
+_SKIP = object()    # a mapping frame discarding the value of a rejected key
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

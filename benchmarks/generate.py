@@ -1,0 +1,132 @@
+"""Synthetic regimes for benchmarks: N actors with a realistic shape.
+
+A realistic regime: a few states, each compelling its labs, clouds and
+institutes; chip firms whose tamper-evident logs cover every site; labs that
+declare their own compute; agencies that inspect when a council orders it;
+whistle-blower NGOs; and reporting flows with a fan-out of about three,
+drawn towards the agencies.  A *pure-graph* regime keeps only what a vertex
+cut can answer: no control, no votes, no access, no triggers, no mandatory
+flows.
+
+    python benchmarks/generate.py 10000 -o /tmp/big.yaml [--pure] [--seed 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+
+import yaml
+
+__all__ = ["synthetic", "to_yaml"]
+
+
+def synthetic(n: int, seed: int = 1, pure: bool = False, fanout: int = 3) -> dict:
+    """A regime document (plain data, as a YAML file would hold it)."""
+    rng = random.Random(seed)
+    n_states = max(3, n // 20)
+    n_agencies = max(2, n // 200)
+    n_chip = max(1, n // 500)
+    n_ngo = max(1, n // 50)
+    rest = max(1, n - n_states - n_agencies - n_chip - n_ngo)
+    states = [f"state{i}" for i in range(n_states)]
+    agencies = [f"agency{i}" for i in range(n_agencies)]
+    chips = [f"chip{i}" for i in range(n_chip)]
+    ngos = [f"ngo{i}" for i in range(n_ngo)]
+    others = [f"org{i}" for i in range(rest)]
+    kinds = ["lab", "cloud", "safety-institute", "laboratory"]
+
+    actors = [{"id": s, "kind": "state"} for s in states]
+    actors += [{"id": a, "kind": "agency"} for a in agencies]
+    actors += [{"id": c, "kind": "chip-firm"} for c in chips]
+    actors += [{"id": g, "kind": "ngo"} for g in ngos]
+    home: dict[str, str] = {}
+    for i, o in enumerate(others):
+        entry = {"id": o, "kind": kinds[i % len(kinds)]}
+        if not pure and rng.random() < 0.6:
+            home[o] = rng.choice(states)
+            entry["controlled_by"] = home[o]
+        actors.append(entry)
+
+    perp = others[0]
+    host = home.get(perp, states[0])
+    doc: dict = {
+        "regime": f"synthetic-{n}{'-pure' if pure else ''}",
+        "title": f"Synthetic regime with {n} actors",
+        "actors": actors,
+        "assets": [{"id": "site", "host": host, "owner": perp}],
+        "signatures": [{"id": "compute", "unit": "FLOP"}, {"id": "power", "unit": "MW"}],
+        "violations": [{
+            "id": "covert-run", "perpetrator": perp, "at": "site",
+            "signatures": [{"signature": "compute", "magnitude": 1e26, "persists": "180d"},
+                           {"signature": "power", "magnitude": 40, "conceal": "2d"}],
+        }],
+    }
+
+    mechanisms = []
+    for c in chips:
+        mechanisms.append({"id": f"log-{c}", "kind": "logging", "operator": c,
+                           "observes": [{"signature": "compute", "threshold": 1e25}],
+                           "tamper_evident": True, "period": "7d"})
+    for g in ngos[: max(1, len(ngos) // 4)]:
+        mechanisms.append({"id": f"wb-{g}", "kind": "whistleblower", "operator": g,
+                           "observes": ["compute"], "latency": "14d"})
+    for o in others[: max(1, len(others) // 10)]:
+        mechanisms.append({"id": f"decl-{o}", "kind": "declaration", "operator": o,
+                           "observes": ["compute"], "period": "30d"})
+    if not pure:
+        for a in agencies:
+            mechanisms.append({"id": f"insp-{a}", "kind": "inspection", "operator": a,
+                               "observes": ["power"], "at": ["site"], "requires_access": "host",
+                               "mandatory": True, "triggered_by": "council", "notice": "1d",
+                               "latency": "5d"})
+    doc["mechanisms"] = mechanisms
+
+    everyone = states + agencies + chips + ngos + others
+    flows = []
+    for i, src in enumerate(everyone):
+        for j in range(fanout):
+            dst = rng.choice(agencies) if rng.random() < 0.3 else rng.choice(everyone)
+            if dst == src:
+                continue
+            flow = {"id": f"f{i}-{j}", "from": src, "to": dst, "latency": f"{rng.randint(0, 10)}d"}
+            if not pure:
+                flow["mandatory"] = rng.random() < 0.3
+                flow["authenticated"] = rng.random() < 0.5
+                if rng.random() < 0.1:
+                    flow["via"] = rng.choice([x for x in everyone if x not in (src, dst)])
+            flows.append(flow)
+    if not pure:
+        for a in agencies:
+            flows.append({"id": f"report-{a}", "from": a, "to": "council", "latency": "7d",
+                          "mandatory": True, "authenticated": True})
+        members = states[: min(len(states), 15)]
+        doc["bodies"] = [{"id": "council", "members": members, "approve": len(members) // 2 + 1,
+                          "recused": "perpetrator", "latency": "14d"}]
+        doc["verifiers"] = agencies + ["council"]
+    else:
+        doc["verifiers"] = agencies
+    doc["flows"] = flows
+    doc["threat_model"] = {"max": 2}
+    doc["properties"] = [{"property": "non-circumventability", "k": 2}]
+    return doc
+
+
+def to_yaml(doc: dict) -> str:
+    return "# yaml-language-server: $schema=../verify/schema/regime.schema.json\n" + yaml.safe_dump(
+        doc, sort_keys=False, default_flow_style=None, width=120)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", type=int)
+    parser.add_argument("-o", "--output", required=True)
+    parser.add_argument("--pure", action="store_true")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    with open(args.output, "w", encoding="utf-8") as fh:
+        fh.write(to_yaml(synthetic(args.n, args.seed, args.pure)))
+
+
+if __name__ == "__main__":
+    main()

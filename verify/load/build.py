@@ -29,6 +29,8 @@ def parse_duration(text: str | int) -> int:
     m = _DURATION.fullmatch(text)
     if m is None:
         raise ValueError(f"not a duration: {text!r}")
+    if m.group(1).isdigit():
+        return int(m.group(1)) * SECONDS[m.group(2)]
     # Fraction keeps 1.5d exact; a part of a second is rounded up so that a
     # deadline is never made easier than written.
     seconds = Fraction(m.group(1)) * SECONDS[m.group(2)]
@@ -75,7 +77,10 @@ def _params(item: Map) -> tuple[tuple[str, object], ...]:
     out = []
     for key in ("violation", "k", "T", "f", "K", "direct"):
         if key in item:
-            out.append((key, parse_duration(item[key]) if key == "T" else item[key]))
+            value = item[key]
+            # JSON Schema counts 2.0 as an integer; the model says int.
+            out.append((key, parse_duration(value) if key == "T" else
+                        value if isinstance(value, bool) else int(value)))
     return tuple(out)
 
 
@@ -125,8 +130,9 @@ def build(data: Map, path: str, extends: tuple[str, ...] = ()) -> Regime:
             carries=tuple(f.get("carries", ())), cost=f.get("cost"), optional=f.get("optional", False))
         for f in section("flows"))
     bodies = tuple(
-        Body(**_common(b), members=tuple(b["members"]), approve=b.get("approve"),
-             block=b.get("block"), recused=_ids(b.get("recused")), latency=_dur(b, "latency"))
+        Body(**_common(b), members=tuple(b["members"]),
+             approve=None if b.get("approve") is None else int(b["approve"]),
+             block=None if b.get("block") is None else int(b["block"]), recused=_ids(b.get("recused")), latency=_dur(b, "latency"))
         for b in section("bodies"))
     verifiers = []
     seq = data.get("verifiers")
@@ -138,7 +144,7 @@ def build(data: Map, path: str, extends: tuple[str, ...] = ()) -> Regime:
     tm = data.get("threat_model") or Map(data.where)
     threat = ThreatModel(
         colluders=_ids(tm["colluders"]) if "colluders" in tm else None,
-        max=tm.get("max", 1), where=tm.where)
+        max=int(tm.get("max", 1)), where=tm.where)
     labels = tuple(Label(**_common(lab), cleared=tuple(lab.get("cleared", ()))) for lab in section("labels"))
     properties = tuple(
         PropertySpec(property=p["property"], params=_params(p), where=p.where)

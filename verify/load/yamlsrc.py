@@ -64,8 +64,14 @@ class Seq(list):
         self.item_at: list[Location] = []
 
 
+_WORDS = {"null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE"}
+
+
 def _plain(text: str):
     """Resolve a plain scalar by the YAML 1.2 core schema."""
+    # Most scalars in a regime are ids and words: settle them before any regex.
+    if text[:1].isalpha() and text not in _WORDS:
+        return text
     if text in ("", "~", "null", "Null", "NULL"):
         return None
     if text in ("true", "True", "TRUE"):
@@ -141,8 +147,12 @@ def parse(text: str, file: str):
             frame[3] = _NO_KEY
 
     try:
-        for event in yaml.parse(text, Loader=_Loader):
+        loader = _Loader(text)
+        while True:
+            event = loader.get_event()
             kind = type(event)
+            if kind is yaml.StreamEndEvent:
+                break
             if kind is yaml.ScalarEvent:
                 tag = event.tag
                 if tag is not None and tag not in _SCALAR_TAGS and tag != "!":

@@ -79,8 +79,11 @@ def _params(item: Map) -> tuple[tuple[str, object], ...]:
         if key in item:
             value = item[key]
             # JSON Schema counts 2.0 as an integer; the model says int.
-            out.append((key, parse_duration(value) if key == "T" else
-                        value if isinstance(value, bool) else int(value)))
+            if key == "T":
+                value = parse_duration(value)
+            elif key in ("k", "f", "K"):
+                value = int(value)
+            out.append((key, value))
     return tuple(out)
 
 

@@ -20,6 +20,7 @@ import networkx as nx
 from networkx.algorithms.flow import shortest_augmenting_path
 
 from verify.engine import START, Rule, RuleGraph
+from verify.gcpause import gc_paused
 from verify.model import Regime
 from verify.results import Route, Step
 
@@ -98,6 +99,7 @@ def _shortest(out_rules, target_guard, used, regime) -> list[Rule] | None:
     return None
 
 
+@gc_paused
 def exact_min_evasion(regime: Regime, graph: RuleGraph) -> tuple[int, tuple[str, ...]] | None:
     """The minimum evasion (size, chosen colluders) when max-flow answers it
     exactly, else None.  Size ``-1`` means no finite cut: nobody can evade.

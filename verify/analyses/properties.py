@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from verify.analyses.bounds import certificate
+from verify.analyses.bounds import certificate, exact_min_evasion
 from verify.analyses.routes import explain_routes
 from verify.catalogue import catalogue
 from verify.engine import Query, RuleGraph, Scenario, arrivals, compile_rules, detection
@@ -134,16 +134,23 @@ def non_circumventability(regime: Regime, violation: str, k: int | None = None, 
 
     def one(p):
         graph = compile_rules(regime, violation, p, direct)
+        statement = _statement(regime, "non-circumventability", violation, p, k=k)
         routes_ = certificate(regime, graph, k + 1)
-        q = Query(regime, graph, timeout_ms=_ms(timeout))
         if routes_ is not None:
-            # k+1 disjoint routes: no k colluders can block them all.  The
-            # solver still names what the proof rests on.
-            out = q.evade(k=k, core=True)
-            if out.status == "detected":
-                return Result("non-circumventability", params, violation, Verdict.HOLDS,
-                              _statement(regime, "non-circumventability", violation, p, k=k), p,
-                              rests_on=out.core, certificate=routes_)
+            # k+1 merged-disjoint routes: no k colluders can block them all,
+            # and the proof rests on nothing but these routes' elements.
+            used = tuple(sorted({s.element for r in routes_ for s in r.steps}))
+            return Result("non-circumventability", params, violation, Verdict.HOLDS, statement, p,
+                          rests_on=used, certificate=routes_)
+        exact = exact_min_evasion(regime, graph)
+        if exact is not None:
+            size, chosen = exact
+            if size == -1 or size > k:
+                return Result("non-circumventability", params, violation, Verdict.HOLDS, statement, p,
+                              rests_on=tuple(sorted({r.element for r in graph.rules})))
+            return Result("non-circumventability", params, violation, Verdict.FAILS, statement, p,
+                          witness=witness(regime, graph, chosen))
+        q = Query(regime, graph, timeout_ms=_ms(timeout))
         return _solver_result(regime, "non-circumventability", violation, params, graph, q, k)
 
     return _per_perpetrator(regime, "non-circumventability", violation, params, one)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from verify.gcpause import gc_paused
 from verify.model import HOST, PERPETRATOR, Body, Regime
 
 __all__ = [
@@ -128,6 +129,7 @@ def _honest(actors: Iterable[str]) -> Guard:
     return Guard(honest=a, working=a)
 
 
+@gc_paused
 def compile_rules(regime: Regime, violation: str, perpetrator: str,
                   direct_only: bool = False) -> RuleGraph:
     """All rules of the scenarios of (violation, perpetrator)."""
@@ -198,33 +200,38 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
                 refuse = g & run & _honest([op]) & Guard(any_corrupt=access)
                 rules.append(Rule(src, (op, INDIRECT), delay, refuse, latest(hidden), "refuse", m.id))
 
+    # Guards are built directly rather than with `&`: at 10,000 actors this
+    # loop is the hot path of every check.
     for f in regime.flows:
         s, r = f.source, f.target
-        gates = [x for x in f.via if x in body_ids]
+        gates = frozenset(x for x in f.via if x in body_ids)
         relays = frozenset(x for x in f.via if x not in body_ids)
         delay = f.period + f.latency + sum(regime.body[b].latency for b in gates)
-        works = Guard(working=frozenset({f.id, r, *relays, *gates}), passes=frozenset(gates))
-        if r in body_ids:
+        working = frozenset({f.id, r, *relays, *gates})
+        s_is_body, r_is_body = s in body_ids, r in body_ids
+        if r_is_body:
             delay += regime.body[r].latency
-            works = works & Guard(passes=frozenset({r}))
-            receiver_honest = TRUE
+            passes = gates | {r}
+            recv = frozenset()
         else:
-            receiver_honest = Guard(honest=frozenset({r}))
-        sender_honest = TRUE if s in body_ids else Guard(honest=frozenset({s}))
-        clean = Guard(honest=relays)
-        rules.append(Rule((s, SEALED), (r, SEALED), delay, works & sender_honest & clean, None, "pass", f.id))
-        for grade in (DIRECT, INDIRECT):
-            rules.append(Rule((s, grade), (r, grade), delay, works & clean & receiver_honest, None, "pass", f.id))
+            passes = gates
+            recv = frozenset({r})
+        send = frozenset() if s_is_body else frozenset({s})
+        sealed = Guard(honest=relays | send, working=working, passes=passes)
+        authored = Guard(honest=relays | recv, working=working, passes=passes)
+        rules.append(Rule((s, SEALED), (r, SEALED), delay, sealed, None, "pass", f.id))
+        rules.append(Rule((s, DIRECT), (r, DIRECT), delay, authored, None, "pass", f.id))
+        rules.append(Rule((s, INDIRECT), (r, INDIRECT), delay, authored, None, "pass", f.id))
         if not f.mandatory:
             continue
-        noticed = works & receiver_honest
-        if s not in body_ids:
-            rules.append(Rule((s, SEALED), (r, INDIRECT), delay, noticed & Guard(corrupt=frozenset({s})),
-                              None, "withhold", f.id))
+        if not s_is_body:
+            withheld = Guard(honest=recv, corrupt=send, working=working, passes=passes)
+            rules.append(Rule((s, SEALED), (r, INDIRECT), delay, withheld, None, "withhold", f.id))
         if relays:
-            dropped = noticed & Guard(any_corrupt=relays)
-            rules.append(Rule((s, SEALED), (r, INDIRECT), delay, dropped & sender_honest, None, "relay-drop", f.id))
+            dropped = Guard(honest=recv | send, any_corrupt=relays, working=working, passes=passes)
+            rules.append(Rule((s, SEALED), (r, INDIRECT), delay, dropped, None, "relay-drop", f.id))
             if f.authenticated:
+                dropped = Guard(honest=recv, any_corrupt=relays, working=working, passes=passes)
                 for grade in (DIRECT, INDIRECT):
                     rules.append(Rule((s, grade), (r, INDIRECT), delay, dropped, None, "relay-drop", f.id))
 
@@ -265,6 +272,9 @@ def _fold(regime: Regime, graph: RuleGraph) -> RuleGraph:
     def simplify(g: Guard) -> Guard:
         # Literals already decided drop out; the decided part of a disjunction
         # either settles it (an always-corrupt actor) or can be ignored.
+        if not (g.corrupt & base or g.working & base) and (
+                g.any_corrupt is None or (g.any_corrupt <= may_corrupt and not g.any_corrupt & base)):
+            return g  # nothing to fold: keep the object
         any_c = g.any_corrupt
         if any_c is not None:
             any_c = None if any_c & base else any_c & may_corrupt
@@ -272,8 +282,11 @@ def _fold(regime: Regime, graph: RuleGraph) -> RuleGraph:
         # base actor is true.
         return Guard(g.honest, g.corrupt - base, any_c, g.working - base, g.passes)
 
-    rules = [Rule(r.src, r.dst, r.delay, simplify(r.guard), r.limit, r.kind, r.element)
-             for r in graph.rules if possible(r.guard)]
+    rules = []
+    for r in graph.rules:
+        if possible(r.guard):
+            g = simplify(r.guard)
+            rules.append(r if g is r.guard else Rule(r.src, r.dst, r.delay, g, r.limit, r.kind, r.element))
     targets = [Target(t.state, simplify(t.guard)) for t in graph.targets if possible(t.guard)]
 
     forward: dict[State, list[Rule]] = {}

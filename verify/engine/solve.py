@@ -21,6 +21,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 import z3
 
 from verify.engine.rules import START, Guard, RuleGraph, State
+from verify.gcpause import gc_paused
 from verify.model import Regime
 
 __all__ = ["Outcome", "Query"]
@@ -39,6 +40,7 @@ class Outcome:
 class Query:
     """One solver over one rule graph; ask it for different k, f or removals."""
 
+    @gc_paused
     def __init__(self, regime: Regime, graph: RuleGraph, *, deadline: int | None = None,
                  colluders: bool = True, failures: bool = False, timeout_ms: int | None = None):
         self.regime = regime

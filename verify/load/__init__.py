@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from verify.errors import InvalidRegimeError
+from verify.gcpause import gc_paused
 from verify.load.build import build, format_duration, parse_duration
 from verify.load.extends import read
 from verify.load.validate import diagnose
@@ -18,6 +19,7 @@ from verify.model import Regime
 __all__ = ["load", "parse_duration", "format_duration"]
 
 
+@gc_paused
 def load(path: str | os.PathLike) -> Regime:
     path = os.fspath(path)
     data, extends = read(path)

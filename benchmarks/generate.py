@@ -21,11 +21,11 @@ import yaml
 __all__ = ["synthetic", "to_yaml"]
 
 
-def synthetic(n: int, seed: int = 1, pure: bool = False, fanout: int = 3) -> dict:
+def synthetic(n: int, seed: int = 1, pure: bool = False, fanout: int = 3, agencies: int | None = None) -> dict:
     """A regime document (plain data, as a YAML file would hold it)."""
     rng = random.Random(seed)
     n_states = max(3, n // 20)
-    n_agencies = max(2, n // 200)
+    n_agencies = agencies or max(2, n // 200)
     n_chip = max(1, n // 500)
     n_ngo = max(1, n // 50)
     rest = max(1, n - n_states - n_agencies - n_chip - n_ngo)

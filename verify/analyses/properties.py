@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Callable
 
 from verify.analyses.bounds import certificate, exact_min_evasion
-from verify.analyses.routes import explain_routes
+from verify.analyses.routes import explain_routes, routed_elements
 from verify.catalogue import catalogue
 from verify.engine import Query, RuleGraph, Scenario, arrivals, compile_rules, detection
 from verify.load.build import format_duration
@@ -53,7 +53,13 @@ def _statement(regime: Regime, prop: str, violation: str, perpetrator: str | Non
 
 
 def witness(regime: Regime, graph: RuleGraph, chosen=(), failed=()) -> Witness:
-    """The scenario a solver answer describes, walked route by route."""
+    """The scenario a solver answer describes, walked route by route.
+
+    Walked on the unfolded rules, so that routes the perpetrator's own side
+    blocks (a sanitised site, a silent operator) are shown too.
+    """
+    graph = compile_rules(regime, graph.violation, graph.perpetrator, graph.direct_only, fold=False)
+    routed = routed_elements(graph)
     coalition = set(graph.base)
     for c in chosen:
         coalition |= regime.closure(c)
@@ -79,7 +85,7 @@ def witness(regime: Regime, graph: RuleGraph, chosen=(), failed=()) -> Witness:
         notices=tuple(notices),
         blind=tuple((m.id, graph.blind[m.id]) for m in regime.mechanisms if m.id in graph.blind),
         unrouted=tuple(m.id for m in regime.mechanisms
-                       if m.id not in graph.blind and m.id not in {r.element for r in graph.rules}),
+                       if m.id not in graph.blind and m.id not in routed),
     )
 
 
@@ -293,5 +299,7 @@ def run(regime: Regime, spec: PropertySpec, timeout: float | None = None) -> lis
     fn = ANALYSES[spec.property]
     params = dict(spec.params)
     target = params.pop("violation", None)
-    violations = [target] if target else [v.id for v in regime.violations]
+    # A named violation that is absent (suspended, or proposed under --as-is)
+    # gives no result; the caller says so.
+    violations = ([target] if target in regime.violation else []) if target else [v.id for v in regime.violations]
     return [fn(regime, v, timeout=timeout, **params) for v in violations]

@@ -20,7 +20,7 @@ from verify.load.build import format_duration
 from verify.model import HOST, Regime
 from verify.results import Route, Step
 
-__all__ = ["routes", "explain_routes", "why_blocked"]
+__all__ = ["routes", "routed_elements", "explain_routes", "why_blocked"]
 
 _SINK = ("", "sink")
 
@@ -49,6 +49,22 @@ def routes(graph: RuleGraph, limit: int = 12) -> list[tuple[Rule, ...]]:
         if len(out) >= limit:
             break
     return out
+
+
+def routed_elements(graph: RuleGraph) -> frozenset[str]:
+    """Mechanisms and flows on some route from the violation to a verifier,
+    whatever the scenario."""
+    g = nx.DiGraph()
+    for r in graph.rules:
+        g.add_edge(r.src, r.dst)
+    if START not in g:
+        return frozenset()
+    ahead = nx.descendants(g, START) | {START}
+    useful: set = set()
+    for t in graph.targets:
+        if t.state in ahead:
+            useful |= nx.ancestors(g, t.state) | {t.state}
+    return frozenset(r.element for r in graph.rules if r.src in ahead and r.src in useful and r.dst in useful)
 
 
 def explain_routes(regime: Regime, graph: RuleGraph, sc: Scenario, limit: int = 12) -> tuple[Route, ...]:

@@ -100,14 +100,24 @@ def main(argv: list[str], stream: TextIO) -> int:
             return EXIT_INVALID
         if not specs:
             warnings = (*warnings, "the design lists no properties; use --property")
-        results = [r for s in specs for r in run(regime, s, timeout=args.timeout)]
+        results = []
+        for s in specs:
+            got = run(regime, s, timeout=args.timeout)
+            if not got:
+                warnings = (*warnings, f"{s.property} is not checked: its violation "
+                                       f"{s.param('violation')!r} is absent")
+            results.extend(got)
         done.append((regime, results, warnings))
     if args.format == "json":
         text = to_json(done, versions())
     else:
         text = "".join(to_text(regime, results, warnings) for regime, results, warnings in done)
     if args.output:
-        write_atomically(args.output, text)
+        try:
+            write_atomically(args.output, text)
+        except OSError as e:
+            stream.write(f"verify check: cannot write {args.output}: {e.strerror}\n")
+            return EXIT_INVALID
         stream.write(f"wrote {args.output}\n")
     else:
         stream.write(text)

@@ -46,6 +46,10 @@ def main(argv: list[str], stream: TextIO) -> int:
             stream.write("no claims in this design\n")
         for claim in regime.claims:
             results = run(regime, claim.spec, timeout=args.timeout)
+            if not results:
+                stream.write(f"\nUNKNOWN: {claim.id}: its violation {claim.spec.param('violation')!r} is absent\n")
+                outcomes.append("UNKNOWN")
+                continue
             verdict = combine(results)
             if verdict == Verdict.UNKNOWN:
                 outcome = "UNKNOWN"

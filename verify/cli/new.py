@@ -144,7 +144,11 @@ def main(argv: list[str], stream: TextIO) -> int:
 
     schema = os.path.relpath(os.path.join(os.path.dirname(schema_pkg), "regime.schema.json"),
                              os.path.dirname(os.path.abspath(path)))
-    write_atomically(path, STARTER.format(name=args.name, title=args.name.replace("-", " ").capitalize(),
-                                          file=path, schema=schema))
+    try:
+        write_atomically(path, STARTER.format(name=args.name, title=args.name.replace("-", " ").capitalize(),
+                                              file=path, schema=schema))
+    except OSError as e:
+        stream.write(f"verify new: cannot write {path}: {e.strerror}\n")
+        return EXIT_INVALID
     stream.write(f"wrote {path}\n")
     return 0

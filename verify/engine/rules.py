@@ -112,6 +112,7 @@ class RuleGraph:
     recusals: dict[str, frozenset[str]] = field(hash=False, compare=False)
     #: Mechanisms that cannot see the violation, and why (for explanations).
     blind: dict[str, str] = field(hash=False, compare=False)
+    direct_only: bool = False
 
 
 def recused(regime: Regime, body: Body, perpetrator: str) -> frozenset[str]:
@@ -131,8 +132,13 @@ def _honest(actors: Iterable[str]) -> Guard:
 
 @gc_paused
 def compile_rules(regime: Regime, violation: str, perpetrator: str,
-                  direct_only: bool = False) -> RuleGraph:
-    """All rules of the scenarios of (violation, perpetrator)."""
+                  direct_only: bool = False, fold: bool = True) -> RuleGraph:
+    """All rules of the scenarios of (violation, perpetrator).
+
+    With ``fold`` (what the solver wants) rules that can never fire or never
+    matter are dropped; without it (what an explanation wants) every route is
+    kept, so that one blocked by the perpetrator's own side can be shown.
+    """
     v = regime.violation[violation]
     asset = regime.asset[v.at]
     body_ids = set(regime.body)
@@ -245,8 +251,8 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
     base = regime.closure(perpetrator)
     candidates = tuple(a for a in regime.pool() if a not in base)
     graph = RuleGraph(violation, perpetrator, base, candidates, tuple(rules), tuple(targets),
-                      {b.id: recused(regime, b, perpetrator) for b in regime.bodies}, blind)
-    return _fold(regime, graph)
+                      {b.id: recused(regime, b, perpetrator) for b in regime.bodies}, blind, direct_only)
+    return _fold(regime, graph) if fold else graph
 
 
 def _fold(regime: Regime, graph: RuleGraph) -> RuleGraph:
@@ -311,7 +317,7 @@ def _fold(regime: Regime, graph: RuleGraph) -> RuleGraph:
                 stack.append(r.src)
     rules = [r for r in rules if r.src in reach and r.dst in useful]
     return RuleGraph(graph.violation, graph.perpetrator, base, graph.candidates, tuple(rules),
-                     tuple(targets), graph.recusals, graph.blind)
+                     tuple(targets), graph.recusals, graph.blind, graph.direct_only)
 
 
 def _may_be_corrupt(regime: Regime, base: frozenset[str], candidates: tuple[str, ...]) -> frozenset[str]:

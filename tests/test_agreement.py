@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 
 from verify import oracle
 from verify.analyses.bounds import certificate, exact_min_evasion
-from verify.analyses.properties import fault_tolerance, non_circumventability, timeliness
+from verify.analyses.properties import (fault_tolerance, minimal_evasion_sets, non_circumventability,
+                                        robustness_margin, timeliness)
 from verify.engine import Query, Scenario, compile_rules, detection
 from verify.model import (
     HOST, PERPETRATOR, Actor, Asset, Body, Flow, Mechanism, Observation, Regime, Signature,
@@ -178,9 +179,20 @@ def _check(seed: int) -> None:
         assert timeliness(regime, "v", T, 1, direct=direct).verdict == Verdict.HOLDS, seed
         if T > 0:
             assert timeliness(regime, "v", T - 1, 1, direct=direct).verdict == Verdict.FAILS, seed
+    # The analyses: robustness margin (and without each element) and the
+    # minimal evasion sets.
+    margin = robustness_margin(regime, "v", direct=direct)
+    assert margin.figure("k*") == oracle.robustness_margin(regime, "v", direct_only=direct).k_star, seed
+    for element, kstar in margin.figure("without"):
+        want_e = oracle.robustness_margin(regime.without(element), "v", direct_only=direct).k_star
+        assert kstar == want_e, (seed, element, kstar, want_e)
+    sets = minimal_evasion_sets(regime, "v", 2, direct=direct).figure("sets")
+    theirs_sets = {(p, frozenset(s)) for p in regime.violation["v"].perpetrators
+                   for s in oracle.minimal_evasion_sets(regime, "v", p, 2, direct_only=direct)}
+    assert {(p, frozenset(s)) for p, s in sets} == theirs_sets, seed
     ft = fault_tolerance(regime, "v", 1, direct=direct)
     assert (ft.verdict == Verdict.HOLDS) == oracle.fault_tolerance(regime, "v", 1, direct_only=direct).holds, seed
-    COMPARED["comparisons"] += 6
+    COMPARED["comparisons"] += 8 + len(margin.figure("without"))
 
 
 @settings(max_examples=300, deadline=None, derandomize=True,

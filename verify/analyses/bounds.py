@@ -24,7 +24,7 @@ from verify.gcpause import gc_paused
 from verify.model import Regime
 from verify.results import Route, Step
 
-__all__ = ["certificate", "exact_min_evasion", "is_pure"]
+__all__ = ["certificate", "disjoint_routes", "exact_min_evasion", "is_pure"]
 
 _SRC, _SNK = ("", "source"), ("", "sink")
 
@@ -50,12 +50,20 @@ def _route(chain: list[Rule]) -> Route:
 
 
 def certificate(regime: Regime, graph: RuleGraph, n: int) -> tuple[Route, ...] | None:
-    """``n`` merged-disjoint pure routes, or None if this search finds fewer.
+    """``n`` merged-disjoint pure routes, or None if this search finds fewer."""
+    found = disjoint_routes(regime, graph, n)
+    return found if len(found) >= n else None
+
+
+def disjoint_routes(regime: Regime, graph: RuleGraph, limit: int | None = None) -> tuple[Route, ...]:
+    """Up to ``limit`` merged-disjoint pure routes (each colluder can block at
+    most one, so their number is a lower bound on the smallest evasion).
 
     Greedy: take a shortest route, then retire every actor that shares a
     controller with it.  Sound, not always maximal; the solver decides when
     it comes up short.
     """
+    n = float("inf") if limit is None else limit
     if n <= 0:
         return ()
     target_guard = {t.state: t.guard for t in graph.targets if not t.guard.passes}
@@ -68,7 +76,7 @@ def certificate(regime: Regime, graph: RuleGraph, n: int) -> tuple[Route, ...] |
     while len(found) < n:
         chain = _shortest(out_rules, target_guard, used, regime)
         if chain is None:
-            return None
+            break
         found.append(_route(chain))
         for r in chain:
             for a in r.guard.honest:

@@ -8,12 +8,13 @@ which questions to ask and packages the answers.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable
 
-from verify.analyses.bounds import certificate, exact_min_evasion
+from verify.analyses.bounds import certificate, disjoint_routes, exact_min_evasion
 from verify.analyses.routes import explain_routes, routed_elements
 from verify.catalogue import catalogue
-from verify.engine import Query, RuleGraph, Scenario, arrivals, compile_rules, detection
+from verify.engine import Outcome, Query, RuleGraph, Scenario, arrivals, compile_rules, detection
 from verify.load.build import format_duration
 from verify.model import PropertySpec, Regime
 from verify.results import Result, Verdict, Witness, combine
@@ -187,9 +188,20 @@ def fault_tolerance(regime: Regime, violation: str, f: int = 1, *, direct: bool 
     return _per_perpetrator(regime, "fault-tolerance", violation, params, one)
 
 
-def _min_evasion(q: Query, removed=()) -> tuple[str, object]:
-    """("size", n), ("all", None) or ("unknown", reason)."""
-    out = q.smallest(None, removed=removed)
+def _min_evasion(regime: Regime, graph: RuleGraph, q: Query, removed=()) -> tuple[str, object]:
+    """("size", Outcome), ("all", None) or ("unknown", reason).
+
+    Graph bounds first: on a pure graph the minimum cut is the answer; else
+    the number of merged-disjoint routes is a proven lower bound, which lets
+    the solver stop as soon as it meets it.
+    """
+    if removed:
+        graph = replace(graph, rules=tuple(r for r in graph.rules if r.element not in set(removed)))
+    exact = exact_min_evasion(regime, graph)
+    if exact is not None:
+        size, chosen = exact
+        return ("all", None) if size == -1 else ("size", Outcome("evades", chosen))
+    out = q.smallest(None, lower=len(disjoint_routes(regime, graph)), removed=removed)
     if out.status == "unknown":
         return "unknown", out.reason
     if out.status == "detected":
@@ -208,7 +220,7 @@ def robustness_margin(regime: Regime, violation: str, *, direct: bool = False,
     for p in regime.violation[violation].perpetrators:
         graph = compile_rules(regime, violation, p, direct)
         q = Query(regime, graph, timeout_ms=_ms(timeout))
-        kind, value = _min_evasion(q)
+        kind, value = _min_evasion(regime, graph, q)
         if kind == "unknown":
             return Result("robustness-margin", params, violation, Verdict.UNKNOWN,
                           _statement(regime, "robustness-margin", violation, p, kstar="?"), p,
@@ -221,7 +233,7 @@ def robustness_margin(regime: Regime, violation: str, *, direct: bool = False,
                 # Not on any route for this perpetrator: removing it changes nothing.
                 without = kstar
             else:
-                kind_e, value_e = _min_evasion(q, removed=[e])
+                kind_e, value_e = _min_evasion(regime, graph, q, removed=[e])
                 without = "unknown" if kind_e == "unknown" else (
                     "all" if kind_e == "all" else len(value_e.chosen) - 1)
             old = per_element.get(e)

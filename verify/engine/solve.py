@@ -15,11 +15,12 @@ switches names the mechanisms and flows the proof rests on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Iterator, Sequence
 
 import z3
 
+from verify.engine.evaluate import Scenario, detection
 from verify.engine.rules import START, Guard, RuleGraph, State
 from verify.gcpause import gc_paused
 from verify.model import Regime
@@ -211,17 +212,45 @@ class Query:
         finally:
             self.solver.pop()
 
+    def evades_with(self, chosen: Sequence[str], failed: Sequence[str] = (), removed: Sequence[str] = ()) -> bool:
+        """Does this one choice evade?  An exact evaluation, no solver."""
+        coalition = set(self.graph.base)
+        for c in chosen:
+            coalition |= self.regime.closure(c)
+        graph = self.graph
+        if removed:
+            graph = replace(graph, rules=tuple(r for r in graph.rules if r.element not in set(removed)))
+        found = detection(self.regime, graph, Scenario(frozenset(coalition), frozenset(failed)))
+        return found is None or (self.deadline is not None and found[0] > self.deadline)
+
     def smallest(self, bound: int | None, lower: int = 0, removed: Sequence[str] = ()) -> Outcome:
         """A smallest evading choice of size at most ``bound`` (None: any).
 
         The size counted is the chosen colluders, or, for a failure query, the
-        failed elements.  Shrinks from the first model found: each step asks
-        for one fewer, so the number of calls is the gap between the first
-        model and the optimum, and ``lower`` (a proven bound) stops it early.
+        failed elements.  Each model the solver finds is first shrunk to an
+        inclusion-minimal choice by exact evaluation (cheap), then the solver
+        is asked for one fewer: an unsatisfiable answer proves the optimum, so
+        the number of solver calls is the gap between a minimal and a minimum
+        choice, and ``lower`` (a proven bound) can end it without the proof.
         """
         def ask(n):
-            return self.evade(f=n, removed=removed, core=True) if self.failures \
+            out = self.evade(f=n, removed=removed, core=True) if self.failures \
                 else self.evade(k=n, removed=removed, core=True)
+            if out.status != "evades":
+                return out
+            if self.failures:
+                kept = list(out.failed)
+                for e in out.failed:
+                    trial = [x for x in kept if x != e]
+                    if self.evades_with((), trial, removed):
+                        kept = trial
+                return Outcome("evades", (), tuple(kept))
+            kept = list(out.chosen)
+            for c in out.chosen:
+                trial = [x for x in kept if x != c]
+                if self.evades_with(trial, (), removed):
+                    kept = trial
+            return Outcome("evades", tuple(kept), ())
 
         def size(o: Outcome) -> int:
             return len(o.failed) if self.failures else len(o.chosen)
@@ -235,7 +264,6 @@ class Query:
                 break
             best = nxt
         return best
-
 
     def minimal_sets(self, bound: int, evades: Callable[[tuple[str, ...]], bool]) -> Iterator[tuple[str, ...] | None]:
         """Every inclusion-minimal evading choice of at most ``bound``

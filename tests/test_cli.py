@@ -263,14 +263,7 @@ def test_json_and_text_reports_are_byte_identical_across_runs():
     assert verdict_lines(out["text"])
 
 
-DETERMINISM_BUG = (
-    "rests_on (the z3 unsat core) and counterexample witnesses depend on the solver calls made "
-    "earlier in the same process (z3's global context), so the same check run twice in one "
-    "process reports differently"
-)
 
-
-@pytest.mark.xfail(strict=True, reason=DETERMINISM_BUG)
 def test_reports_are_byte_identical_across_runs_in_one_process():
     outputs = {fmt: [cli("check", FLAGSHIP, "--format", fmt)[1] for _ in range(3)]
                for fmt in ("json", "text")}
@@ -278,7 +271,6 @@ def test_reports_are_byte_identical_across_runs_in_one_process():
         assert runs[0] == runs[1] == runs[2], fmt
 
 
-@pytest.mark.xfail(strict=True, reason=DETERMINISM_BUG)
 def test_a_file_checked_twice_in_one_command_gets_the_same_report():
     status, output = cli("check", FLAGSHIP, FLAGSHIP, "--format", "json")
     assert status == 0

@@ -100,10 +100,14 @@ def _per_perpetrator(regime: Regime, prop: str, violation: str, params, one: Cal
     chosen = next((p for p in parts if p.verdict == verdict), parts[0])
     if verdict == Verdict.HOLDS:
         rests = tuple(sorted({e for p in parts for e in p.rests_on}))
+        # A certificate proves the property for one perpetrator: its routes
+        # avoid that perpetrator's closure, not necessarily another's.  Show
+        # one only when it is the whole proof.
+        cert = parts[0].certificate if len(parts) == 1 else ()
         return Result(prop, params, violation, verdict,
                       _statement(regime, prop, violation, None,
                                  **{k: v for k, v in params if k != "violation"}),
-                      rests_on=rests, certificate=chosen.certificate, figures=chosen.figures)
+                      rests_on=rests, certificate=cert, figures=chosen.figures)
     return chosen
 
 

@@ -48,7 +48,11 @@ class Query:
         self.graph = graph
         self.deadline = deadline
         self.timed = deadline is not None or any(r.limit is not None for r in graph.rules)
-        self.solver = z3.Solver()
+        # A context of its own: z3's default context is process-wide, and
+        # what earlier queries left in it changes which model a later query
+        # finds; published reports must not depend on what ran before.
+        self.ctx = z3.Context()
+        self.solver = z3.Solver(ctx=self.ctx)
         if timeout_ms is not None:
             self.solver.set("timeout", int(timeout_ms))
         self._x: dict[str, z3.BoolRef] = {}
@@ -62,14 +66,14 @@ class Query:
         # anything; the others would only waste the adversary's budget.
         self.candidates = tuple(
             c for c in graph.candidates if regime.closure(c) & mentioned) if colluders else ()
-        self.chosen = {c: z3.Bool(f"chosen:{c}") for c in self.candidates}
+        self.chosen = {c: z3.Bool(f"chosen:{c}", self.ctx) for c in self.candidates}
         self.failures = failures
         if failures:
             elements = [a for a in mentioned if a not in graph.base]
             elements += sorted({r.element for r in graph.rules})
             elements += sorted({b for r in graph.rules for b in r.guard.passes})
             for e in sorted(set(elements)):
-                self._f[e] = z3.Bool(f"failed:{e}")
+                self._f[e] = z3.Bool(f"failed:{e}", self.ctx)
         self._encode()
 
     # -------------------------------------------------------------- encoding
@@ -106,7 +110,7 @@ class Query:
         elif terms == [True]:
             value = True
         else:
-            var = z3.Bool(f"in:{actor}")
+            var = z3.Bool(f"in:{actor}", self.ctx)
             self.solver.add(var == (terms[0] if len(terms) == 1 else z3.Or(terms)))
             value = var
         self._x[actor] = value
@@ -127,7 +131,7 @@ class Query:
         else:
             value = _not(_at_least([self.x(m) for m in voters], b.block))
         if not isinstance(value, bool):
-            var = z3.Bool(f"passes:{body}")
+            var = z3.Bool(f"passes:{body}", self.ctx)
             self.solver.add(var == value)
             value = var
         self._votes[body] = value
@@ -147,21 +151,21 @@ class Query:
         if s == START:
             return True
         if s not in self._e:
-            self._e[s] = z3.Bool(f"holds:{s[0]}:{s[1]}")
+            self._e[s] = z3.Bool(f"holds:{s[0]}:{s[1]}", self.ctx)
         return self._e[s]
 
     def pi(self, s: State) -> z3.ArithRef:
         if s == START:
-            return z3.RealVal(0)
+            return z3.RealVal(0, self.ctx)
         if s not in self._pi:
-            self._pi[s] = z3.Real(f"time:{s[0]}:{s[1]}")
+            self._pi[s] = z3.Real(f"time:{s[0]}:{s[1]}", self.ctx)
         return self._pi[s]
 
     def _encode(self) -> None:
         add = self.solver.add
         for r in self.graph.rules:
             if r.element not in self.switch:
-                self.switch[r.element] = z3.Bool(f"on:{r.element}")
+                self.switch[r.element] = z3.Bool(f"on:{r.element}", self.ctx)
             premise = _and(self.switch[r.element], self.e(r.src), self.guard(r.guard))
             if premise is False:
                 continue

@@ -8,6 +8,7 @@ because they also run on documents the schema has rejected.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import math
 from functools import lru_cache
@@ -130,7 +131,8 @@ def _fast_check():
     # than jsonschema on a valid 10,000-actor regime, but it stops at the
     # first error.  The schema uses nothing beyond draft-07, so it compiles
     # as draft-07; tests keep the two validators' answers equal.
-    draft7 = dict(schema(), **{"$schema": "http://json-schema.org/draft-07/schema#"})
+    # A deep copy: fastjsonschema rewrites $refs in the schema it is given.
+    draft7 = dict(copy.deepcopy(schema()), **{"$schema": "http://json-schema.org/draft-07/schema#"})
     return fastjsonschema.compile(draft7)
 
 

@@ -111,17 +111,16 @@ def _per_perpetrator(regime: Regime, prop: str, violation: str, params, one: Cal
     return chosen
 
 
-def _solver_result(regime, prop, violation, params, graph, query: Query, bound, lower=0, *, failures=False,
-                   extra=None) -> Result:
+def _solver_result(regime, prop, violation, params, graph, query: Query, bound) -> Result:
+    """Ask for a smallest evading choice within ``bound`` and package it."""
     p = graph.perpetrator
     statement = _statement(regime, prop, violation, p, **{k: v for k, v in params if k != "violation"})
-    out = query.smallest(bound, lower=lower)
+    out = query.smallest(bound)
     if out.status == "unknown":
         return Result(prop, params, violation, Verdict.UNKNOWN, statement, p,
                       note=f"the solver gave no answer ({out.reason or 'time-out'})")
     if out.status == "detected":
-        return Result(prop, params, violation, Verdict.HOLDS, statement, p, rests_on=out.core,
-                      certificate=extra or ())
+        return Result(prop, params, violation, Verdict.HOLDS, statement, p, rests_on=out.core)
     w = witness(regime, graph, out.chosen, out.failed)
     return Result(prop, params, violation, Verdict.FAILS, statement, p, witness=w)
 

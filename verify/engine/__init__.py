@@ -2,8 +2,8 @@
 
 rules.py compiles a regime into evidence rules for one (violation,
 perpetrator); evaluate.py runs them for a fixed scenario; solve.py asks z3
-whether some coalition or failure set evades; bounds.py answers what graph
-algorithms can answer exactly, before the solver is asked.
+whether some coalition or failure set evades.  What graph algorithms answer
+exactly, before the solver is asked, is in verify/analyses/bounds.py.
 """
 
 from verify.engine.evaluate import Scenario, arrivals, detection, guard_holds, votes_pass

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Iterator, Literal, Mapping
+from typing import Iterator, Literal, Mapping, NamedTuple
 
 __all__ = [
     "Location",
@@ -57,9 +57,13 @@ SECONDS: Mapping[str, int] = {
 }
 
 
-@dataclass(frozen=True, order=True)
-class Location:
-    """Where something was written: 1-based line and column."""
+class Location(NamedTuple):
+    """Where something was written: 1-based line and column.
+
+    A named tuple rather than a dataclass: the loader makes one for every
+    value of a document (half a million for 10,000 actors), and a tuple is
+    several times cheaper to build; it is just as immutable and ordered.
+    """
 
     file: str
     line: int

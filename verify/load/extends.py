@@ -81,6 +81,8 @@ def _short(p: str) -> str:
 
 def _merge(base: Map, variant: Map) -> Map:
     out = Map(variant.where)
+    if base.nan_count is not None and variant.nan_count is not None:
+        out.nan_count = base.nan_count + variant.nan_count
     for key, value in base.items():
         if key in ("extends", "remove"):
             continue

@@ -216,6 +216,8 @@ def _schema_diagnostics(data: Map) -> Iterator[Diagnostic]:
 
 def _nan_diagnostics(data: Map) -> Iterator[Diagnostic]:
     """``.nan`` passes every bound of the schema, since each comparison with it is false."""
+    if data.nan_count == 0:
+        return  # the parser counted none: no need to walk the document
     stack = [(data, [])]
     while stack:
         node, path = stack.pop()

@@ -44,13 +44,15 @@ _NAN = re.compile(r"\.(nan|NaN|NAN)")
 class Map(dict):
     """A mapping that remembers where it, its keys and its values were written."""
 
-    __slots__ = ("where", "key_at", "value_at")
+    __slots__ = ("where", "key_at", "value_at", "nan_count")
 
     def __init__(self, where: Location):
         super().__init__()
         self.where = where
         self.key_at: dict[str, Location] = {}
         self.value_at: dict[str, Location] = {}
+        #: On a document's root: how many .nan scalars it holds (None: unknown).
+        self.nan_count: int | None = None
 
 
 class Seq(list):
@@ -108,6 +110,7 @@ def parse(text: str, file: str):
     root: list = []
     root_mark = None
     extra = 0  # nodes added by alias expansion
+    nans = 0
     documents = 0
 
     def bad_tag(tag: str, mark) -> None:
@@ -162,6 +165,8 @@ def parse(text: str, file: str):
                     value = event.value
                 else:
                     value = _plain(event.value)
+                    if value != value:  # only NaN is unequal to itself
+                        nans += 1
                 if event.anchor is not None:
                     anchors[event.anchor] = (value, 1)
                 attach(value, 1, event.start_mark)
@@ -223,6 +228,8 @@ def parse(text: str, file: str):
         raise YAMLSyntaxError([Diagnostic("E006", "the document is empty", Location(file, 1, 1),
                                           expected="a regime: a mapping with at least `regime: ID`")])
     data = root[0]
+    if isinstance(data, Map):
+        data.nan_count = nans
     if not isinstance(data, Map):
         raise YAMLSyntaxError([Diagnostic("E006", "the document is not a mapping", at(root_mark),
                                           found="a list" if isinstance(data, Seq) else repr(data),

@@ -6,6 +6,7 @@ from typing import TextIO
 
 from verify.cli._common import EXIT_INVALID, ArgumentError, Parser
 from verify.errors import RegimeError
+from verify.graph import dead_mechanisms
 from verify.load import load
 from verify.model import effective
 
@@ -29,9 +30,12 @@ def main(argv: list[str], stream: TextIO) -> int:
             total += len(e.diagnostics)
             status = EXIT_INVALID
             continue
-        _, warnings = effective(regime)
+        regime, warnings = effective(regime)
         for w in warnings:
             stream.write(f"{path}: warning: {w}\n")
+        for m in dead_mechanisms(regime):
+            where = regime.mechanism[m].where
+            stream.write(f"{where or path}: warning: mechanism {m!r} has no chain of flows to any verifier\n")
         if not args.quiet:
             stream.write(f"{path}: ok ({len(regime.actors)} actors, {len(regime.mechanisms)} mechanisms, "
                          f"{len(regime.flows)} flows)\n")

@@ -53,6 +53,7 @@ class Query:
         # finds; published reports must not depend on what ran before.
         self.ctx = z3.Context()
         self.solver = z3.Solver(ctx=self.ctx)
+        self.solver.set("core.minimize", True)
         if timeout_ms is not None:
             self.solver.set("timeout", int(timeout_ms))
         self._x: dict[str, z3.BoolRef] = {}
@@ -208,13 +209,32 @@ class Query:
                                if z3.is_true(model.eval(var, model_completion=True)))
                 return Outcome("evades", chosen, failed)
             if answer == z3.unsat:
-                names = {str(s): el for el, s in self.switch.items()}
-                used = tuple(sorted(names[str(a)] for a in self.solver.unsat_core()
-                                    if str(a) in names)) if core else ()
-                return Outcome("detected", core=used)
+                return Outcome("detected", core=self._minimal_core() if core else ())
             return Outcome("unknown", reason=self.solver.reason_unknown())
         finally:
             self.solver.pop()
+
+    #: Cores up to this size are made minimal by deletion (one solver call
+    #: per element); larger ones keep z3's own minimisation only.
+    CORE_DELETION_LIMIT = 40
+
+    def _minimal_core(self) -> tuple[str, ...]:
+        """The mechanisms and flows an unsatisfiable answer rests on.
+
+        z3's core is sufficient but not minimal; deleting each element in
+        turn (keeping it out if the answer stays unsatisfiable) leaves a set
+        in which every element is needed, so "rests on" names nothing spare.
+        """
+        names = {str(s): el for el, s in self.switch.items()}
+        keep = sorted(names[str(a)] for a in self.solver.unsat_core() if str(a) in names)
+        if len(keep) > self.CORE_DELETION_LIMIT:
+            return tuple(keep)
+        for el in list(keep):
+            trial = set(keep) - {el}
+            assumptions = [s if e in trial else z3.Not(s) for e, s in sorted(self.switch.items())]
+            if self.solver.check(*assumptions) == z3.unsat:
+                keep = sorted(trial)
+        return tuple(keep)
 
     def evades_with(self, chosen: Sequence[str], failed: Sequence[str] = (), removed: Sequence[str] = ()) -> bool:
         """Does this one choice evade?  An exact evaluation, no solver."""

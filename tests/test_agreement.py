@@ -176,7 +176,9 @@ def _check(seed: int) -> None:
                  for p in regime.violation["v"].perpetrators]
     if all(w is not None for w in worst_all):
         T = max(worst_all)
-        assert timeliness(regime, "v", T, 1, direct=direct).verdict == Verdict.HOLDS, seed
+        held = timeliness(regime, "v", T, 1, direct=direct)
+        assert held.verdict == Verdict.HOLDS, seed
+        assert held.figure("worst-case time") == T, (seed, held.figures, T)
         if T > 0:
             assert timeliness(regime, "v", T - 1, 1, direct=direct).verdict == Verdict.FAILS, seed
     # The analyses: robustness margin (and without each element) and the

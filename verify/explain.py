@@ -76,6 +76,12 @@ def explain(regime: Regime, result: Result) -> list[str]:
             lines.append("criticality: " + ", ".join(f"{a} {n}" for a, n in crit))
         return lines
     if result.verdict == Verdict.HOLDS:
+        worst = result.figure("worst-case time")
+        if worst is not None:
+            who = result.figure("worst-case coalition", ())
+            lines.append(f"worst case: first evidence after {format_duration(worst)}"
+                         + (f", when {who[0]} " + (f"colludes with {', '.join(who[1:])}" if who[1:] else "acts alone")
+                            if who else ""))
         if result.rests_on:
             lines.append("rests on: " + ", ".join(result.rests_on)
                          + " (removing any of these may break it)")

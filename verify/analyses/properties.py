@@ -98,6 +98,8 @@ def _per_perpetrator(regime: Regime, prop: str, violation: str, params, one: Cal
     parts = [one(p) for p in regime.violation[violation].perpetrators]
     verdict = combine(parts)
     chosen = next((p for p in parts if p.verdict == verdict), parts[0])
+    if verdict == Verdict.HOLDS and all(p.figure("worst-case time") is not None for p in parts):
+        chosen = max(parts, key=lambda p: p.figure("worst-case time"))
     if verdict == Verdict.HOLDS:
         rests = tuple(sorted({e for p in parts for e in p.rests_on}))
         # A certificate proves the property for one perpetrator: its routes
@@ -123,6 +125,11 @@ def _solver_result(regime, prop, violation, params, graph, query: Query, bound) 
         return Result(prop, params, violation, Verdict.HOLDS, statement, p, rests_on=out.core)
     w = witness(regime, graph, out.chosen, out.failed)
     return Result(prop, params, violation, Verdict.FAILS, statement, p, witness=w)
+
+
+#: Above this many rules the worst-case time of a timeliness that holds is
+#: not searched for (each step of the search is a solver call).
+WORST_CASE_RULE_LIMIT = 20_000
 
 
 def detectability(regime: Regime, violation: str, *, direct: bool = False,
@@ -174,7 +181,16 @@ def timeliness(regime: Regime, violation: str, T: int, k: int | None = None, *, 
     def one(p):
         graph = compile_rules(regime, violation, p, direct)
         q = Query(regime, graph, deadline=T, timeout_ms=_ms(timeout))
-        return _solver_result(regime, "timeliness", violation, params, graph, q, k)
+        result = _solver_result(regime, "timeliness", violation, params, graph, q, k)
+        if result.verdict == Verdict.HOLDS and len(graph.rules) <= WORST_CASE_RULE_LIMIT:
+            # What a drafter asks next: how close to the deadline can it get?
+            worst = q.worst_time(k)
+            if worst is not None:
+                time, chosen = worst
+                order = {a.id: i for i, a in enumerate(regime.actors)}
+                result = replace(result, figures=(("worst-case time", time),
+                                                  ("worst-case coalition", (p, *sorted(chosen, key=order.get)))))
+        return result
 
     return _per_perpetrator(regime, "timeliness", violation, params, one)
 

@@ -164,6 +164,9 @@ class Query:
 
     def _encode(self) -> None:
         add = self.solver.add
+        # The deadline is a variable fixed by one assertion, so that the
+        # worst-case search can move it without re-encoding.
+        self._deadline = z3.Real("deadline", self.ctx)
         for r in self.graph.rules:
             if r.element not in self.switch:
                 self.switch[r.element] = z3.Bool(f"on:{r.element}", self.ctx)
@@ -184,7 +187,7 @@ class Query:
             if self.deadline is None:
                 add(_not(reached))
             else:
-                add(z3.Implies(reached, self.pi(t.state) > self.deadline))
+                add(z3.Implies(reached, self.pi(t.state) > self._deadline))
 
     # -------------------------------------------------------------- queries
 
@@ -196,6 +199,8 @@ class Query:
         assumptions = [(_not(s) if el in removed else s) for el, s in sorted(self.switch.items())]
         self.solver.push()
         try:
+            if self.deadline is not None:
+                self.solver.add(self._deadline == self.deadline)
             if k is not None and self.chosen:
                 self.solver.add(z3.AtMost(*self.chosen.values(), k))
             if f is not None and self._f:
@@ -213,6 +218,33 @@ class Query:
             return Outcome("unknown", reason=self.solver.reason_unknown())
         finally:
             self.solver.pop()
+
+    def worst_time(self, k: int) -> tuple[int, tuple[str, ...]] | None:
+        """The latest first detection any coalition of at most k colluders can
+        force, and one such coalition; None if the solver gives up.
+
+        Only for a query built with a deadline under which the property holds
+        (so the answer is at most that deadline): binary search on the
+        deadline, each step one solver call.
+        """
+        assert self.deadline is not None
+        lo, hi = 0, self.deadline  # evades at lo - 1 (or lo = 0); detected by hi
+        worst: tuple[str, ...] = ()
+        saved = self.deadline
+        try:
+            while lo < hi:
+                mid = (lo + hi) // 2
+                self.deadline = mid
+                out = self.evade(k=k)
+                if out.status == "unknown":
+                    return None
+                if out.status == "evades":
+                    lo, worst = mid + 1, out.chosen
+                else:
+                    hi = mid
+        finally:
+            self.deadline = saved
+        return lo, worst
 
     #: Cores up to this size are made minimal by deletion (one solver call
     #: per element); larger ones keep z3's own minimisation only.

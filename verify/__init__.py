@@ -17,14 +17,10 @@ from __future__ import annotations
 __version__ = "0.1.0"
 __all__ = ["load", "check", "__version__"]
 
-
-def load(path):
-    """The regime in a file (and the files it extends), validated.
-
-    Raises a :class:`verify.errors.RegimeError` with every problem found."""
-    from verify.load import load as _load
-
-    return _load(path)
+# Bound after the subpackage of the same name is imported, so that
+# ``verify.load`` is the function (the package stays ``verify.load`` in
+# sys.modules for ``from verify.load import ...``).
+from verify.load import load  # noqa: E402
 
 
 def check(regime, properties=None, *, as_is: bool = False, timeout: float | None = None):

@@ -56,28 +56,55 @@ class Query:
         self.solver.set("core.minimize", True)
         if timeout_ms is not None:
             self.solver.set("timeout", int(timeout_ms))
-        self._x: dict[str, z3.BoolRef] = {}
-        self._f: dict[str, z3.BoolRef] = {}
-        self._votes: dict[str, z3.BoolRef] = {}
-        self._e: dict[State, z3.BoolRef] = {}
-        self._pi: dict[State, z3.ArithRef] = {}
-        self.switch: dict[str, z3.BoolRef] = {}
+        # The formula is written as SMT-LIB text and parsed by z3 in one call:
+        # building it term by term through the Python API cost about 20
+        # microseconds a term, most of the time at 10,000 actors.  Symbols
+        # are short generated names (never user ids, which could clash with
+        # SMT-LIB syntax); the handles below map back to them.
+        self._decl: list[str] = []
+        self._body: list[str] = []
+        self._names: dict[tuple, str] = {}
+        self._x: dict[str, str | bool] = {}
+        self._votes: dict[str, str | bool] = {}
+        self._guards: dict[Guard, str | bool] = {}
         mentioned = self._mentioned()
         # Only candidates whose closure touches a guard or a vote can change
         # anything; the others would only waste the adversary's budget.
         self.candidates = tuple(
             c for c in graph.candidates if regime.closure(c) & mentioned) if colluders else ()
-        self.chosen = {c: z3.Bool(f"chosen:{c}", self.ctx) for c in self.candidates}
         self.failures = failures
+        failable: list[str] = []
         if failures:
             elements = [a for a in mentioned if a not in graph.base]
             elements += sorted({r.element for r in graph.rules})
             elements += sorted({b for r in graph.rules for b in r.guard.passes})
-            for e in sorted(set(elements)):
-                self._f[e] = z3.Bool(f"failed:{e}", self.ctx)
+            failable = sorted(set(elements))
+        self._failable = set(failable)
+        for c in self.candidates:
+            self._sym("chosen", c, "Bool")
+        for e in failable:
+            self._sym("failed", e, "Bool")
         self._encode()
+        self.solver.from_string("\n".join(self._decl + self._body))
+
+        def handle(kind: str, key) -> z3.BoolRef:
+            return z3.Bool(self._names[(kind, key)], self.ctx)
+
+        self.chosen = {c: handle("chosen", c) for c in self.candidates}
+        self._f = {e: handle("failed", e) for e in failable}
+        self.switch = {el: handle("on", el) for el in sorted({r.element for r in graph.rules})}
+        self._deadline = z3.Real(self._names[("deadline", "")], self.ctx)
+        del self._decl, self._body, self._guards
 
     # -------------------------------------------------------------- encoding
+
+    def _sym(self, kind: str, key, sort: str) -> str:
+        name = self._names.get((kind, key))
+        if name is None:
+            name = f"{kind[0]}{len(self._names)}"
+            self._names[(kind, key)] = name
+            self._decl.append(f"(declare-const {name} {sort})")
+        return name
 
     def _mentioned(self) -> frozenset[str]:
         acts: set[str] = set()
@@ -92,13 +119,13 @@ class Query:
             acts |= set(self.regime.body[b].members)
         return frozenset(acts)
 
-    def x(self, actor: str) -> z3.BoolRef | bool:
+    def x(self, actor: str) -> str | bool:
         """In the coalition: in the base, chosen, or controlled by a member."""
         if actor in self.graph.base:
             return True
         if actor in self._x:
             return self._x[actor]
-        terms = [self.chosen[actor]] if actor in self.chosen else []
+        terms: list = [self._names[("chosen", actor)]] if actor in self.candidates else []
         for parent in self.regime.actor[actor].controlled_by:
             px = self.x(parent)
             if px is True:
@@ -107,20 +134,19 @@ class Query:
             if px is not False:
                 terms.append(px)
         if not terms:
-            value = False
+            value: str | bool = False
         elif terms == [True]:
             value = True
         else:
-            var = z3.Bool(f"in:{actor}", self.ctx)
-            self.solver.add(var == (terms[0] if len(terms) == 1 else z3.Or(terms)))
-            value = var
+            value = self._sym("in", actor, "Bool")
+            self._body.append(f"(assert (= {value} {_or(terms)}))")
         self._x[actor] = value
         return value
 
-    def failed(self, element: str) -> z3.BoolRef | bool:
-        return self._f.get(element, False)
+    def failed(self, element: str) -> str | bool:
+        return self._names[("failed", element)] if element in self._failable else False
 
-    def vote(self, body: str) -> z3.BoolRef | bool:
+    def vote(self, body: str) -> str | bool:
         if body in self._votes:
             return self._votes[body]
         b = self.regime.body[body]
@@ -132,13 +158,15 @@ class Query:
         else:
             value = _not(_at_least([self.x(m) for m in voters], b.block))
         if not isinstance(value, bool):
-            var = z3.Bool(f"passes:{body}", self.ctx)
-            self.solver.add(var == value)
+            var = self._sym("passes", body, "Bool")
+            self._body.append(f"(assert (= {var} {value}))")
             value = var
         self._votes[body] = value
         return value
 
-    def guard(self, g: Guard) -> z3.BoolRef | bool:
+    def guard(self, g: Guard) -> str | bool:
+        if g in self._guards:
+            return self._guards[g]
         parts: list = []
         parts += [_not(self.x(a)) for a in sorted(g.honest)]
         parts += [self.x(a) for a in sorted(g.corrupt)]
@@ -146,48 +174,40 @@ class Query:
             parts.append(_or([self.x(a) for a in sorted(g.any_corrupt)]))
         parts += [_not(self.failed(e)) for e in sorted(g.working)]
         parts += [self.vote(b) for b in sorted(g.passes)]
-        return _and(*parts)
+        value = _and(*parts)
+        self._guards[g] = value
+        return value
 
-    def e(self, s: State) -> z3.BoolRef | bool:
-        if s == START:
-            return True
-        if s not in self._e:
-            self._e[s] = z3.Bool(f"holds:{s[0]}:{s[1]}", self.ctx)
-        return self._e[s]
+    def e(self, s: State) -> str | bool:
+        return True if s == START else self._sym("holds", s, "Bool")
 
-    def pi(self, s: State) -> z3.ArithRef:
-        if s == START:
-            return z3.RealVal(0, self.ctx)
-        if s not in self._pi:
-            self._pi[s] = z3.Real(f"time:{s[0]}:{s[1]}", self.ctx)
-        return self._pi[s]
+    def pi(self, s: State) -> str:
+        return "0.0" if s == START else self._sym("time", s, "Real")
 
     def _encode(self) -> None:
-        add = self.solver.add
-        # The deadline is a variable fixed by one assertion, so that the
-        # worst-case search can move it without re-encoding.
-        self._deadline = z3.Real("deadline", self.ctx)
+        add = self._body.append
+        # The deadline is a variable fixed by one assertion per query, so that
+        # the worst-case search can move it without re-encoding.
+        deadline = self._sym("deadline", "", "Real")
         for r in self.graph.rules:
-            if r.element not in self.switch:
-                self.switch[r.element] = z3.Bool(f"on:{r.element}", self.ctx)
-            premise = _and(self.switch[r.element], self.e(r.src), self.guard(r.guard))
+            premise = _and(self._sym("on", r.element, "Bool"), self.e(r.src), self.guard(r.guard))
             if premise is False:
                 continue
             if self.timed:
                 if r.limit is not None:
-                    premise = _and(premise, self.pi(r.src) <= r.limit)
-                conclusion = _and(self.e(r.dst), self.pi(r.dst) <= self.pi(r.src) + r.delay)
+                    premise = _and(premise, f"(<= {self.pi(r.src)} {_num(r.limit)})")
+                conclusion = _and(self.e(r.dst), f"(<= {self.pi(r.dst)} (+ {self.pi(r.src)} {r.delay}.0))")
             else:
                 conclusion = self.e(r.dst)
-            add(z3.Implies(premise, conclusion))
+            add(f"(assert {_implies(premise, conclusion)})")
         for t in self.graph.targets:
             reached = _and(self.e(t.state), self.guard(t.guard))
             if reached is False:
                 continue
             if self.deadline is None:
-                add(_not(reached))
+                add(f"(assert {_not(reached)})")
             else:
-                add(z3.Implies(reached, self.pi(t.state) > self._deadline))
+                add(f"(assert {_implies(reached, f'(> {self.pi(t.state)} {deadline})')})")
 
     # -------------------------------------------------------------- queries
 
@@ -196,7 +216,7 @@ class Query:
         """Can a coalition of at most k chosen colluders and at most f failures
         (None: any number) keep every verifier empty (or late)?"""
         removed = set(removed)
-        assumptions = [(_not(s) if el in removed else s) for el, s in sorted(self.switch.items())]
+        assumptions = [(z3.Not(s) if el in removed else s) for el, s in sorted(self.switch.items())]
         self.solver.push()
         try:
             if self.deadline is not None:
@@ -246,9 +266,11 @@ class Query:
             self.deadline = saved
         return lo, worst
 
-    #: Cores up to this size are made minimal by deletion (one solver call
-    #: per element); larger ones keep z3's own minimisation only.
+    #: Cores up to this size, of queries up to this many rules, are made
+    #: minimal by deletion (one solver call per element); others keep z3's
+    #: own minimisation only, which is cheap but may leave a spare element.
     CORE_DELETION_LIMIT = 40
+    CORE_DELETION_RULES = 5_000
 
     def _minimal_core(self) -> tuple[str, ...]:
         """The mechanisms and flows an unsatisfiable answer rests on.
@@ -259,7 +281,7 @@ class Query:
         """
         names = {str(s): el for el, s in self.switch.items()}
         keep = sorted(names[str(a)] for a in self.solver.unsat_core() if str(a) in names)
-        if len(keep) > self.CORE_DELETION_LIMIT:
+        if len(keep) > self.CORE_DELETION_LIMIT or len(self.graph.rules) > self.CORE_DELETION_RULES:
             return tuple(keep)
         for el in list(keep):
             trial = set(keep) - {el}
@@ -357,7 +379,8 @@ class Query:
 
 
 # ------------------------------------------------------------------ helpers
-# Constant folding keeps the formulas small: most guard literals are decided
+# Formulas are SMT-LIB strings; True and False stand for constants and are
+# folded away, which keeps the formulas small: most guard literals are decided
 # by the perpetrator's closure or by the absence of failures.
 
 def _not(a):
@@ -365,7 +388,7 @@ def _not(a):
         return False
     if a is False:
         return True
-    return z3.Not(a)
+    return f"(not {a})"
 
 
 def _and(*parts):
@@ -377,7 +400,7 @@ def _and(*parts):
             out.append(p)
     if not out:
         return True
-    return out[0] if len(out) == 1 else z3.And(out)
+    return out[0] if len(out) == 1 else f"(and {' '.join(out)})"
 
 
 def _or(parts):
@@ -389,7 +412,18 @@ def _or(parts):
             out.append(p)
     if not out:
         return False
-    return out[0] if len(out) == 1 else z3.Or(out)
+    return out[0] if len(out) == 1 else f"(or {' '.join(out)})"
+
+
+def _num(v: int) -> str:
+    """An integer as an SMT-LIB real (a negative one needs a unary minus)."""
+    return f"{v}.0" if v >= 0 else f"(- {-v}.0)"
+
+
+def _implies(premise, conclusion):
+    if premise is True:
+        return "true" if conclusion is True else "false" if conclusion is False else conclusion
+    return f"(=> {premise} {'true' if conclusion is True else 'false' if conclusion is False else conclusion})"
 
 
 def _at_least(lits, n: int):
@@ -402,4 +436,4 @@ def _at_least(lits, n: int):
         return False
     if n == 1:
         return _or(rest)
-    return z3.AtLeast(*rest, n)
+    return f"((_ at-least {n}) {' '.join(rest)})"

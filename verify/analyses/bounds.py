@@ -129,6 +129,8 @@ def exact_min_evasion(regime: Regime, graph: RuleGraph) -> tuple[int, tuple[str,
     for t in graph.targets:
         if not t.guard.honest <= {t.state[0]}:
             return None
+    if any(h not in regime.actor for h in holders):
+        return None  # a body passes evidence on only when its vote passes
     owner: dict[str, str] = {}
     for a in holders:
         for root in _roots(regime, a):

@@ -14,7 +14,9 @@ from typing import Callable
 from verify.analyses.bounds import certificate, disjoint_routes, exact_min_evasion
 from verify.analyses.routes import explain_routes, routed_elements
 from verify.catalogue import catalogue
-from verify.engine import Outcome, Query, RuleGraph, Scenario, arrivals, compile_rules, detection
+from verify.errors import UsageError
+from verify.engine import (Outcome, Query, RuleGraph, Scenario, arrivals, coalition_of, compile_rules, detection,
+                           without)
 from verify.load.build import format_duration
 from verify.model import PropertySpec, Regime
 from verify.results import Result, Verdict, Witness, combine
@@ -32,7 +34,17 @@ __all__ = [
 
 
 def _ms(timeout: float | None) -> int | None:
-    return None if timeout is None else max(1, int(timeout * 1000))
+    if timeout is None:
+        return None
+    if not (timeout > 0 and timeout != float("inf")):
+        raise UsageError(f"timeout must be a positive, finite number of seconds, not {timeout}")
+    return max(1, int(timeout * 1000))
+
+
+def _count(name: str, value: int) -> int:
+    if value < 0:
+        raise UsageError(f"{name} must be 0 or more, not {value}")
+    return value
 
 
 def _statement(regime: Regime, prop: str, violation: str, perpetrator: str | None, **values) -> str:
@@ -42,10 +54,14 @@ def _statement(regime: Regime, prop: str, violation: str, perpetrator: str | Non
     names = {
         "violation": v.label,
         "perpetrator": perpetrator if perpetrator else " or ".join(v.perpetrators),
-        "verifiers": " or ".join(ver.id for ver in regime.verifiers) or "no verifier",
+        "verifiers": " or ".join(ver.id for ver in regime.verifiers) or "no verifier (none is declared)",
     }
     for key, value in values.items():
         names[key] = format_duration(value) if key == "T" else value
+    if names.get("kstar") == "all":
+        names["kstar"] = "any number (even the whole pool cannot evade)"
+    elif names.get("kstar") == -1:
+        names["kstar"] = "none: it is not detected even without accomplices"
     text = catalogue()[prop].statement
     try:
         return text.format(**names)
@@ -61,10 +77,8 @@ def witness(regime: Regime, graph: RuleGraph, chosen=(), failed=()) -> Witness:
     """
     graph = compile_rules(regime, graph.violation, graph.perpetrator, graph.direct_only, fold=False)
     routed = routed_elements(graph)
-    coalition = set(graph.base)
-    for c in chosen:
-        coalition |= regime.closure(c)
-    sc = Scenario(frozenset(coalition), frozenset(failed))
+    coalition = coalition_of(regime, graph, chosen)
+    sc = Scenario(coalition, frozenset(failed))
     found = detection(regime, graph, sc)
     times = arrivals(regime, graph, sc)
     notices = []
@@ -146,7 +160,7 @@ def detectability(regime: Regime, violation: str, *, direct: bool = False,
 
 def non_circumventability(regime: Regime, violation: str, k: int | None = None, *, direct: bool = False,
                           timeout: float | None = None) -> Result:
-    k = regime.threat_model.max if k is None else k
+    k = _count("k", regime.threat_model.max if k is None else k)
     params = _params(violation=violation, k=k, direct=direct or None)
 
     def one(p):
@@ -175,7 +189,8 @@ def non_circumventability(regime: Regime, violation: str, k: int | None = None, 
 
 def timeliness(regime: Regime, violation: str, T: int, k: int | None = None, *, direct: bool = False,
                timeout: float | None = None) -> Result:
-    k = regime.threat_model.max if k is None else k
+    k = _count("k", regime.threat_model.max if k is None else k)
+    T = _count("T", T)
     params = _params(violation=violation, T=T, k=k, direct=direct or None)
 
     def one(p):
@@ -197,6 +212,7 @@ def timeliness(regime: Regime, violation: str, T: int, k: int | None = None, *, 
 
 def fault_tolerance(regime: Regime, violation: str, f: int = 1, *, direct: bool = False,
                     timeout: float | None = None) -> Result:
+    f = _count("f", f)
     params = _params(violation=violation, f=f, direct=direct or None)
 
     def one(p):
@@ -215,7 +231,7 @@ def _min_evasion(regime: Regime, graph: RuleGraph, q: Query, removed=()) -> tupl
     the solver stop as soon as it meets it.
     """
     if removed:
-        graph = replace(graph, rules=tuple(r for r in graph.rules if r.element not in set(removed)))
+        graph = without(regime, graph, removed)
     exact = exact_min_evasion(regime, graph)
     if exact is not None:
         size, chosen = exact
@@ -280,20 +296,20 @@ def minimal_evasion_sets(regime: Regime, violation: str, K: int | None = None, *
                          timeout: float | None = None) -> Result:
     """Every inclusion-minimal evading coalition of up to K colluders, and each
     actor's criticality (in how many of them it stands)."""
-    K = regime.threat_model.max if K is None else K
+    K = _count("K", regime.threat_model.max if K is None else K)
     params = _params(violation=violation, K=K, direct=direct or None)
     sets: list[tuple[str, tuple[str, ...]]] = []
     for p in regime.violation[violation].perpetrators:
         graph = compile_rules(regime, violation, p, direct)
         q = Query(regime, graph, timeout_ms=_ms(timeout))
-        for s in q.minimal_sets(K, lambda chosen: _evades(regime, graph, chosen)):
+        for s in q.minimal_sets(K, q.evades_with):
             if s is None:
                 return Result("minimal-evasion-sets", params, violation, Verdict.UNKNOWN,
                               _statement(regime, "minimal-evasion-sets", violation, p), p,
                               note="the solver gave no answer (time-out)")
             sets.append((p, s))
     order = {a.id: i for i, a in enumerate(regime.actors)}
-    sets.sort(key=lambda ps: (ps[0], len(ps[1]), [order[a] for a in ps[1]]))
+    sets.sort(key=lambda ps: (order[ps[0]], len(ps[1]), [order[a] for a in ps[1]]))
     crit: dict[str, int] = {}
     for _, s in sets:
         for a in s:
@@ -304,13 +320,6 @@ def minimal_evasion_sets(regime: Regime, violation: str, K: int | None = None, *
     verdict = Verdict.FAILS if any(len(s) <= regime.threat_model.max for _, s in sets) else Verdict.HOLDS
     return Result("minimal-evasion-sets", params, violation, verdict,
                   _statement(regime, "minimal-evasion-sets", violation, None), figures=figures)
-
-
-def _evades(regime: Regime, graph: RuleGraph, chosen) -> bool:
-    coalition = set(graph.base)
-    for c in chosen:
-        coalition |= regime.closure(c)
-    return detection(regime, graph, Scenario(frozenset(coalition))) is None
 
 
 #: property id -> function.  A plain table: the catalogue in properties/

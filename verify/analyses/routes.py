@@ -118,10 +118,16 @@ def why_blocked(regime: Regime, graph: RuleGraph, r: Rule, sc: Scenario, times) 
         trig = m.triggered_by
         if trig and trig in c:
             return f"{trig} is in the coalition and never calls for {m.id}", trig
+        # What it would see, by the same rule as the engine: above threshold
+        # and still there when it observes.
+        t_obs = (0 if r.src == START or src is None else src.time) + m.notice + m.period
+        seen = [t for t in v.traces if (thr := m.threshold(t.signature)) is not None
+                and t.magnitude >= thr and (t.persists is None or t_obs <= t.persists)]
+        if not seen:
+            return (f"{m.id} observes only at {format_duration(t_obs)}, "
+                    f"after every trace it could see has faded"), None
         for a in access:
             if a in c:
-                seen = [t for t in v.traces if (thr := m.threshold(t.signature)) is not None
-                        and t.magnitude >= thr]
                 if all(t.conceal is not None and m.notice >= t.conceal for t in seen):
                     return (f"{a} is warned {format_duration(m.notice)} ahead and hides every trace "
                             f"{m.id} could see (it needs at most "
@@ -132,9 +138,6 @@ def why_blocked(regime: Regime, graph: RuleGraph, r: Rule, sc: Scenario, times) 
                 return f"{a} refuses {m.id} access ({noticed})", a
         if not m.tamper_evident and m.operator in c:
             return f"{m.operator} operates {m.id} and reports nothing (its output is not sealed)", m.operator
-        if src is not None and r.limit is not None and src.time > r.limit:
-            return (f"{m.id} runs only at {format_duration(src.time + m.notice + m.period)}, "
-                    f"after every trace it could see has faded"), None
     else:
         f = regime.flow[r.element]
         grade = r.src[1]

@@ -2,7 +2,8 @@
 
 Each subcommand module has ``main(argv, stream) -> int`` so that tests call it
 directly, without a subprocess.  Exit status: 0 all hold (or success),
-1 some property fails, 2 invalid input, 3 some result unknown and none fails.
+1 some property fails, 2 invalid input, 3 some result unknown and none fails,
+4 an internal error of the tool.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import importlib
 import sys
 from typing import Sequence, TextIO
 
-__all__ = ["main", "run", "COMMANDS"]
+__all__ = ["main", "run", "COMMANDS", "EXIT_INTERNAL"]
 
 #: subcommand -> (module, one-line help).  A plain table, read only here.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -51,6 +52,20 @@ def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int
     return module.main(rest, stream)
 
 
+#: Exit status for a fault of the tool itself: never 1, which means "fails".
+EXIT_INTERNAL = 4
+
+
 def run() -> None:
     """Console-script entry point."""
-    sys.exit(main())
+    try:
+        status = main()
+    except KeyboardInterrupt:
+        status = 130
+    except Exception as e:  # noqa: BLE001 - the last line of defence
+        # A crash must never read as a verdict (1 means "some property
+        # fails"), nor dump a traceback on a drafter.
+        sys.stderr.write(f"verify: internal error: {type(e).__name__}: {e}\n"
+                         "this is a bug in verify, not in your regime; please report it with the file\n")
+        status = EXIT_INTERNAL
+    sys.exit(status)

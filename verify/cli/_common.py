@@ -8,7 +8,7 @@ from typing import TextIO
 
 from verify.errors import RegimeError
 
-__all__ = ["Parser", "ArgumentError", "report_regime_error", "write_atomically",
+__all__ = ["Parser", "ArgumentError", "report_regime_error", "write_atomically", "count", "seconds",
            "EXIT_OK", "EXIT_FAILS", "EXIT_INVALID", "EXIT_UNKNOWN"]
 
 EXIT_OK, EXIT_FAILS, EXIT_INVALID, EXIT_UNKNOWN = 0, 1, 2, 3
@@ -43,6 +43,30 @@ class Parser(argparse.ArgumentParser):
         raise ArgumentError(message, EXIT_INVALID)
 
 
+def count(text: str) -> int:
+    """An argparse type: a whole number of at least 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is negative; expected 0 or more")
+    return value
+
+
+def seconds(text: str) -> float:
+    """An argparse type: a positive, finite number of seconds."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive, finite number of seconds")
+    return value
+
+
 def report_regime_error(err: RegimeError, stream: TextIO) -> int:
     for d in err.diagnostics:
         stream.write(f"{d}\n")
@@ -61,6 +85,15 @@ def write_atomically(path: str, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        # mkstemp makes the file private (0600); a report is for sharing, so
+        # give it the mode an ordinary new file gets, or keep the old file's.
+        try:
+            mode = os.stat(path).st_mode & 0o777
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

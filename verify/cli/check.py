@@ -10,8 +10,8 @@ from typing import TextIO
 
 from verify.analyses.properties import run
 from verify.catalogue import catalogue
-from verify.cli._common import (EXIT_FAILS, EXIT_INVALID, EXIT_OK, EXIT_UNKNOWN, ArgumentError, Parser,
-                                report_regime_error, write_atomically)
+from verify.cli._common import (EXIT_FAILS, EXIT_INVALID, EXIT_OK, EXIT_UNKNOWN, ArgumentError, Parser, count,
+                                report_regime_error, seconds, write_atomically)
 from verify.errors import RegimeError
 from verify.load import load, parse_duration
 from verify.model import PropertySpec, effective
@@ -26,12 +26,12 @@ def add_property_options(parser: Parser) -> None:
     parser.add_argument("--property", "-p", choices=sorted(catalogue()),
                         help="check this property instead of the design's list")
     parser.add_argument("--violation", help="only this violation")
-    parser.add_argument("-k", type=int, help="colluders beyond the perpetrator (default: threat_model.max)")
+    parser.add_argument("-k", type=count, help="colluders beyond the perpetrator (default: threat_model.max)")
     parser.add_argument("-T", help="deadline for timeliness, e.g. 30d")
-    parser.add_argument("-f", type=int, help="honest failures for fault-tolerance")
-    parser.add_argument("-K", type=int, help="largest coalition for minimal-evasion-sets")
+    parser.add_argument("-f", type=count, help="honest failures for fault-tolerance")
+    parser.add_argument("-K", type=count, help="largest coalition for minimal-evasion-sets")
     parser.add_argument("--direct", action="store_true", help="accept only direct evidence")
-    parser.add_argument("--timeout", type=float, default=60.0,
+    parser.add_argument("--timeout", type=seconds, default=60.0,
                         help="seconds per solver call; a time-out is reported as unknown (default 60)")
     parser.add_argument("--as-is", action="store_true", help="check in-force elements only, not proposed ones")
 

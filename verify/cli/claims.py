@@ -12,7 +12,7 @@ from typing import TextIO
 
 from verify.analyses.properties import run
 from verify.cli._common import (EXIT_FAILS, EXIT_OK, EXIT_UNKNOWN, ArgumentError, Parser,
-                                report_regime_error)
+                                report_regime_error, seconds)
 from verify.errors import RegimeError
 from verify.explain import explain, title
 from verify.load import load
@@ -26,7 +26,7 @@ def main(argv: list[str], stream: TextIO) -> int:
     parser = Parser(prog="verify claims", stream=stream,
                     description="Report each claim a design carries as upheld or refuted.")
     parser.add_argument("files", nargs="+", metavar="FILE")
-    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per solver call (default 60)")
+    parser.add_argument("--timeout", type=seconds, default=60.0, help="seconds per solver call (default 60)")
     parser.add_argument("--as-is", action="store_true", help="check in-force elements only")
     try:
         args = parser.parse_args(argv)

@@ -33,6 +33,8 @@ def main(argv: list[str], stream: TextIO) -> int:
         regime, warnings = effective(regime)
         for w in warnings:
             stream.write(f"{path}: warning: {w}\n")
+        if not regime.verifiers:
+            stream.write(f"{path}: warning: no verifiers: nothing can ever count as detection\n")
         for m in dead_mechanisms(regime):
             where = regime.mechanism[m].where
             stream.write(f"{where or path}: warning: mechanism {m!r} has no chain of flows to any verifier\n")

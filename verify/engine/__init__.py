@@ -7,11 +7,11 @@ exactly, before the solver is asked, is in verify/analyses/bounds.py.
 """
 
 from verify.engine.evaluate import Scenario, arrivals, detection, guard_holds, votes_pass
-from verify.engine.rules import START, Guard, Rule, RuleGraph, Target, compile_rules
+from verify.engine.rules import START, Guard, Rule, RuleGraph, Target, coalition_of, compile_rules, without
 from verify.engine.solve import Outcome, Query
 
 __all__ = [
     "Scenario", "arrivals", "detection", "guard_holds", "votes_pass",
-    "START", "Guard", "Rule", "RuleGraph", "Target", "compile_rules",
+    "START", "Guard", "Rule", "RuleGraph", "Target", "coalition_of", "compile_rules", "without",
     "Outcome", "Query",
 ]

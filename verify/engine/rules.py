@@ -17,7 +17,7 @@ the coalition) is folded in here, so the encoder sees only real choices.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 from verify.gcpause import gc_paused
@@ -31,6 +31,8 @@ __all__ = [
     "Target",
     "RuleGraph",
     "compile_rules",
+    "without",
+    "coalition_of",
     "recused",
 ]
 
@@ -108,7 +110,7 @@ class RuleGraph:
     candidates: tuple[str, ...]
     rules: tuple[Rule, ...]
     targets: tuple[Target, ...]
-    #: Bodies mentioned in guards, with their recused members for this p.
+    #: Every body, with its recused members for this perpetrator.
     recusals: dict[str, frozenset[str]] = field(hash=False, compare=False)
     #: Mechanisms that cannot see the violation, and why (for explanations).
     blind: dict[str, str] = field(hash=False, compare=False)
@@ -253,6 +255,21 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
     graph = RuleGraph(violation, perpetrator, base, candidates, tuple(rules), tuple(targets),
                       {b.id: recused(regime, b, perpetrator) for b in regime.bodies}, blind, direct_only)
     return _fold(regime, graph) if fold else graph
+
+
+def without(regime: Regime, graph: RuleGraph, elements) -> RuleGraph:
+    """The rule graph with the rules of some mechanisms and flows removed,
+    folded again (what only they reached no longer matters)."""
+    gone = set(elements)
+    return _fold(regime, replace(graph, rules=tuple(r for r in graph.rules if r.element not in gone)))
+
+
+def coalition_of(regime: Regime, graph: RuleGraph, chosen) -> frozenset[str]:
+    """The coalition: the perpetrator's closure and each chosen colluder's."""
+    out = set(graph.base)
+    for c in chosen:
+        out |= regime.closure(c)
+    return frozenset(out)
 
 
 def _fold(regime: Regime, graph: RuleGraph) -> RuleGraph:

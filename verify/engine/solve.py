@@ -15,13 +15,13 @@ switches names the mechanisms and flows the proof rests on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Sequence
 
 import z3
 
 from verify.engine.evaluate import Scenario, detection
-from verify.engine.rules import START, Guard, RuleGraph, State
+from verify.engine.rules import START, Guard, RuleGraph, State, coalition_of, without
 from verify.gcpause import gc_paused
 from verify.model import Regime
 
@@ -125,7 +125,7 @@ class Query:
             return True
         if actor in self._x:
             return self._x[actor]
-        terms: list = [self._names[("chosen", actor)]] if actor in self.candidates else []
+        terms: list = [self._names[("chosen", actor)]] if ("chosen", actor) in self._names else []
         for parent in self.regime.actor[actor].controlled_by:
             px = self.x(parent)
             if px is True:
@@ -292,13 +292,8 @@ class Query:
 
     def evades_with(self, chosen: Sequence[str], failed: Sequence[str] = (), removed: Sequence[str] = ()) -> bool:
         """Does this one choice evade?  An exact evaluation, no solver."""
-        coalition = set(self.graph.base)
-        for c in chosen:
-            coalition |= self.regime.closure(c)
-        graph = self.graph
-        if removed:
-            graph = replace(graph, rules=tuple(r for r in graph.rules if r.element not in set(removed)))
-        found = detection(self.regime, graph, Scenario(frozenset(coalition), frozenset(failed)))
+        graph = without(self.regime, self.graph, removed) if removed else self.graph
+        found = detection(self.regime, graph, Scenario(coalition_of(self.regime, graph, chosen), frozenset(failed)))
         return found is None or (self.deadline is not None and found[0] > self.deadline)
 
     def smallest(self, bound: int | None, lower: int = 0, removed: Sequence[str] = ()) -> Outcome:
@@ -311,9 +306,9 @@ class Query:
         the number of solver calls is the gap between a minimal and a minimum
         choice, and ``lower`` (a proven bound) can end it without the proof.
         """
-        def ask(n):
-            out = self.evade(f=n, removed=removed, core=True) if self.failures \
-                else self.evade(k=n, removed=removed, core=True)
+        def ask(n, core=False):
+            out = self.evade(f=n, removed=removed, core=core) if self.failures \
+                else self.evade(k=n, removed=removed, core=core)
             if out.status != "evades":
                 return out
             if self.failures:
@@ -333,7 +328,9 @@ class Query:
         def size(o: Outcome) -> int:
             return len(o.failed) if self.failures else len(o.chosen)
 
-        best = ask(bound)
+        # Only the first answer can be "detected" for the caller to report;
+        # a later one just proves the optimum, and its core is not needed.
+        best = ask(bound, core=True)
         while best.status == "evades" and size(best) > lower:
             nxt = ask(size(best) - 1)
             if nxt.status == "unknown":

@@ -16,7 +16,18 @@ import yaml
 
 __all__ = ["PropertyInfo", "catalogue", "CATALOGUE_DIR"]
 
+#: In a checkout: the top-level properties/ folder.  Installed: the same
+#: files, shipped as the package data ``verify.catalogue_files``.
 CATALOGUE_DIR = Path(__file__).resolve().parent.parent / "properties"
+
+
+def _files() -> list[tuple[str, str]]:
+    if CATALOGUE_DIR.is_dir():
+        return [(p.name, p.read_text(encoding="utf-8")) for p in sorted(CATALOGUE_DIR.glob("*.yaml"))]
+    from importlib import resources
+
+    root = resources.files("verify.catalogue_files")
+    return sorted((f.name, f.read_text(encoding="utf-8")) for f in root.iterdir() if f.name.endswith(".yaml"))
 
 
 @dataclass(frozen=True)
@@ -35,8 +46,8 @@ class PropertyInfo:
 @lru_cache(maxsize=1)
 def catalogue() -> dict[str, PropertyInfo]:
     out = {}
-    for path in sorted(CATALOGUE_DIR.glob("*.yaml")):
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for _, text in _files():
+        raw = yaml.safe_load(text)
         out[raw["id"]] = PropertyInfo(
             id=raw["id"], kind=raw["kind"], parameters=raw["parameters"],
             statement=raw["statement"], formal=raw["formal"].strip(),

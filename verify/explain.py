@@ -5,7 +5,7 @@ Only words are made here; what happened was decided by the analyses.
 
 from __future__ import annotations
 
-from verify.load.build import format_duration
+from verify.durations import format_duration
 from verify.model import Regime
 from verify.results import Result, Route, Verdict
 

@@ -22,7 +22,7 @@ from typing import Collection, Iterable, Mapping
 
 from verify.errors import RenderError
 # The loader's spelling, so a label reads exactly as the regime file would say it.
-from verify.load import format_duration
+from verify.durations import format_duration
 from verify.model import HOST, PERPETRATOR, Body, Element, Flow, Mechanism, Regime
 
 __all__ = ["to_dot", "render"]

@@ -17,7 +17,7 @@ from verify.catalogue import catalogue
 from verify.errors import UsageError
 from verify.engine import (Outcome, Query, RuleGraph, Scenario, arrivals, coalition_of, compile_rules, detection,
                            without)
-from verify.load.build import format_duration
+from verify.durations import format_duration
 from verify.model import PropertySpec, Regime
 from verify.results import Result, Verdict, Witness, combine
 

@@ -16,7 +16,7 @@ from itertools import islice, product
 import networkx as nx
 
 from verify.engine import START, Rule, RuleGraph, Scenario, arrivals, guard_holds, votes_pass
-from verify.load.build import format_duration
+from verify.durations import format_duration
 from verify.model import HOST, Regime
 from verify.results import Route, Step
 

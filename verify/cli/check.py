@@ -13,7 +13,8 @@ from verify.catalogue import catalogue
 from verify.cli._common import (EXIT_FAILS, EXIT_INVALID, EXIT_OK, EXIT_UNKNOWN, ArgumentError, Parser, count,
                                 report_regime_error, seconds, write_atomically)
 from verify.errors import RegimeError
-from verify.load import load, parse_duration
+from verify.durations import parse_duration
+from verify.load import load
 from verify.model import PropertySpec, effective
 from verify.report import to_json, to_text
 from verify.results import Verdict

@@ -11,7 +11,8 @@ import os
 
 from verify.errors import InvalidRegimeError
 from verify.gcpause import gc_paused
-from verify.load.build import build, format_duration, parse_duration
+from verify.durations import format_duration, parse_duration
+from verify.load.build import build
 from verify.load.extends import read
 from verify.load.validate import diagnose
 from verify.model import Regime

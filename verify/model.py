@@ -361,7 +361,8 @@ class Regime:
             yield from group
 
     def without(self, element_id: str) -> "Regime":
-        """The regime with one mechanism or flow removed (for margin analyses)."""
+        """The regime with one mechanism or flow removed: a variant to compare
+        against (the margin analysis itself switches elements off in the solver)."""
         return replace(
             self,
             mechanisms=tuple(m for m in self.mechanisms if m.id != element_id),

@@ -94,6 +94,8 @@ def explain(regime: Regime, result: Result) -> list[str]:
     w = result.witness
     if w is None:
         return lines
+    if result.note:
+        lines.append(f"note: {result.note}")
     chosen = set(w.chosen)
     members = []
     for a in w.coalition:

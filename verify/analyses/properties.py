@@ -138,7 +138,8 @@ def _solver_result(regime, prop, violation, params, graph, query: Query, bound) 
     if out.status == "detected":
         return Result(prop, params, violation, Verdict.HOLDS, statement, p, rests_on=out.core)
     w = witness(regime, graph, out.chosen, out.failed)
-    return Result(prop, params, violation, Verdict.FAILS, statement, p, witness=w)
+    note = "" if out.smallest else f"a smaller counterexample may exist (the solver gave no answer: {out.reason})"
+    return Result(prop, params, violation, Verdict.FAILS, statement, p, witness=w, note=note)
 
 
 #: Above this many rules the worst-case time of a timeliness that holds is
@@ -237,7 +238,7 @@ def _min_evasion(regime: Regime, graph: RuleGraph, q: Query, removed=()) -> tupl
         size, chosen = exact
         return ("all", None) if size == -1 else ("size", Outcome("evades", chosen))
     out = q.smallest(None, lower=len(disjoint_routes(regime, graph)), removed=removed)
-    if out.status == "unknown":
+    if out.status == "unknown" or not out.smallest:
         return "unknown", out.reason
     if out.status == "detected":
         return "all", None

@@ -36,6 +36,9 @@ class Outcome:
     #: Mechanisms and flows an "detected" answer rests on.
     core: tuple[str, ...] = ()
     reason: str = ""
+    #: For "evades" from smallest(): False when a time-out stopped the proof
+    #: that no smaller choice evades (the choice itself is a real one).
+    smallest: bool = True
 
 
 class Query:
@@ -334,7 +337,9 @@ class Query:
         while best.status == "evades" and size(best) > lower:
             nxt = ask(size(best) - 1)
             if nxt.status == "unknown":
-                return nxt
+                # The choice in hand does evade: that verdict stands, only
+                # its being the smallest is unproven.
+                return Outcome("evades", best.chosen, best.failed, reason=nxt.reason, smallest=False)
             if nxt.status != "evades":
                 break
             best = nxt

@@ -24,7 +24,7 @@ from verify.errors import (
     ExtendsError, InvalidRegimeError, RegimeError, UnsafeYAMLError, YAMLSyntaxError,
 )
 from verify.load import format_duration, load, parse_duration
-from verify.load.yamlsrc import MAX_DEPTH, Map, Seq, parse
+from verify.load.yamlsrc import MAX_DEPTH, Seq, parse
 from verify.model import SECONDS, Location
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,13 +16,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Collection, Iterable, Mapping
 
 from verify.errors import RenderError
 # The loader's spelling, so a label reads exactly as the regime file would say it.
 from verify.durations import format_duration
+from verify.files import write_atomically
 from verify.model import HOST, PERPETRATOR, Body, Element, Flow, Mechanism, Regime
 
 __all__ = ["to_dot", "render"]
@@ -601,31 +601,9 @@ def _run_dot(source: str, fmt: str) -> bytes:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    folder = path.parent
-    if not folder.is_dir():
-        raise RenderError(f"cannot write {str(path)!r}: folder {str(folder)!r} does not exist")
+    if not path.parent.is_dir():
+        raise RenderError(f"cannot write {str(path)!r}: folder {str(path.parent)!r} does not exist")
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        write_atomically(path, data)
     except OSError as err:
-        raise RenderError(f"cannot write in {str(folder)!r}: {err.strerror or err}") from err
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-            # mkstemp makes the file private (0600); a drawing is meant to be
-            # shared, and replacing a file should not change who can read it.
-            try:
-                mode = path.stat().st_mode & 0o777
-            except OSError:
-                mode = 0o644
-            os.fchmod(out.fileno(), mode)
-        os.replace(tmp, path)
-    except BaseException as err:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        if isinstance(err, OSError):
-            raise RenderError(f"cannot write {str(path)!r}: {err.strerror or err}") from err
-        raise
+        raise RenderError(f"cannot write {str(path)!r}: {err.strerror or err}") from err

@@ -7,6 +7,7 @@ import argparse
 from typing import TextIO
 
 from verify.errors import RegimeError
+from verify.files import write_atomically
 
 __all__ = ["Parser", "ArgumentError", "report_regime_error", "write_atomically", "count", "seconds",
            "EXIT_OK", "EXIT_FAILS", "EXIT_INVALID", "EXIT_UNKNOWN"]
@@ -73,29 +74,3 @@ def report_regime_error(err: RegimeError, stream: TextIO) -> int:
     n = len(err.diagnostics)
     stream.write(f"{n} error{'s' if n != 1 else ''}\n")
     return EXIT_INVALID
-
-
-def write_atomically(path: str, text: str) -> None:
-    """Write all or nothing: a failure never leaves a partial report."""
-    import os
-    import tempfile
-
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".verify-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        # mkstemp makes the file private (0600); a report is for sharing, so
-        # give it the mode an ordinary new file gets, or keep the old file's.
-        try:
-            mode = os.stat(path).st_mode & 0o777
-        except FileNotFoundError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

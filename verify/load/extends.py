@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import difflib
 import os
-from pathlib import Path
 
 from verify.diagnostics import Diagnostic
 from verify.errors import ExtendsError, YAMLSyntaxError

@@ -178,23 +178,23 @@ def _check(seed: int) -> None:
         T = max(worst_all)
         held = timeliness(regime, "v", T, 1, direct=direct)
         assert held.verdict == Verdict.HOLDS, seed
-        assert held.figure("worst-case time") == T, (seed, held.figures, T)
+        assert held.figures.time == T, (seed, held.figures, T)
         if T > 0:
             assert timeliness(regime, "v", T - 1, 1, direct=direct).verdict == Verdict.FAILS, seed
     # The analyses: robustness margin (and without each element) and the
     # minimal evasion sets.
     margin = robustness_margin(regime, "v", direct=direct)
-    assert margin.figure("k*") == oracle.robustness_margin(regime, "v", direct_only=direct).k_star, seed
-    for element, kstar in margin.figure("without"):
+    assert margin.figures.kstar.plain() == oracle.robustness_margin(regime, "v", direct_only=direct).k_star, seed
+    for element, kstar in margin.figures.without:
         want_e = oracle.robustness_margin(regime.without(element), "v", direct_only=direct).k_star
-        assert kstar == want_e, (seed, element, kstar, want_e)
-    sets = minimal_evasion_sets(regime, "v", 2, direct=direct).figure("sets")
+        assert kstar.plain() == want_e, (seed, element, kstar, want_e)
+    sets = minimal_evasion_sets(regime, "v", 2, direct=direct).figures.sets
     theirs_sets = {(p, frozenset(s)) for p in regime.violation["v"].perpetrators
                    for s in oracle.minimal_evasion_sets(regime, "v", p, 2, direct_only=direct)}
     assert {(p, frozenset(s)) for p, s in sets} == theirs_sets, seed
     ft = fault_tolerance(regime, "v", 1, direct=direct)
     assert (ft.verdict == Verdict.HOLDS) == oracle.fault_tolerance(regime, "v", 1, direct_only=direct).holds, seed
-    COMPARED["comparisons"] += 8 + len(margin.figure("without"))
+    COMPARED["comparisons"] += 8 + len(margin.figures.without)
 
 
 @settings(max_examples=300, deadline=None, derandomize=True,

@@ -221,6 +221,6 @@ def test_variant_extends_the_flagship_and_differs_in_verdict():
 )
 def test_robustness_margin_is_the_one_designs_readme_tabulates(path, violation, kstar):
     regime, _ = effective(load(str(path)))
-    got = robustness_margin(regime, violation).figure("k*")
+    got = robustness_margin(regime, violation).figures.kstar.plain()
     assert got == oracle.robustness_margin(regime, violation).k_star
     assert got == kstar

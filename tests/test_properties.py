@@ -318,7 +318,7 @@ def test_robustness_margin_is_the_oracles(path):
             return finite[worst] - 1, worst
 
         kstar, worst = oracle_kstar(regime)
-        assert result.figure("k*") == kstar, (path.name, v.id)
+        assert result.figures.kstar.plain() == kstar, (path.name, v.id)
         if worst is not None and kstar >= 0:
             assert result.perpetrator == worst
             # Its counterexample is an evading coalition of k*+1 colluders.
@@ -327,7 +327,7 @@ def test_robustness_margin_is_the_oracles(path):
         expected_verdict = Verdict.HOLDS if rank(kstar) >= regime.threat_model.max else Verdict.FAILS
         assert result.verdict == expected_verdict
 
-        without = dict(result.figure("without"))
+        without = {e: k.plain() for e, k in result.figures.without}
         assert set(without) == {m.id for m in regime.mechanisms} | {f.id for f in regime.flows}
         for element, value in without.items():
             assert value == oracle_kstar(regime.without(element))[0], (path.name, v.id, element)
@@ -337,12 +337,12 @@ def test_robustness_margin_is_the_oracles(path):
 def test_flagship_margin_figures(flagship):
     result = robustness_margin(flagship, V)
     sizes = {p: oracle.min_evasion_size(flagship, V, p) for p in flagship.violation[V].perpetrators}
-    assert result.figure("k*") == min(sizes.values()) - 1
+    assert result.figures.kstar.plain() == min(sizes.values()) - 1
     assert result.perpetrator == min(sizes, key=sizes.get)
-    without = dict(result.figure("without"))
+    without = {e: k.plain() for e, k in result.figures.without}
     # The whistle-blower channel is worth one accomplice; chip logging is
     # everything a sole accomplice would need.
-    assert without["whistleblower"] == result.figure("k*") - 1
+    assert without["whistleblower"] == result.figures.kstar.plain() - 1
     assert without["chip-logging"] < without["whistleblower"]
 
 
@@ -353,13 +353,13 @@ def test_flagship_margin_figures(flagship):
 def test_minimal_evasion_sets_are_the_oracles(path, K):
     regime = regime_of(path)
     result = minimal_evasion_sets(regime, V, K)
-    got = {(p, tuple(sorted(s))) for p, s in result.figure("sets")}
+    got = {(p, tuple(sorted(s))) for p, s in result.figures.sets}
     want = {(p, s) for p in regime.violation[V].perpetrators
             for s in oracle.minimal_evasion_sets(regime, V, p, K)}
     assert want, "some coalition of up to K colluders evades"
     assert got == want
-    assert len(result.figure("sets")) == len(got)  # no duplicates
-    crit = dict(result.figure("criticality"))
+    assert len(result.figures.sets) == len(got)  # no duplicates
+    crit = dict(result.figures.criticality)
     for actor, count in crit.items():
         assert count == sum(1 for _, s in want if actor in s)
     assert set(crit) == {a for _, s in want for a in s}

@@ -7,6 +7,7 @@ import os
 import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,8 @@ from verify.analyses.properties import non_circumventability, robustness_margin
 from verify.cli import main
 from verify.errors import UsageError
 from verify.load import load
+
+ROOT = Path(__file__).resolve().parents[1]
 
 BODY_FORWARDS = """\
 regime: body-forwards
@@ -65,9 +68,9 @@ def test_margin_without_an_element_when_a_body_forwards_evidence(tmp_path):
     # exact cut then looked up the board as an actor: KeyError.
     regime = load(write(tmp_path, BODY_FORWARDS))
     result = robustness_margin(regime, "v")
-    assert result.figure("k*") == oracle.robustness_margin(regime, "v").k_star
-    for element, kstar in result.figure("without"):
-        assert kstar == oracle.robustness_margin(regime.without(element), "v").k_star, element
+    assert result.figures.kstar.plain() == oracle.robustness_margin(regime, "v").k_star
+    for element, kstar in result.figures.without:
+        assert kstar.plain() == oracle.robustness_margin(regime.without(element), "v").k_star, element
 
 
 @pytest.mark.parametrize("args", [["-k", "-1"], ["-f", "-1", "-p", "fault-tolerance"],
@@ -93,15 +96,32 @@ def test_a_sanitised_site_is_explained_as_sanitised(tmp_path):
     assert "hides every trace" in text and "refuses" not in text
 
 
-def test_reports_are_written_readable_by_others(tmp_path):
+@pytest.mark.parametrize("umask", [0o022, 0o002, 0o027, 0o077])
+def test_a_new_report_gets_an_ordinary_files_permissions(tmp_path, umask):
+    # What open() would give under the user's umask: readable by others under
+    # the common 0o022, private under 0o077 (mkstemp alone gives 0o600).
     target = tmp_path / "report.txt"
-    old = os.umask(0o022)
+    old = os.umask(umask)
     try:
         assert main(["check", write(tmp_path, BODY_FORWARDS), "-p", "detectability", "-o", str(target)],
                     io.StringIO()) == 0
     finally:
         os.umask(old)
-    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
+
+
+def test_a_replaced_report_keeps_its_permissions(tmp_path):
+    target = tmp_path / "report.txt"
+    target.write_text("old report\n")
+    target.chmod(0o640)
+    old = os.umask(0o077)
+    try:
+        assert main(["check", write(tmp_path, BODY_FORWARDS), "-p", "detectability", "-o", str(target)],
+                    io.StringIO()) == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert "old report" not in target.read_text()
 
 
 def test_an_internal_error_exits_4_without_a_traceback(tmp_path):
@@ -113,6 +133,6 @@ def test_an_internal_error_exits_4_without_a_traceback(tmp_path):
             "from verify.cli import run\n"
             f"sys.argv = ['verify', 'check', {write(tmp_path, BODY_FORWARDS)!r}, '-p', 'detectability']\n"
             "run()\n")
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert res.returncode == 4
     assert "internal error" in res.stderr and "Traceback" not in res.stderr

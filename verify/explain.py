@@ -1,17 +1,24 @@
 """Results into plain language a diplomat can follow, step by step.
 
-Only words are made here; what happened was decided by the analyses.
+Only words are made here; what happened was decided by the analyses, and why
+each step of a route is blocked was decided by the engine's own evaluation
+(a :class:`~verify.results.Block`).  Every reason code has its sentence in
+this module and nowhere else.
 """
 
 from __future__ import annotations
 
 from verify.durations import format_duration
 from verify.model import Regime
-from verify.results import Result, Route, Verdict
+from verify.results import (Block, EvasionSets, Grade, KStar, Margin, Notice, Reason, Result, Route, Step, StepKind,
+                            Unseen, Verdict, Vote, WorstCase)
 
-__all__ = ["title", "params_text", "route_text", "explain"]
+__all__ = ["title", "params_text", "route_text", "block_text", "vote_text", "notice_text", "unseen_text",
+           "explain"]
 
-_GRADE = {"S": "sealed", "D": "direct", "I": "indirect"}
+_GRADE = {Grade.SEALED: "sealed", Grade.DIRECT: "direct", Grade.INDIRECT: "indirect"}
+_NOTICED = {Reason.REFUSED_ACCESS: "a refused access to", Reason.WITHHELD_SEALED: "a missing report on",
+            Reason.RELAY_DROPPED: "a dropped report on"}
 
 
 def params_text(result: Result) -> str:
@@ -19,7 +26,7 @@ def params_text(result: Result) -> str:
     for k, v in result.params:
         if k == "violation":
             continue
-        parts.append(f"{k}={format_duration(v) if k == 'T' else v}")
+        parts.append(f"{k}={format_duration(v) if k == 'T' and isinstance(v, int) else v}")
     return ", ".join(parts)
 
 
@@ -32,20 +39,136 @@ def _who(regime: Regime, actor: str) -> str:
     return f"{actor} ({a.name})" if a is not None and a.name else actor
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def vote_text(v: Vote) -> str:
+    note = f" ({', '.join(v.recused)} recused)" if v.recused else ""
+    if v.rule == "approve":
+        yes = f" ({', '.join(v.counted)})" if v.counted else ""
+        return f"{v.body}'s vote fails: {_plural(len(v.counted), 'yes vote')}{yes} of the {v.needed} needed{note}"
+    return f"{v.body}'s vote is blocked by {', '.join(v.counted)} ({v.needed} no votes stop it){note}"
+
+
+def _unnoticed(b: Block | None, mandatory: str) -> str:
+    """Why a breach goes unnoticed: nothing makes it mandatory, or the step
+    that would notice it is itself blocked."""
+    if b is None:
+        return f"not noticed: {mandatory}"
+    if b.reason == Reason.OPERATOR_IN_COALITION:
+        return f"not noticed: the operator {b.who} is in the coalition too"
+    if b.reason in (Reason.RECEIVER_IN_COALITION, Reason.VERIFIER_IN_COALITION):
+        return f"not noticed: {b.who} is in the coalition"
+    if b.reason == Reason.FADED:
+        return "not noticed: what it could not hide has faded by then"
+    return f"not noticed: {block_text(b, '')}"
+
+
+def block_text(b: Block, element: str) -> str:
+    """What a block means, in a sentence about the step's ``element``."""
+    r, who = b.reason, b.who or ""
+    if r == Reason.FAILED:
+        return f"{who} has failed"
+    if r == Reason.UNREACHED:
+        return f"nothing reaches {who}"
+    if r == Reason.FADED:
+        return (f"{element} is called for only at {format_duration(b.at or 0)}, after every trace it could see "
+                f"has faded (it had to be called for by {format_duration(b.limit or 0)})")
+    if r == Reason.CONCEALED:
+        return (f"{who} is warned {format_duration(b.notice or 0)} ahead and hides every trace {element} could see "
+                f"(it needs at most {format_duration(b.conceal or 0)}), then grants access")
+    if r == Reason.REFUSED_ACCESS:
+        how = ("noticed: the refusal is itself evidence, which the operator reports" if b.noticed
+               else _unnoticed(b.unnoticed, "access is not mandatory"))
+        return f"{who} refuses {element} access ({how})"
+    if r == Reason.OPERATOR_IN_COALITION:
+        return f"{who} operates {element} and reports nothing (its output is not sealed)"
+    if r == Reason.TRIGGER_IN_COALITION:
+        return f"{who} is in the coalition and never calls for {element}"
+    if r == Reason.WITHHELD_SEALED:
+        how = ("noticed: the report is mandatory" if b.noticed
+               else _unnoticed(b.unnoticed, "the report is not mandatory"))
+        return f"{who} withholds the sealed evidence on {element} ({how})"
+    if r == Reason.RELAY_DROPPED:
+        how = ("noticed: the report is mandatory" if b.noticed
+               else _unnoticed(b.unnoticed, "the report is not mandatory"))
+        return f"{who} relays {element} and drops the report ({how})"
+    if r == Reason.RELAY_ALTERED:
+        return f"{who} relays {element} and replaces the report (it is not authenticated)"
+    if r == Reason.BLOCKED_VOTE:
+        assert b.vote is not None
+        return vote_text(b.vote)
+    if r == Reason.RECEIVER_IN_COALITION:
+        return f"{who} receives {element} but is in the coalition"
+    if r == Reason.VERIFIER_IN_COALITION:
+        return f"{who} is in the coalition"
+    if r == Reason.INDIRECT_NOT_ACCEPTED:
+        return f"{who} holds only indirect evidence, and only direct evidence counts"
+    raise ValueError(f"no words for a block of reason {r.value}")
+
+
+def unseen_text(u: Unseen) -> str:
+    if u.reason == Reason.NOT_COVERED:
+        return f"it does not cover {', '.join(u.about)}"
+    if u.reason == Reason.ZERO_PROBABILITY:
+        return "its detection probability is 0"
+    if u.reason == Reason.BELOW_THRESHOLD:
+        return f"the violation's {', '.join(u.about)} is below its threshold"
+    if u.reason == Reason.NOT_OBSERVED:
+        return f"it observes {', '.join(u.about)}, which the violation does not leave"
+    if u.reason == Reason.FADED:
+        return "every trace it could see has faded before it observes"
+    raise ValueError(f"no words for a mechanism unseen for reason {u.reason.value}")
+
+
+def notice_text(n: Notice) -> str:
+    return f"{n.holder} notices {_NOTICED[n.reason]} {n.element} at {format_duration(n.time)}"
+
+
+def _link(s: Step) -> str:
+    if s.block is not None and s.block.noticed:
+        what = "refused" if s.kind == StepKind.OBSERVE else "missing" if s.block.reason == Reason.WITHHELD_SEALED \
+            else "dropped"
+        return f"{s.element} ({what}) -> {s.holder} [{_GRADE[s.grade]}]"
+    if s.kind == StepKind.OBSERVE:
+        return f"{s.element} observes -> {s.holder} [{_GRADE[s.grade]}]"
+    return f"{s.element} -> {s.holder}"
+
+
 def route_text(regime: Regime, route: Route) -> list[str]:
-    """A route as a chain, then where it stops."""
-    chain = []
+    """A route as a chain, each noticed breach on it, then where it stops."""
+    lines = [" => ".join(_link(s) for s in route.steps)]
     for s in route.steps:
-        if s.kind == "observe":
-            chain.append(f"{s.element} observes -> {s.holder} [{_GRADE.get(s.grade, s.grade)}]")
-        else:
-            chain.append(f"{s.element} -> {s.holder}")
-    lines = [" => ".join(chain)]
-    block = route.block
-    if block is not None:
-        lines.append(f"blocked at {block.element}: {block.blocked}")
+        if s.block is None:
+            continue
+        where = "at" if s.block.noticed else "blocked at"
+        lines.append(f"{where} {s.element}: {block_text(s.block, s.element)}")
+    if route.end is not None:
+        lines.append(f"reaches {route.verifier}, which does not count it: {block_text(route.end, route.verifier)}")
     elif route.time is not None:
         lines.append(f"arrives at {route.verifier} after {format_duration(route.time)}")
+    return lines
+
+
+def _margin(m: Margin) -> list[str]:
+    lines = [f"k* = {m.kstar.text}" + (" (detectability fails)" if m.kstar == KStar.of(-1) else
+                                       " (even the whole pool cannot evade)" if m.kstar == KStar.whole_pool()
+                                       else "")]
+    if m.without:
+        lines.append("without each mechanism or flow, k* would be:")
+        for element, value in m.without:
+            drop = "" if value == m.kstar else f"  (drops from {m.kstar.text})"
+            lines.append(f"  {element}: {value.text}{drop}")
+    return lines
+
+
+def _evasion(e: EvasionSets) -> list[str]:
+    lines = [] if e.sets else ["no coalition within the bound evades"]
+    for p, s in e.sets:
+        lines.append(f"evades: {p} with {', '.join(s) if s else 'no accomplice'}")
+    if e.criticality:
+        lines.append("criticality: " + ", ".join(f"{a} {n}" for a, n in e.criticality))
     return lines
 
 
@@ -55,31 +178,15 @@ def explain(regime: Regime, result: Result) -> list[str]:
     if result.verdict == Verdict.UNKNOWN:
         lines.append(f"unknown: {result.note or 'the solver gave no answer'}; this is not a proof")
         return lines
-    if result.property == "robustness-margin":
-        kstar = result.figure("k*")
-        lines.append(f"k* = {kstar}" + (" (detectability fails)" if kstar == -1 else
-                                        " (even the whole pool cannot evade)" if kstar == "all" else ""))
-        without = result.figure("without", ())
-        if without:
-            lines.append("without each mechanism or flow, k* would be:")
-            for element, value in without:
-                drop = "" if value == kstar else f"  (drops from {kstar})"
-                lines.append(f"  {element}: {value}{drop}")
-    if result.property == "minimal-evasion-sets":
-        sets = result.figure("sets", ())
-        if not sets:
-            lines.append("no coalition within the bound evades")
-        for p, s in sets:
-            lines.append(f"evades: {p} with {', '.join(s) if s else 'no accomplice'}")
-        crit = result.figure("criticality", ())
-        if crit:
-            lines.append("criticality: " + ", ".join(f"{a} {n}" for a, n in crit))
-        return lines
+    figures = result.figures
+    if isinstance(figures, Margin):
+        lines += _margin(figures)
+    if isinstance(figures, EvasionSets):
+        return lines + _evasion(figures)
     if result.verdict == Verdict.HOLDS:
-        worst = result.figure("worst-case time")
-        if worst is not None:
-            who = result.figure("worst-case coalition", ())
-            lines.append(f"worst case: first evidence after {format_duration(worst)}"
+        if isinstance(figures, WorstCase):
+            who = figures.coalition
+            lines.append(f"worst case: first evidence after {format_duration(figures.time)}"
                          + (f", when {who[0]} " + (f"colludes with {', '.join(who[1:])}" if who[1:] else "acts alone")
                             if who else ""))
         if result.rests_on:
@@ -106,8 +213,6 @@ def explain(regime: Regime, result: Result) -> list[str]:
     lines.append("  coalition: " + "; ".join(members))
     if w.failed:
         lines.append("  failed: " + ", ".join(w.failed))
-    v = regime.violation[w.violation]
-    blind = list(w.unrouted)
     if not w.routes:
         lines.append("  no evidence route reaches a verifier at all")
     for i, route in enumerate(w.routes, 1):
@@ -116,15 +221,15 @@ def explain(regime: Regime, result: Result) -> list[str]:
         for extra in text[1:]:
             lines.append(f"           {extra}")
     for n in w.notices:
-        lines.append(f"  noticed: {n}")
-    for m, why in w.blind:
-        lines.append(f"  {m} cannot see {v.id}: {why}")
-    if blind:
-        lines.append(f"  on no route to a verifier for {v.id}: {', '.join(blind)}")
-    if w.detection_time is None:
+        lines.append(f"  noticed: {notice_text(n)}")
+    for u in w.blind:
+        lines.append(f"  {u.mechanism} cannot see {w.violation}: {unseen_text(u)}")
+    if w.unrouted:
+        lines.append(f"  on no route to a verifier for {w.violation}: {', '.join(w.unrouted)}")
+    if w.detection_time is None or w.detected_by is None:
         lines.append("  outcome: no verifier outside the coalition ever holds evidence")
     else:
         who, grade = w.detected_by
-        lines.append(f"  outcome: first evidence reaches {who} ({_GRADE.get(grade, grade)}) "
+        lines.append(f"  outcome: first evidence reaches {who} ({_GRADE[grade]}) "
                      f"after {format_duration(w.detection_time)}")
     return lines

@@ -1,7 +1,10 @@
 """Results are data: every view (text, JSON, diagrams, reports) reads these.
 
 A verdict is three-valued so that a solver time-out ("unknown") can never be
-read as "holds".
+read as "holds".  Why a step of an evidence route does not go through is a
+:class:`Block`: a :class:`Reason` code with the data behind it, recorded by the
+engine's own evaluation of the scenario (verify/engine/evaluate.py); words are
+made only in verify/explain.py, so programs read codes, never English.
 """
 
 from __future__ import annotations
@@ -9,7 +12,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-__all__ = ["Verdict", "Step", "Route", "Witness", "Result", "combine"]
+__all__ = [
+    "Verdict",
+    "Grade",
+    "StepKind",
+    "Reason",
+    "Vote",
+    "Block",
+    "Step",
+    "Route",
+    "Notice",
+    "Unseen",
+    "Witness",
+    "Margin",
+    "KStar",
+    "WorstCase",
+    "EvasionSets",
+    "Figures",
+    "Result",
+    "combine",
+]
 
 
 class Verdict(str, Enum):
@@ -18,35 +40,163 @@ class Verdict(str, Enum):
     UNKNOWN = "unknown"
 
 
+class Grade(str, Enum):
+    """What a holder has (docs/semantics.md section 3)."""
+
+    SEALED = "S"
+    DIRECT = "D"
+    INDIRECT = "I"
+
+
+class StepKind(str, Enum):
+    OBSERVE = "observe"
+    PASS = "pass"
+
+
+class Reason(str, Enum):
+    """Why a step carries nothing, or why a mechanism cannot see at all.
+
+    The values are stable codes (docs/json-output.md): fields may be added,
+    a code is never renamed.
+    """
+
+    #: An element on the step (mechanism, operator, flow, relay, receiver) has failed.
+    FAILED = "failed"
+    #: Every trace the mechanism could see is gone when it observes.
+    FADED = "faded"
+    #: The host, warned ahead, hides every trace the mechanism could see.
+    CONCEALED = "concealed"
+    #: An actor whose consent the mechanism needs is in the coalition and refuses.
+    REFUSED_ACCESS = "refused-access"
+    #: The operator of a mechanism whose output is not sealed is in the coalition.
+    OPERATOR_IN_COALITION = "operator-in-coalition"
+    #: The actor that would call for a triggered mechanism is in the coalition.
+    TRIGGER_IN_COALITION = "trigger-in-coalition"
+    #: A coalition sender withholds a sealed item.
+    WITHHELD_SEALED = "withheld-sealed"
+    #: A coalition relay drops a report it cannot alter (sealed or authenticated).
+    RELAY_DROPPED = "relay-dropped"
+    #: A coalition relay replaces an unauthenticated report with "all clear".
+    RELAY_ALTERED = "relay-altered"
+    #: A decision body's vote (a gate, or the receiver's own) does not pass.
+    BLOCKED_VOTE = "blocked-vote"
+    #: The receiver of authored evidence is in the coalition.
+    RECEIVER_IN_COALITION = "receiver-in-coalition"
+    #: The verifier at the end of the route is in the coalition.
+    VERIFIER_IN_COALITION = "verifier-in-coalition"
+    #: Only direct evidence counts, and the route carries indirect evidence.
+    INDIRECT_NOT_ACCEPTED = "indirect-not-accepted"
+    #: Nothing reaches the step's sender (a step after an earlier block).
+    UNREACHED = "unreached"
+    # Why a mechanism cannot see the violation at all (Unseen):
+    NOT_COVERED = "not-covered"
+    ZERO_PROBABILITY = "zero-probability"
+    BELOW_THRESHOLD = "below-threshold"
+    NOT_OBSERVED = "not-observed"
+
+
+@dataclass(frozen=True)
+class Vote:
+    """A body's vote in one scenario, as counted."""
+
+    body: str
+    #: "approve": passes with at least ``needed`` yes votes; "block": fails
+    #: with at least ``needed`` no votes.
+    rule: str
+    needed: int
+    #: The members counted: honest working voters (approve), coalition voters (block).
+    counted: tuple[str, ...]
+    #: Members who may not vote in this case.
+    recused: tuple[str, ...] = ()
+
+    @property
+    def passes(self) -> bool:
+        return len(self.counted) >= self.needed if self.rule == "approve" else len(self.counted) < self.needed
+
+
+@dataclass(frozen=True)
+class Block:
+    """Why one step of a route carries nothing in a scenario."""
+
+    reason: Reason
+    #: The actor, body or element responsible, when there is one.
+    who: str | None = None
+    #: Whether the breach is itself noticed: then indirect evidence goes on
+    #: from this step (a refused access, a missing or dropped mandatory report).
+    noticed: bool = False
+    #: A breach that would be noticed under a mandatory rule but is not: why
+    #: the noticing step does not go through (None: nothing makes it mandatory).
+    unnoticed: "Block | None" = None
+    vote: Vote | None = None
+    #: Faded: when the step's sender first held evidence (a trigger called
+    #: for the mechanism), and the latest time that would still have shown it
+    #: anything.  Seconds.
+    at: int | None = None
+    limit: int | None = None
+    #: Concealed: the notice the mechanism gives, and the longest time the
+    #: host needs to hide a trace it could see.  Seconds.
+    notice: int | None = None
+    conceal: int | None = None
+
+
 @dataclass(frozen=True)
 class Step:
     """One step of an evidence route: a mechanism observing, or a flow passing."""
 
     element: str
-    kind: str  # observe | pass
-    #: Who holds the evidence after this step, and in which grade (S, D, I).
+    kind: StepKind
+    #: Who holds the evidence after this step, and in which grade.
     holder: str
-    grade: str
+    grade: Grade
     #: When evidence got here in the scenario, if it did.
     time: int | None
-    #: Why the route stops here in the scenario (None: it passes).
-    blocked: str | None = None
-    #: The actor or element responsible for the block, if one is.
-    blocker: str | None = None
+    #: Why the route stops or turns indirect here in the scenario (None: it passes).
+    block: Block | None = None
+
+    @property
+    def blocker(self) -> str | None:
+        return None if self.block is None else self.block.who
 
 
 @dataclass(frozen=True)
 class Route:
+    """A chain of steps to a verifier.  A noticed breach does not end it: the
+    route goes on with indirect evidence (a refusal reported to a council)."""
+
     steps: tuple[Step, ...]
     verifier: str
+    #: Evidence reached the verifier but does not count as detection: why.
+    end: Block | None = None
 
     @property
     def block(self) -> Step | None:
-        return next((s for s in self.steps if s.blocked), None)
+        """The step where the route ends without evidence, if it does."""
+        return next((s for s in self.steps if s.block and not s.block.noticed), None)
 
     @property
     def time(self) -> int | None:
-        return None if self.block or not self.steps else self.steps[-1].time
+        """When evidence reaching the verifier this way counts as detection."""
+        return None if self.block or self.end or not self.steps else self.steps[-1].time
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A breach someone noticed: indirect evidence from then on."""
+
+    holder: str
+    reason: Reason  # refused-access | withheld-sealed | relay-dropped
+    element: str
+    time: int
+
+
+@dataclass(frozen=True)
+class Unseen:
+    """A mechanism that cannot see the violation at all, and why."""
+
+    mechanism: str
+    reason: Reason  # not-covered | zero-probability | below-threshold | not-observed | faded
+    #: The asset it does not cover, or the signatures concerned.
+    about: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,14 +211,80 @@ class Witness:
     #: Earliest detection in this scenario (None: never).
     detection_time: int | None
     #: The verifier and grade that detection came through.
-    detected_by: tuple[str, str] | None
+    detected_by: tuple[str, Grade] | None
     routes: tuple[Route, ...]
-    #: Noticed breaches (refusals, missing reports) in this scenario.
-    notices: tuple[str, ...] = ()
-    #: Mechanisms that cannot see the violation at all, with the reason.
-    blind: tuple[tuple[str, str], ...] = ()
+    #: Noticed breaches (refusals, missing reports) in this scenario, in time order.
+    notices: tuple[Notice, ...] = ()
+    #: Mechanisms that cannot see the violation at all.
+    blind: tuple[Unseen, ...] = ()
     #: Mechanisms that can see it but have no route to a verifier.
     unrouted: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, order=True)
+class KStar:
+    """A robustness margin: the largest coalition detection survives.
+
+    A count (-1: not detectable even alone), or one of two values that are
+    not: the whole pool cannot evade (:meth:`whole_pool`), or the solver gave
+    no answer (:meth:`unknown`).  Ordered worst first: unknown < -1 < 0 < ...
+    < whole pool, so ``min`` gives the worst of several perpetrators.
+    """
+
+    rank: float
+    value: int | None = None
+
+    @classmethod
+    def of(cls, value: int) -> KStar:
+        return cls(float(value), value)
+
+    @classmethod
+    def whole_pool(cls) -> KStar:
+        return cls(float("inf"))
+
+    @classmethod
+    def unknown(cls) -> KStar:
+        return cls(float("-inf"))
+
+    @property
+    def text(self) -> str:
+        if self.value is not None:
+            return str(self.value)
+        return "all" if self.rank > 0 else "unknown"
+
+    def plain(self) -> int | str:
+        """As the JSON report writes it: an integer, "all" or "unknown"."""
+        return self.value if self.value is not None else self.text
+
+
+@dataclass(frozen=True)
+class Margin:
+    """robustness-margin: k*, and k* without each mechanism or flow (most
+    critical first)."""
+
+    kstar: KStar
+    without: tuple[tuple[str, KStar], ...] = ()
+
+
+@dataclass(frozen=True)
+class WorstCase:
+    """A timeliness that holds: the latest first detection any allowed
+    coalition can force, and one coalition (perpetrator first) forcing it."""
+
+    time: int
+    coalition: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EvasionSets:
+    """minimal-evasion-sets: every inclusion-minimal evading set, per
+    perpetrator, and in how many sets each actor stands."""
+
+    sets: tuple[tuple[str, tuple[str, ...]], ...]
+    criticality: tuple[tuple[str, int], ...]
+
+
+Figures = Margin | WorstCase | EvasionSets
 
 
 @dataclass(frozen=True)
@@ -87,13 +303,10 @@ class Result:
     #: Routes that share no actor once each is merged with what controls it:
     #: k+1 of them prove non-circumventability by hand.
     certificate: tuple[Route, ...] = ()
-    #: Figures of analyses (k*, evasion sets, criticality, times), as pairs.
-    figures: tuple[tuple[str, object], ...] = ()
+    #: The figures of an analysis, or of a timeliness that holds.
+    figures: Figures | None = None
     #: Why the answer is unknown, or other notes.
     note: str = ""
-
-    def figure(self, name: str, default: object = None) -> object:
-        return dict(self.figures).get(name, default)
 
 
 def combine(parts: list[Result]) -> Verdict:

@@ -19,10 +19,10 @@ from collections import deque
 import networkx as nx
 from networkx.algorithms.flow import shortest_augmenting_path
 
-from verify.engine import START, Rule, RuleGraph
+from verify.engine import START, Rule, RuleGraph, RuleKind
 from verify.gcpause import gc_paused
 from verify.model import Regime
-from verify.results import Route, Step
+from verify.results import Grade, Route, Step, StepKind
 
 __all__ = ["certificate", "disjoint_routes", "exact_min_evasion", "is_pure"]
 
@@ -31,7 +31,7 @@ _SRC, _SNK = ("", "source"), ("", "sink")
 
 def _pure(r: Rule) -> bool:
     g = r.guard
-    return (r.kind in ("observe", "pass") and not g.passes and g.any_corrupt is None
+    return (r.kind in (RuleKind.OBSERVE, RuleKind.PASS) and not g.passes and g.any_corrupt is None
             and not g.corrupt and r.limit is None)
 
 
@@ -45,7 +45,8 @@ def _roots(regime: Regime, actor: str) -> frozenset[str]:
 
 
 def _route(chain: list[Rule]) -> Route:
-    steps = tuple(Step(r.element, r.kind, r.dst[0], r.dst[1], None) for r in chain)
+    steps = tuple(Step(r.element, StepKind.OBSERVE if r.kind == RuleKind.OBSERVE else StepKind.PASS,
+                       r.dst[0], Grade(r.dst[1]), None) for r in chain)
     return Route(steps, chain[-1].dst[0])
 
 

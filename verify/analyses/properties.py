@@ -9,17 +9,18 @@ which questions to ask and packages the answers.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Callable
+from typing import Callable, Sequence
 
 from verify.analyses.bounds import certificate, disjoint_routes, exact_min_evasion
 from verify.analyses.routes import explain_routes, routed_elements
 from verify.catalogue import catalogue
 from verify.errors import UsageError
-from verify.engine import (Outcome, Query, RuleGraph, Scenario, arrivals, coalition_of, compile_rules, detection,
-                           without)
+from verify.engine import (Answer, Outcome, Query, RuleGraph, RuleKind, Scenario, arrivals, coalition_of,
+                           compile_rules, detection, without)
 from verify.durations import format_duration
-from verify.model import PropertySpec, Regime
-from verify.results import Result, Verdict, Witness, combine
+from verify.model import PropertySpec, Regime, effective
+from verify.results import (EvasionSets, Grade, KStar, Margin, Notice, Reason, Result, Verdict, Witness, WorstCase,
+                            combine)
 
 __all__ = [
     "detectability",
@@ -47,21 +48,22 @@ def _count(name: str, value: int) -> int:
     return value
 
 
-def _statement(regime: Regime, prop: str, violation: str, perpetrator: str | None, **values) -> str:
+def _statement(regime: Regime, prop: str, violation: str, perpetrator: str | None, **values: object) -> str:
     values.pop("violation", None)
     values.pop("direct", None)
     v = regime.violation[violation]
-    names = {
+    names: dict[str, object] = {
         "violation": v.label,
         "perpetrator": perpetrator if perpetrator else " or ".join(v.perpetrators),
         "verifiers": " or ".join(ver.id for ver in regime.verifiers) or "no verifier (none is declared)",
     }
     for key, value in values.items():
-        names[key] = format_duration(value) if key == "T" else value
-    if names.get("kstar") == "all":
-        names["kstar"] = "any number (even the whole pool cannot evade)"
-    elif names.get("kstar") == -1:
-        names["kstar"] = "none: it is not detected even without accomplices"
+        names[key] = format_duration(value) if key == "T" and isinstance(value, int) else value
+    kstar = values.get("kstar")
+    if isinstance(kstar, KStar):
+        names["kstar"] = ("any number (even the whole pool cannot evade)" if kstar == KStar.whole_pool()
+                          else "none: it is not detected even without accomplices" if kstar == KStar.of(-1)
+                          else kstar.text)
     text = catalogue()[prop].statement
     try:
         return text.format(**names)
@@ -69,7 +71,12 @@ def _statement(regime: Regime, prop: str, violation: str, perpetrator: str | Non
         return text
 
 
-def witness(regime: Regime, graph: RuleGraph, chosen=(), failed=()) -> Witness:
+#: Rules that notice a breach, and the breach.
+_NOTICE = {RuleKind.REFUSE: Reason.REFUSED_ACCESS, RuleKind.WITHHOLD: Reason.WITHHELD_SEALED,
+           RuleKind.RELAY_DROP: Reason.RELAY_DROPPED}
+
+
+def witness(regime: Regime, graph: RuleGraph, chosen: Sequence[str] = (), failed: Sequence[str] = ()) -> Witness:
     """The scenario a solver answer describes, walked route by route.
 
     Walked on the unfolded rules, so that routes the perpetrator's own side
@@ -84,58 +91,64 @@ def witness(regime: Regime, graph: RuleGraph, chosen=(), failed=()) -> Witness:
     notices = []
     for state, arr in sorted(times.items(), key=lambda kv: (kv[1].time, kv[0])):
         r = arr.rule
-        if r is not None and r.kind in ("refuse", "withhold", "relay-drop"):
-            what = {"refuse": "a refused access to", "withhold": "a missing report on",
-                    "relay-drop": "a dropped report on"}[r.kind]
-            notices.append(f"{state[0]} notices {what} {r.element} at {format_duration(arr.time)}")
+        if r is not None and r.kind in _NOTICE:
+            notices.append(Notice(state[0], _NOTICE[r.kind], r.element, arr.time))
     order = {a.id: i for i, a in enumerate(regime.actors)}
     return Witness(
         violation=graph.violation, perpetrator=graph.perpetrator,
-        chosen=tuple(sorted(chosen, key=order.get)),
-        coalition=tuple(sorted(coalition, key=order.get)),
+        chosen=tuple(sorted(chosen, key=order.__getitem__)),
+        coalition=tuple(sorted(coalition, key=order.__getitem__)),
         failed=tuple(sorted(failed)),
         detection_time=None if found is None else found[0],
-        detected_by=None if found is None else found[1],
+        detected_by=None if found is None else (found[1][0], Grade(found[1][1])),
         routes=explain_routes(regime, graph, sc),
         notices=tuple(notices),
-        blind=tuple((m.id, graph.blind[m.id]) for m in regime.mechanisms if m.id in graph.blind),
+        blind=tuple(graph.blind[m.id] for m in regime.mechanisms if m.id in graph.blind),
         unrouted=tuple(m.id for m in regime.mechanisms
                        if m.id not in graph.blind and m.id not in routed),
     )
 
 
-def _params(**kw) -> tuple[tuple[str, object], ...]:
+Params = tuple[tuple[str, object], ...]
+
+
+def _params(**kw: object) -> Params:
     return tuple((k, v) for k, v in kw.items() if v is not None)
 
 
-def _per_perpetrator(regime: Regime, prop: str, violation: str, params, one: Callable[[str], Result]) -> Result:
+def _values(params: Params) -> dict[str, object]:
+    return {k: v for k, v in params if k != "violation"}
+
+
+def _per_perpetrator(regime: Regime, prop: str, violation: str, params: Params,
+                     one: Callable[[str], Result]) -> Result:
     parts = [one(p) for p in regime.violation[violation].perpetrators]
     verdict = combine(parts)
     chosen = next((p for p in parts if p.verdict == verdict), parts[0])
-    if verdict == Verdict.HOLDS and all(p.figure("worst-case time") is not None for p in parts):
-        chosen = max(parts, key=lambda p: p.figure("worst-case time"))
     if verdict == Verdict.HOLDS:
+        worst = [p.figures for p in parts if isinstance(p.figures, WorstCase)]
+        figures = max(worst, key=lambda w: w.time) if len(worst) == len(parts) else None
         rests = tuple(sorted({e for p in parts for e in p.rests_on}))
         # A certificate proves the property for one perpetrator: its routes
         # avoid that perpetrator's closure, not necessarily another's.  Show
         # one only when it is the whole proof.
         cert = parts[0].certificate if len(parts) == 1 else ()
         return Result(prop, params, violation, verdict,
-                      _statement(regime, prop, violation, None,
-                                 **{k: v for k, v in params if k != "violation"}),
-                      rests_on=rests, certificate=cert, figures=chosen.figures)
+                      _statement(regime, prop, violation, None, **_values(params)),
+                      rests_on=rests, certificate=cert, figures=figures)
     return chosen
 
 
-def _solver_result(regime, prop, violation, params, graph, query: Query, bound) -> Result:
+def _solver_result(regime: Regime, prop: str, violation: str, params: Params, graph: RuleGraph,
+                   query: Query, bound: int | None) -> Result:
     """Ask for a smallest evading choice within ``bound`` and package it."""
     p = graph.perpetrator
-    statement = _statement(regime, prop, violation, p, **{k: v for k, v in params if k != "violation"})
+    statement = _statement(regime, prop, violation, p, **_values(params))
     out = query.smallest(bound)
-    if out.status == "unknown":
+    if out.status == Answer.UNKNOWN:
         return Result(prop, params, violation, Verdict.UNKNOWN, statement, p,
                       note=f"the solver gave no answer ({out.reason or 'time-out'})")
-    if out.status == "detected":
+    if out.status == Answer.DETECTED:
         return Result(prop, params, violation, Verdict.HOLDS, statement, p, rests_on=out.core)
     w = witness(regime, graph, out.chosen, out.failed)
     note = "" if out.smallest else f"a smaller counterexample may exist (the solver gave no answer: {out.reason})"
@@ -148,10 +161,11 @@ WORST_CASE_RULE_LIMIT = 20_000
 
 
 def detectability(regime: Regime, violation: str, *, direct: bool = False,
-                  timeout: float | None = None) -> Result:
+                  timeout: float | None = None, as_is: bool = False) -> Result:
+    regime, _ = effective(regime, as_is=as_is)
     params = _params(violation=violation, direct=direct or None)
 
-    def one(p):
+    def one(p: str) -> Result:
         graph = compile_rules(regime, violation, p, direct)
         q = Query(regime, graph, colluders=False, timeout_ms=_ms(timeout))
         return _solver_result(regime, "detectability", violation, params, graph, q, 0)
@@ -160,11 +174,12 @@ def detectability(regime: Regime, violation: str, *, direct: bool = False,
 
 
 def non_circumventability(regime: Regime, violation: str, k: int | None = None, *, direct: bool = False,
-                          timeout: float | None = None) -> Result:
+                          timeout: float | None = None, as_is: bool = False) -> Result:
+    regime, _ = effective(regime, as_is=as_is)
     k = _count("k", regime.threat_model.max if k is None else k)
     params = _params(violation=violation, k=k, direct=direct or None)
 
-    def one(p):
+    def one(p: str) -> Result:
         graph = compile_rules(regime, violation, p, direct)
         statement = _statement(regime, "non-circumventability", violation, p, k=k)
         routes_ = certificate(regime, graph, k + 1)
@@ -189,12 +204,13 @@ def non_circumventability(regime: Regime, violation: str, k: int | None = None, 
 
 
 def timeliness(regime: Regime, violation: str, T: int, k: int | None = None, *, direct: bool = False,
-               timeout: float | None = None) -> Result:
+               timeout: float | None = None, as_is: bool = False) -> Result:
+    regime, _ = effective(regime, as_is=as_is)
     k = _count("k", regime.threat_model.max if k is None else k)
     T = _count("T", T)
     params = _params(violation=violation, T=T, k=k, direct=direct or None)
 
-    def one(p):
+    def one(p: str) -> Result:
         graph = compile_rules(regime, violation, p, direct)
         q = Query(regime, graph, deadline=T, timeout_ms=_ms(timeout))
         result = _solver_result(regime, "timeliness", violation, params, graph, q, k)
@@ -204,19 +220,19 @@ def timeliness(regime: Regime, violation: str, T: int, k: int | None = None, *, 
             if worst is not None:
                 time, chosen = worst
                 order = {a.id: i for i, a in enumerate(regime.actors)}
-                result = replace(result, figures=(("worst-case time", time),
-                                                  ("worst-case coalition", (p, *sorted(chosen, key=order.get)))))
+                result = replace(result, figures=WorstCase(time, (p, *sorted(chosen, key=order.__getitem__))))
         return result
 
     return _per_perpetrator(regime, "timeliness", violation, params, one)
 
 
 def fault_tolerance(regime: Regime, violation: str, f: int = 1, *, direct: bool = False,
-                    timeout: float | None = None) -> Result:
+                    timeout: float | None = None, as_is: bool = False) -> Result:
+    regime, _ = effective(regime, as_is=as_is)
     f = _count("f", f)
     params = _params(violation=violation, f=f, direct=direct or None)
 
-    def one(p):
+    def one(p: str) -> Result:
         graph = compile_rules(regime, violation, p, direct)
         q = Query(regime, graph, colluders=False, failures=True, timeout_ms=_ms(timeout))
         return _solver_result(regime, "fault-tolerance", violation, params, graph, q, f)
@@ -224,8 +240,10 @@ def fault_tolerance(regime: Regime, violation: str, f: int = 1, *, direct: bool 
     return _per_perpetrator(regime, "fault-tolerance", violation, params, one)
 
 
-def _min_evasion(regime: Regime, graph: RuleGraph, q: Query, removed=()) -> tuple[str, object]:
-    """("size", Outcome), ("all", None) or ("unknown", reason).
+def _min_evasion(regime: Regime, graph: RuleGraph, q: Query,
+                 removed: Sequence[str] = ()) -> tuple[KStar, Outcome | None, str]:
+    """k* of one perpetrator, the smallest evading choice that sets it (None
+    when nobody can evade, or the solver gave no answer), and why unknown.
 
     Graph bounds first: on a pure graph the minimum cut is the answer; else
     the number of merged-disjoint routes is a proven lower bound, which lets
@@ -236,67 +254,59 @@ def _min_evasion(regime: Regime, graph: RuleGraph, q: Query, removed=()) -> tupl
     exact = exact_min_evasion(regime, graph)
     if exact is not None:
         size, chosen = exact
-        return ("all", None) if size == -1 else ("size", Outcome("evades", chosen))
+        if size == -1:
+            return KStar.whole_pool(), None, ""
+        return KStar.of(len(chosen) - 1), Outcome(Answer.EVADES, chosen), ""
     out = q.smallest(None, lower=len(disjoint_routes(regime, graph)), removed=removed)
-    if out.status == "unknown" or not out.smallest:
-        return "unknown", out.reason
-    if out.status == "detected":
-        return "all", None
-    return "size", out
+    if out.status == Answer.UNKNOWN or not out.smallest:
+        return KStar.unknown(), None, out.reason
+    if out.status == Answer.DETECTED:
+        return KStar.whole_pool(), None, ""
+    return KStar.of(len(out.chosen) - 1), out, ""
 
 
 def robustness_margin(regime: Regime, violation: str, *, direct: bool = False,
-                      timeout: float | None = None) -> Result:
+                      timeout: float | None = None, as_is: bool = False) -> Result:
     """k*: the largest coalition the violation's detection survives, and how
     far k* drops without each mechanism or flow."""
+    regime, _ = effective(regime, as_is=as_is)
     params = _params(violation=violation, direct=direct or None)
-    worst: tuple | None = None
-    per_element: dict[str, object] = {}
+    worst: tuple[KStar, str, RuleGraph, Outcome | None] | None = None
+    per_element: dict[str, KStar] = {}
     elements = [m.id for m in regime.mechanisms] + [f.id for f in regime.flows]
     for p in regime.violation[violation].perpetrators:
         graph = compile_rules(regime, violation, p, direct)
         q = Query(regime, graph, timeout_ms=_ms(timeout))
-        kind, value = _min_evasion(regime, graph, q)
-        if kind == "unknown":
+        kstar, out, reason = _min_evasion(regime, graph, q)
+        if kstar == KStar.unknown():
             return Result("robustness-margin", params, violation, Verdict.UNKNOWN,
                           _statement(regime, "robustness-margin", violation, p, kstar="?"), p,
-                          note=f"the solver gave no answer ({value or 'time-out'})")
-        kstar = "all" if kind == "all" else len(value.chosen) - 1
-        if worst is None or _rank(kstar) < _rank(worst[0]):
-            worst = (kstar, p, graph, value if kind == "size" else None)
+                          note=f"the solver gave no answer ({reason or 'time-out'})")
+        if worst is None or kstar < worst[0]:
+            worst = (kstar, p, graph, out)
         for e in elements:
-            if e not in q.switch:
-                # Not on any route for this perpetrator: removing it changes nothing.
-                without = kstar
-            else:
-                kind_e, value_e = _min_evasion(regime, graph, q, removed=[e])
-                without = "unknown" if kind_e == "unknown" else (
-                    "all" if kind_e == "all" else len(value_e.chosen) - 1)
+            # An element on no route for this perpetrator changes nothing.
+            without_e = _min_evasion(regime, graph, q, removed=[e])[0] if e in q.switch else kstar
             old = per_element.get(e)
-            if old is None or _rank(without) < _rank(old):
-                per_element[e] = without
+            if old is None or without_e < old:
+                per_element[e] = without_e
+    assert worst is not None  # validation: a violation has a perpetrator
     kstar, p, graph, out = worst
     w = witness(regime, graph, out.chosen, out.failed) if out is not None else None
-    figures = (("k*", kstar), ("without", tuple(sorted(per_element.items(), key=lambda kv: (_rank(kv[1]), kv[0])))))
+    margin = Margin(kstar, tuple(sorted(per_element.items(), key=lambda kv: (kv[1], kv[0]))))
     # As a verdict: does the margin reach the coalition size the treaty claims?
     claimed = regime.threat_model.max
-    return Result("robustness-margin", params, violation, Verdict.HOLDS if _rank(kstar) >= claimed else Verdict.FAILS,
+    return Result("robustness-margin", params, violation,
+                  Verdict.HOLDS if kstar >= KStar.of(claimed) else Verdict.FAILS,
                   _statement(regime, "robustness-margin", violation, p, kstar=kstar), p if w else None,
-                  witness=w, figures=figures)
-
-
-def _rank(kstar) -> float:
-    if kstar == "all":
-        return float("inf")
-    if kstar == "unknown":
-        return float("-inf")
-    return float(kstar)
+                  witness=w, figures=margin)
 
 
 def minimal_evasion_sets(regime: Regime, violation: str, K: int | None = None, *, direct: bool = False,
-                         timeout: float | None = None) -> Result:
+                         timeout: float | None = None, as_is: bool = False) -> Result:
     """Every inclusion-minimal evading coalition of up to K colluders, and each
     actor's criticality (in how many of them it stands)."""
+    regime, _ = effective(regime, as_is=as_is)
     K = _count("K", regime.threat_model.max if K is None else K)
     params = _params(violation=violation, K=K, direct=direct or None)
     sets: list[tuple[str, tuple[str, ...]]] = []
@@ -315,8 +325,7 @@ def minimal_evasion_sets(regime: Regime, violation: str, K: int | None = None, *
     for _, s in sets:
         for a in s:
             crit[a] = crit.get(a, 0) + 1
-    figures = (("sets", tuple(sets)),
-               ("criticality", tuple(sorted(crit.items(), key=lambda kv: (-kv[1], order[kv[0]])))))
+    figures = EvasionSets(tuple(sets), tuple(sorted(crit.items(), key=lambda kv: (-kv[1], order[kv[0]]))))
     # As a verdict: does any set breach the threat model's claimed size?
     verdict = Verdict.FAILS if any(len(s) <= regime.threat_model.max for _, s in sets) else Verdict.HOLDS
     return Result("minimal-evasion-sets", params, violation, verdict,
@@ -335,12 +344,15 @@ ANALYSES: dict[str, Callable[..., Result]] = {
 }
 
 
-def run(regime: Regime, spec: PropertySpec, timeout: float | None = None) -> list[Result]:
-    """One result per violation the spec names (all of them by default)."""
+def run(regime: Regime, spec: PropertySpec, timeout: float | None = None, as_is: bool = False) -> list[Result]:
+    """One result per violation the spec names (all of them by default), on
+    the regime in force (``as_is``: without proposed elements either)."""
+    regime, _ = effective(regime, as_is=as_is)
     fn = ANALYSES[spec.property]
     params = dict(spec.params)
     target = params.pop("violation", None)
     # A named violation that is absent (suspended, or proposed under --as-is)
     # gives no result; the caller says so.
-    violations = ([target] if target in regime.violation else []) if target else [v.id for v in regime.violations]
-    return [fn(regime, v, timeout=timeout, **params) for v in violations]
+    violations = ([target] if target in regime.violation else []) if isinstance(target, str) \
+        else [v.id for v in regime.violations]
+    return [fn(regime, v, timeout=timeout, as_is=as_is, **params) for v in violations]

@@ -6,12 +6,13 @@ whether some coalition or failure set evades.  What graph algorithms answer
 exactly, before the solver is asked, is in verify/analyses/bounds.py.
 """
 
-from verify.engine.evaluate import Scenario, arrivals, detection, guard_holds, votes_pass
-from verify.engine.rules import START, Guard, Rule, RuleGraph, Target, coalition_of, compile_rules, without
-from verify.engine.solve import Outcome, Query
+from verify.engine.evaluate import Scenario, arrivals, block, detection, guard_holds, target_block, vote, votes_pass
+from verify.engine.rules import (START, Guard, Rule, RuleGraph, RuleKind, State, Target, coalition_of, compile_rules,
+                                 without)
+from verify.engine.solve import Answer, Outcome, Query
 
 __all__ = [
-    "Scenario", "arrivals", "detection", "guard_holds", "votes_pass",
-    "START", "Guard", "Rule", "RuleGraph", "Target", "coalition_of", "compile_rules", "without",
-    "Outcome", "Query",
+    "Scenario", "arrivals", "block", "detection", "guard_holds", "target_block", "vote", "votes_pass",
+    "START", "Guard", "Rule", "RuleGraph", "RuleKind", "State", "Target", "coalition_of", "compile_rules", "without",
+    "Answer", "Outcome", "Query",
 ]

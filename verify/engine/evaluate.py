@@ -5,6 +5,12 @@ shortest-path problem: Dijkstra from START gives every state's earliest time
 and the rule that first reached it.  The engine uses this to turn a z3 model
 into a route a reader can follow, and to test candidate coalitions that graph
 bounds propose.
+
+:func:`block` is the same evaluation read the other way: for a rule that does
+not fire, the guard literal that fails, as a :class:`~verify.results.Block`
+(a reason code with its data).  Explanations are built from it and nowhere
+else, so the words of a counterexample cannot drift from the rules that
+decided it.
 """
 
 from __future__ import annotations
@@ -13,10 +19,12 @@ import heapq
 from dataclasses import dataclass
 from typing import Mapping
 
-from verify.engine.rules import START, Guard, Rule, RuleGraph, State
-from verify.model import Regime
+from verify.engine.rules import START, Guard, Rule, RuleGraph, RuleKind, State
+from verify.model import HOST, Regime
+from verify.results import Block, Grade, Reason, Vote
 
-__all__ = ["Scenario", "Arrival", "votes_pass", "guard_holds", "arrivals", "detection"]
+__all__ = ["Scenario", "Arrival", "vote", "votes_pass", "guard_holds", "arrivals", "detection", "fires",
+           "block", "target_block", "NOTICED_BY"]
 
 
 @dataclass(frozen=True)
@@ -31,13 +39,22 @@ class Arrival:
     rule: Rule | None  # None for START
 
 
-def votes_pass(regime: Regime, graph: RuleGraph, body: str, sc: Scenario) -> bool:
+def vote(regime: Regime, graph: RuleGraph, body: str, sc: Scenario) -> Vote:
+    """A body's vote in the scenario, with who is counted."""
     b = regime.body[body]
     recused = graph.recusals[body]
     voters = [m for m in b.members if m not in recused]
+    rec = tuple(m for m in b.members if m in recused)
     if b.approve is not None:
-        return sum(1 for m in voters if m not in sc.coalition and m not in sc.failed) >= b.approve
-    return sum(1 for m in voters if m in sc.coalition) < b.block
+        yes = tuple(m for m in voters if m not in sc.coalition and m not in sc.failed)
+        return Vote(body, "approve", b.approve, yes, rec)
+    assert b.block is not None  # validation: exactly one of approve and block
+    no = tuple(m for m in voters if m in sc.coalition)
+    return Vote(body, "block", b.block, no, rec)
+
+
+def votes_pass(regime: Regime, graph: RuleGraph, body: str, sc: Scenario) -> bool:
+    return vote(regime, graph, body, sc).passes
 
 
 def guard_holds(regime: Regime, graph: RuleGraph, g: Guard, sc: Scenario) -> bool:
@@ -87,3 +104,103 @@ def detection(regime: Regime, graph: RuleGraph, sc: Scenario) -> tuple[int, Stat
             if best is None or cand < best:
                 best = cand
     return best
+
+
+def fires(regime: Regime, graph: RuleGraph, r: Rule, sc: Scenario, times: Mapping[State, Arrival]) -> bool:
+    """Whether rule ``r`` carries evidence in the scenario (as in :func:`arrivals`)."""
+    src = times.get(r.src)
+    return (src is not None and (r.limit is None or src.time <= r.limit)
+            and guard_holds(regime, graph, r.guard, sc))
+
+
+#: When a coalition blocks a primary rule in one of these ways, the rule of
+#: this kind from the same state and element is what may notice the breach.
+NOTICED_BY: Mapping[Reason, RuleKind] = {
+    Reason.REFUSED_ACCESS: RuleKind.REFUSE,
+    Reason.WITHHELD_SEALED: RuleKind.WITHHOLD,
+    Reason.RELAY_DROPPED: RuleKind.RELAY_DROP,
+}
+
+
+def block(regime: Regime, graph: RuleGraph, r: Rule, sc: Scenario, times: Mapping[State, Arrival],
+          noticing: Mapping[tuple[State, str, RuleKind], Rule] | None = None) -> Block | None:
+    """Why rule ``r`` carries nothing in the scenario; None if it fires.
+
+    The reason is the first literal of the rule's guard that fails, named by
+    the part it plays in the rule's element (an access holder, an operator,
+    a relay...).  ``noticing`` indexes the graph's rules by (source state,
+    element, kind), to tell whether a breach is noticed.
+    """
+    src = times.get(r.src)
+    if src is None:
+        return Block(Reason.UNREACHED, r.src[0])
+    if r.limit is not None and src.time > r.limit:
+        return Block(Reason.FADED, at=src.time, limit=r.limit)
+    g, c = r.guard, sc.coalition
+    failed = sorted(g.working & sc.failed)
+    if failed:
+        return Block(Reason.FAILED, r.element if r.element in failed else failed[0])
+
+    def breach(reason: Reason, who: str) -> Block:
+        alt = None if noticing is None else noticing.get((r.src, r.element, NOTICED_BY[reason]))
+        if alt is None:
+            return Block(reason, who)
+        if fires(regime, graph, alt, sc, times):
+            return Block(reason, who, noticed=True)
+        return Block(reason, who, unnoticed=block(regime, graph, alt, sc, times))
+
+    def blocked_vote(body: str) -> Block | None:
+        v = vote(regime, graph, body, sc)
+        return None if v.passes else Block(Reason.BLOCKED_VOTE, body, vote=v)
+
+    if r.kind in (RuleKind.OBSERVE, RuleKind.REFUSE):
+        m = regime.mechanism[r.element]
+        if m.triggered_by in g.honest and m.triggered_by in c:
+            return Block(Reason.TRIGGER_IN_COALITION, m.triggered_by)
+        host = regime.asset[regime.violation[graph.violation].at].host
+        for a in m.requires_access:
+            a = host if a == HOST else a
+            if a in g.honest and a in c:
+                if m.id in graph.concealable:
+                    return Block(Reason.CONCEALED, a, notice=m.notice, conceal=graph.concealable[m.id])
+                return breach(Reason.REFUSED_ACCESS, a)
+        if m.operator in g.honest and m.operator in c:
+            return Block(Reason.OPERATOR_IN_COALITION, m.operator)
+    else:
+        f = regime.flow[r.element]
+        if f.source in g.honest and f.source in c:
+            return breach(Reason.WITHHELD_SEALED, f.source)
+        for x in f.via:
+            if x in regime.body:
+                if x in g.passes and (b := blocked_vote(x)) is not None:
+                    return b
+            elif x in g.honest and x in c:
+                if r.src[1] == Grade.SEALED or f.authenticated:
+                    return breach(Reason.RELAY_DROPPED, x)
+                return Block(Reason.RELAY_ALTERED, x)
+        if f.target in g.honest and f.target in c:
+            return Block(Reason.RECEIVER_IN_COALITION, f.target)
+    for b_id in sorted(g.passes):
+        if (b := blocked_vote(b_id)) is not None:
+            return b
+    if guard_holds(regime, graph, g, sc):
+        return None
+    # Every literal a rule's guard can hold is named above; reaching here
+    # means a rule was added to rules.py without its explanation.
+    raise AssertionError(f"rule {r.kind.value} of {r.element} is blocked for no reason known to explain")
+
+
+def target_block(regime: Regime, graph: RuleGraph, state: State, sc: Scenario) -> Block | None:
+    """Why evidence held at ``state`` (a verifier's) does not count as
+    detection; None if it does."""
+    target = next((t for t in graph.targets if t.state == state), None)
+    if target is None:
+        return Block(Reason.INDIRECT_NOT_ACCEPTED, state[0])
+    g = target.guard
+    if g.working & sc.failed:
+        return Block(Reason.FAILED, state[0])
+    if g.honest & sc.coalition:
+        return Block(Reason.VERIFIER_IN_COALITION, state[0])
+    if not guard_holds(regime, graph, g, sc):
+        raise AssertionError(f"verifier {state[0]} does not count evidence for no reason known to explain")
+    return None

@@ -18,16 +18,19 @@ the coalition) is folded in here, so the encoder sees only real choices.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from enum import Enum
 from typing import Iterable
 
 from verify.gcpause import gc_paused
 from verify.model import HOST, PERPETRATOR, Body, Regime
+from verify.results import Grade, Reason, Unseen
 
 __all__ = [
     "State",
     "START",
     "Guard",
     "Rule",
+    "RuleKind",
     "Target",
     "RuleGraph",
     "compile_rules",
@@ -36,9 +39,9 @@ __all__ = [
     "recused",
 ]
 
-SEALED, DIRECT, INDIRECT = "S", "D", "I"
+SEALED, DIRECT, INDIRECT = Grade.SEALED, Grade.DIRECT, Grade.INDIRECT
 
-State = tuple[str, str]  # (holder id, grade)
+State = tuple[str, str]  # (holder id, Grade); START's grade is "start"
 #: The pseudo-state every standing mechanism starts from, at time 0.
 START: State = ("", "start")
 
@@ -77,6 +80,19 @@ class Guard:
 TRUE = Guard()
 
 
+class RuleKind(str, Enum):
+    #: A mechanism sees the violation (sealed or direct evidence at its operator).
+    OBSERVE = "observe"
+    #: A mandatory mechanism is refused access: indirect evidence at its operator.
+    REFUSE = "refuse"
+    #: A flow carries what its sender holds.
+    PASS = "pass"
+    #: A coalition sender withholds a sealed item on a mandatory flow: noticed.
+    WITHHOLD = "withhold"
+    #: A coalition relay drops what it cannot alter on a mandatory flow: noticed.
+    RELAY_DROP = "relay-drop"
+
+
 @dataclass(frozen=True)
 class Rule:
     src: State
@@ -85,9 +101,7 @@ class Rule:
     guard: Guard
     #: The source must hold by this time (a trace that stops persisting).
     limit: int | None
-    #: What the rule is, for explanations: observe, refuse, pass, withhold,
-    #: relay-drop.
-    kind: str
+    kind: RuleKind
     #: The mechanism or flow it belongs to.
     element: str
 
@@ -113,7 +127,11 @@ class RuleGraph:
     #: Every body, with its recused members for this perpetrator.
     recusals: dict[str, frozenset[str]] = field(hash=False, compare=False)
     #: Mechanisms that cannot see the violation, and why (for explanations).
-    blind: dict[str, str] = field(hash=False, compare=False)
+    blind: dict[str, Unseen] = field(hash=False, compare=False)
+    #: Mechanisms needing access whose every visible trace a warned host can
+    #: hide within the notice, with the longest concealment it needs: no
+    #: refusal is ever needed, so none is noticed.
+    concealable: dict[str, int] = field(hash=False, compare=False)
     direct_only: bool = False
 
 
@@ -145,18 +163,15 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
     asset = regime.asset[v.at]
     body_ids = set(regime.body)
     rules: list[Rule] = []
-    blind: dict[str, str] = {}
-
-    def holder_guard(h: str) -> Guard:
-        """What receiving authored evidence needs of the receiver."""
-        return Guard(passes=frozenset({h}), working=frozenset({h})) if h in body_ids else _honest([h])
+    blind: dict[str, Unseen] = {}
+    concealable: dict[str, int] = {}
 
     for m in regime.mechanisms:
         if m.at is not None and v.at not in m.at:
-            blind[m.id] = f"it does not cover {v.at}"
+            blind[m.id] = Unseen(m.id, Reason.NOT_COVERED, (v.at,))
             continue
         if m.detection_probability <= 0:
-            blind[m.id] = "its detection probability is 0"
+            blind[m.id] = Unseen(m.id, Reason.ZERO_PROBABILITY)
             continue
         seen_at_all = []
         for t in v.traces:
@@ -168,8 +183,8 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
             observed = [o.signature for o in m.observes]
             traces = {t.signature: t.magnitude for t in v.traces}
             common = [s for s in observed if s in traces]
-            blind[m.id] = (f"the violation's {', '.join(common)} is below its threshold" if common
-                           else f"it observes {', '.join(observed)}, which the violation does not leave")
+            blind[m.id] = (Unseen(m.id, Reason.BELOW_THRESHOLD, tuple(common)) if common
+                           else Unseen(m.id, Reason.NOT_OBSERVED, tuple(observed)))
             continue
         base_time = m.notice + m.period
         # The latest trigger time at which each trace is still seen.
@@ -177,7 +192,7 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
         if m.triggered_by is None:
             seen = [t for t in seen_at_all if lim[id(t)] is None or lim[id(t)] >= 0]
             if not seen:
-                blind[m.id] = "every trace it could see has faded before it observes"
+                blind[m.id] = Unseen(m.id, Reason.FADED, tuple(t.signature for t in seen_at_all))
                 continue
             sources = [(START, TRUE)]
         else:
@@ -196,17 +211,21 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
         delay = base_time + m.latency
         op = m.operator
         run = Guard(working=frozenset({m.id, op}))
+        # What a warned host cannot hide in time: only these make a refusal
+        # necessary, and so noticeable.
+        hidden = [t for t in seen if t.conceal is None or m.notice < t.conceal]
+        if access and not hidden:
+            concealable[m.id] = max(t.conceal or 0 for t in seen)
         for src, g in sources:
             observe = g & run & _honest(access)
             if m.tamper_evident:
-                rules.append(Rule(src, (op, SEALED), delay, observe, latest(seen), "observe", m.id))
+                rules.append(Rule(src, (op, SEALED), delay, observe, latest(seen), RuleKind.OBSERVE, m.id))
             else:
                 rules.append(Rule(src, (op, DIRECT), delay, observe & Guard(honest=frozenset({op})),
-                                  latest(seen), "observe", m.id))
-            hidden = [t for t in seen if t.conceal is None or m.notice < t.conceal]
+                                  latest(seen), RuleKind.OBSERVE, m.id))
             if m.mandatory and access and hidden:
                 refuse = g & run & _honest([op]) & Guard(any_corrupt=access)
-                rules.append(Rule(src, (op, INDIRECT), delay, refuse, latest(hidden), "refuse", m.id))
+                rules.append(Rule(src, (op, INDIRECT), delay, refuse, latest(hidden), RuleKind.REFUSE, m.id))
 
     # Guards are built directly rather than with `&`: at 10,000 actors this
     # loop is the hot path of every check.
@@ -227,21 +246,21 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
         send = frozenset() if s_is_body else frozenset({s})
         sealed = Guard(honest=relays | send, working=working, passes=passes)
         authored = Guard(honest=relays | recv, working=working, passes=passes)
-        rules.append(Rule((s, SEALED), (r, SEALED), delay, sealed, None, "pass", f.id))
-        rules.append(Rule((s, DIRECT), (r, DIRECT), delay, authored, None, "pass", f.id))
-        rules.append(Rule((s, INDIRECT), (r, INDIRECT), delay, authored, None, "pass", f.id))
+        rules.append(Rule((s, SEALED), (r, SEALED), delay, sealed, None, RuleKind.PASS, f.id))
+        rules.append(Rule((s, DIRECT), (r, DIRECT), delay, authored, None, RuleKind.PASS, f.id))
+        rules.append(Rule((s, INDIRECT), (r, INDIRECT), delay, authored, None, RuleKind.PASS, f.id))
         if not f.mandatory:
             continue
         if not s_is_body:
             withheld = Guard(honest=recv, corrupt=send, working=working, passes=passes)
-            rules.append(Rule((s, SEALED), (r, INDIRECT), delay, withheld, None, "withhold", f.id))
+            rules.append(Rule((s, SEALED), (r, INDIRECT), delay, withheld, None, RuleKind.WITHHOLD, f.id))
         if relays:
             dropped = Guard(honest=recv | send, any_corrupt=relays, working=working, passes=passes)
-            rules.append(Rule((s, SEALED), (r, INDIRECT), delay, dropped, None, "relay-drop", f.id))
+            rules.append(Rule((s, SEALED), (r, INDIRECT), delay, dropped, None, RuleKind.RELAY_DROP, f.id))
             if f.authenticated:
                 dropped = Guard(honest=recv, any_corrupt=relays, working=working, passes=passes)
                 for grade in (DIRECT, INDIRECT):
-                    rules.append(Rule((s, grade), (r, INDIRECT), delay, dropped, None, "relay-drop", f.id))
+                    rules.append(Rule((s, grade), (r, INDIRECT), delay, dropped, None, RuleKind.RELAY_DROP, f.id))
 
     targets = []
     for ver in regime.verifiers:
@@ -253,7 +272,8 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
     base = regime.closure(perpetrator)
     candidates = tuple(a for a in regime.pool() if a not in base)
     graph = RuleGraph(violation, perpetrator, base, candidates, tuple(rules), tuple(targets),
-                      {b.id: recused(regime, b, perpetrator) for b in regime.bodies}, blind, direct_only)
+                      {b.id: recused(regime, b, perpetrator) for b in regime.bodies}, blind, concealable,
+                      direct_only)
     return _fold(regime, graph) if fold else graph
 
 
@@ -334,7 +354,7 @@ def _fold(regime: Regime, graph: RuleGraph) -> RuleGraph:
                 stack.append(r.src)
     rules = [r for r in rules if r.src in reach and r.dst in useful]
     return RuleGraph(graph.violation, graph.perpetrator, base, graph.candidates, tuple(rules),
-                     tuple(targets), graph.recusals, graph.blind, graph.direct_only)
+                     tuple(targets), graph.recusals, graph.blind, graph.concealable, graph.direct_only)
 
 
 def _may_be_corrupt(regime: Regime, base: frozenset[str], candidates: tuple[str, ...]) -> frozenset[str]:

@@ -16,6 +16,7 @@ switches names the mechanisms and flows the proof rests on.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from typing import Callable, Iterable, Iterator, Sequence
 
 import z3
@@ -25,12 +26,21 @@ from verify.engine.rules import START, Guard, RuleGraph, State, coalition_of, wi
 from verify.gcpause import gc_paused
 from verify.model import Regime
 
-__all__ = ["Outcome", "Query"]
+__all__ = ["Answer", "Outcome", "Query"]
+
+
+class Answer(str, Enum):
+    #: Some allowed choice keeps every verifier without evidence (or late).
+    EVADES = "evades"
+    #: None does: the property holds.
+    DETECTED = "detected"
+    #: The solver gave no answer (a time-out): never read as either.
+    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # "evades" | "detected" | "unknown"
+    status: Answer
     chosen: tuple[str, ...] = ()
     failed: tuple[str, ...] = ()
     #: Mechanisms and flows an "detected" answer rests on.
@@ -235,10 +245,10 @@ class Query:
                                if z3.is_true(model.eval(self.chosen[c], model_completion=True)))
                 failed = tuple(e for e, var in self._f.items()
                                if z3.is_true(model.eval(var, model_completion=True)))
-                return Outcome("evades", chosen, failed)
+                return Outcome(Answer.EVADES, chosen, failed)
             if answer == z3.unsat:
-                return Outcome("detected", core=self._minimal_core() if core else ())
-            return Outcome("unknown", reason=self.solver.reason_unknown())
+                return Outcome(Answer.DETECTED, core=self._minimal_core() if core else ())
+            return Outcome(Answer.UNKNOWN, reason=self.solver.reason_unknown())
         finally:
             self.solver.pop()
 
@@ -259,9 +269,9 @@ class Query:
                 mid = (lo + hi) // 2
                 self.deadline = mid
                 out = self.evade(k=k)
-                if out.status == "unknown":
+                if out.status == Answer.UNKNOWN:
                     return None
-                if out.status == "evades":
+                if out.status == Answer.EVADES:
                     lo, worst = mid + 1, out.chosen
                 else:
                     hi = mid
@@ -312,7 +322,7 @@ class Query:
         def ask(n, core=False):
             out = self.evade(f=n, removed=removed, core=core) if self.failures \
                 else self.evade(k=n, removed=removed, core=core)
-            if out.status != "evades":
+            if out.status != Answer.EVADES:
                 return out
             if self.failures:
                 kept = list(out.failed)
@@ -320,13 +330,13 @@ class Query:
                     trial = [x for x in kept if x != e]
                     if self.evades_with((), trial, removed):
                         kept = trial
-                return Outcome("evades", (), tuple(kept))
+                return Outcome(Answer.EVADES, (), tuple(kept))
             kept = list(out.chosen)
             for c in out.chosen:
                 trial = [x for x in kept if x != c]
                 if self.evades_with(trial, (), removed):
                     kept = trial
-            return Outcome("evades", tuple(kept), ())
+            return Outcome(Answer.EVADES, tuple(kept), ())
 
         def size(o: Outcome) -> int:
             return len(o.failed) if self.failures else len(o.chosen)
@@ -334,13 +344,13 @@ class Query:
         # Only the first answer can be "detected" for the caller to report;
         # a later one just proves the optimum, and its core is not needed.
         best = ask(bound, core=True)
-        while best.status == "evades" and size(best) > lower:
+        while best.status == Answer.EVADES and size(best) > lower:
             nxt = ask(size(best) - 1)
-            if nxt.status == "unknown":
+            if nxt.status == Answer.UNKNOWN:
                 # The choice in hand does evade: that verdict stands, only
                 # its being the smallest is unproven.
-                return Outcome("evades", best.chosen, best.failed, reason=nxt.reason, smallest=False)
-            if nxt.status != "evades":
+                return Outcome(Answer.EVADES, best.chosen, best.failed, reason=nxt.reason, smallest=False)
+            if nxt.status != Answer.EVADES:
                 break
             best = nxt
         return best

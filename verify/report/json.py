@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json as _json
+from typing import Any
 
+from verify.explain import block_text, notice_text, unseen_text
 from verify.model import Regime
-from verify.results import Result, Route, Witness
+from verify.results import Block, EvasionSets, Figures, Margin, Result, Route, Witness, WorstCase
 
 __all__ = ["to_json", "FORMAT", "regime_hash"]
 
@@ -24,19 +26,39 @@ def regime_hash(regime: Regime) -> str:
     return h.hexdigest()
 
 
-def _route(r: Route) -> dict:
+def _block(b: Block | None) -> dict[str, Any] | None:
+    """A block as codes and figures, for programs (the words are in ``blocked``)."""
+    if b is None:
+        return None
+    out: dict[str, Any] = {"code": b.reason.value, "who": b.who, "noticed": b.noticed}
+    if b.unnoticed is not None:
+        out["unnoticed"] = _block(b.unnoticed)
+    if b.vote is not None:
+        v = b.vote
+        out["vote"] = {"body": v.body, "rule": v.rule, "needed": v.needed, "counted": list(v.counted),
+                       "recused": list(v.recused)}
+    for key in ("at", "limit", "notice", "conceal"):
+        if getattr(b, key) is not None:
+            out[key] = getattr(b, key)
+    return out
+
+
+def _route(r: Route) -> dict[str, Any]:
     return {
         "verifier": r.verifier,
         "arrives": r.time,
         "steps": [
-            {"element": s.element, "kind": s.kind, "holder": s.holder, "grade": s.grade,
-             "time": s.time, "blocked": s.blocked, "blocker": s.blocker}
+            {"element": s.element, "kind": s.kind.value, "holder": s.holder, "grade": s.grade.value,
+             "time": s.time, "blocked": None if s.block is None else block_text(s.block, s.element),
+             "blocker": s.blocker, "reason": _block(s.block)}
             for s in r.steps
         ],
+        "end": _block(r.end),
+        "end_text": None if r.end is None else block_text(r.end, r.verifier),
     }
 
 
-def _witness(w: Witness | None) -> dict | None:
+def _witness(w: Witness | None) -> dict[str, Any] | None:
     if w is None:
         return None
     return {
@@ -45,21 +67,30 @@ def _witness(w: Witness | None) -> dict | None:
         "coalition": list(w.coalition),
         "failed": list(w.failed),
         "detection_time": w.detection_time,
-        "detected_by": None if w.detected_by is None else {"holder": w.detected_by[0], "grade": w.detected_by[1]},
+        "detected_by": None if w.detected_by is None
+        else {"holder": w.detected_by[0], "grade": w.detected_by[1].value},
         "routes": [_route(r) for r in w.routes],
-        "notices": list(w.notices),
-        "blind": [{"mechanism": m, "reason": why} for m, why in w.blind],
+        "notices": [notice_text(n) for n in w.notices],
+        "breaches": [{"holder": n.holder, "code": n.reason.value, "element": n.element, "time": n.time}
+                     for n in w.notices],
+        "blind": [{"mechanism": u.mechanism, "reason": unseen_text(u), "code": u.reason.value,
+                   "about": list(u.about)} for u in w.blind],
         "unrouted": list(w.unrouted),
     }
 
 
-def _plain(value):
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
-    return value
+def _figures(f: Figures | None) -> dict[str, Any]:
+    """The figures under the keys docs/json-output.md promises."""
+    if isinstance(f, Margin):
+        return {"k*": f.kstar.plain(), "without": [[e, k.plain()] for e, k in f.without]}
+    if isinstance(f, WorstCase):
+        return {"worst-case time": f.time, "worst-case coalition": list(f.coalition)}
+    if isinstance(f, EvasionSets):
+        return {"sets": [[p, list(s)] for p, s in f.sets], "criticality": [[a, n] for a, n in f.criticality]}
+    return {}
 
 
-def result_dict(r: Result) -> dict:
+def result_dict(r: Result) -> dict[str, Any]:
     return {
         "property": r.property,
         "violation": r.violation,
@@ -70,12 +101,12 @@ def result_dict(r: Result) -> dict:
         "witness": _witness(r.witness),
         "rests_on": list(r.rests_on),
         "certificate": [_route(c) for c in r.certificate],
-        "figures": {k: _plain(v) for k, v in r.figures},
+        "figures": _figures(r.figures),
         "note": r.note,
     }
 
 
-def to_json(files: list[tuple[Regime, list[Result], tuple[str, ...]]], versions: dict) -> str:
+def to_json(files: list[tuple[Regime, list[Result], tuple[str, ...]]], versions: dict[str, str]) -> str:
     doc = {
         "format": FORMAT,
         "tool": versions,

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+import z3
 
 from verify.analyses.properties import run as run_property
 from verify.cli import main
@@ -167,9 +168,17 @@ def _synthetic(tmp_path: Path, n: int = 300, seed: int = 3) -> Path:
     return path
 
 
-def test_check_exits_3_on_a_solver_time_out_and_never_says_holds(tmp_path):
+@pytest.fixture
+def solver_gives_up(monkeypatch):
+    """Every z3 call answers "unknown", as a time-out does, but every time:
+    a real time-out short enough to provoke one depends on the machine."""
+    monkeypatch.setattr(z3.Solver, "check", lambda self, *assumptions: z3.unknown)
+    monkeypatch.setattr(z3.Solver, "reason_unknown", lambda self: "timeout")
+
+
+def test_check_exits_3_when_the_solver_gives_no_answer_and_never_says_holds(tmp_path, solver_gives_up):
     path = _synthetic(tmp_path)
-    argv = ("check", path, "-p", "timeliness", "-T", "20d", "-k", "2", "--timeout", "0.001")
+    argv = ("check", path, "-p", "timeliness", "-T", "20d", "-k", "2")
     status, output = cli(*argv)
     assert status == 3, output
     verdicts = verdict_lines(output)
@@ -186,9 +195,25 @@ def test_check_exits_3_on_a_solver_time_out_and_never_says_holds(tmp_path):
     assert "no answer" in result["note"]
 
 
-def test_the_timed_out_question_has_a_definite_answer_given_time(tmp_path):
-    """The unknown above is a time-out, not a question the tool cannot answer:
-    with the default timeout the same check comes back definite."""
+def test_the_timeout_option_reaches_the_solver(tmp_path, monkeypatch):
+    limits = []
+    real_set = z3.Solver.set
+
+    def spy(self, *args, **keys):
+        if args and args[0] == "timeout":
+            limits.append(args[1])
+        return real_set(self, *args, **keys)
+
+    monkeypatch.setattr(z3.Solver, "set", spy)
+    status, output = cli("check", _synthetic(tmp_path, n=30), "-p", "timeliness", "-T", "20d", "-k", "2",
+                         "--timeout", "2.5")
+    assert status in (0, 1), output
+    assert limits and set(limits) == {2500}
+
+
+def test_the_question_given_up_on_has_a_definite_answer(tmp_path):
+    """The unknown above stands for a time-out, not a question the tool
+    cannot answer: with the solver at work the same check is definite."""
     status, output = cli("check", _synthetic(tmp_path), "-p", "timeliness", "-T", "20d", "-k", "2")
     assert status in (0, 1), output
     assert set(verdict_lines(output).values()) <= {"HOLDS", "FAILS"}

@@ -128,7 +128,8 @@ def block(regime: Regime, graph: RuleGraph, r: Rule, sc: Scenario, times: Mappin
 
     The reason is the first literal of the rule's guard that fails, named by
     the part it plays in the rule's element (an access holder, an operator,
-    a relay...).  ``noticing`` indexes the graph's rules by (source state,
+    a relay...).  A coalition's breach is named before a failure elsewhere on
+    the step, because only a breach can be noticed.  ``noticing`` indexes the graph's rules by (source state,
     element, kind), to tell whether a breach is noticed.
     """
     src = times.get(r.src)
@@ -137,9 +138,8 @@ def block(regime: Regime, graph: RuleGraph, r: Rule, sc: Scenario, times: Mappin
     if r.limit is not None and src.time > r.limit:
         return Block(Reason.FADED, at=src.time, limit=r.limit)
     g, c = r.guard, sc.coalition
-    failed = sorted(g.working & sc.failed)
-    if failed:
-        return Block(Reason.FAILED, r.element if r.element in failed else failed[0])
+    if r.element in sc.failed:
+        return Block(Reason.FAILED, r.element)
 
     def breach(reason: Reason, who: str) -> Block:
         alt = None if noticing is None else noticing.get((r.src, r.element, NOTICED_BY[reason]))
@@ -164,6 +164,8 @@ def block(regime: Regime, graph: RuleGraph, r: Rule, sc: Scenario, times: Mappin
                 if m.id in graph.concealable:
                     return Block(Reason.CONCEALED, a, notice=m.notice, conceal=graph.concealable[m.id])
                 return breach(Reason.REFUSED_ACCESS, a)
+        if failed := sorted(g.working & sc.failed):
+            return Block(Reason.FAILED, failed[0])
         if m.operator in g.honest and m.operator in c:
             return Block(Reason.OPERATOR_IN_COALITION, m.operator)
     else:
@@ -180,6 +182,8 @@ def block(regime: Regime, graph: RuleGraph, r: Rule, sc: Scenario, times: Mappin
                 return Block(Reason.RELAY_ALTERED, x)
         if f.target in g.honest and f.target in c:
             return Block(Reason.RECEIVER_IN_COALITION, f.target)
+    if failed := sorted(g.working & sc.failed):
+        return Block(Reason.FAILED, failed[0])
     for b_id in sorted(g.passes):
         if (b := blocked_vote(b_id)) is not None:
             return b

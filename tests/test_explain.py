@@ -1,0 +1,322 @@
+"""Explanations: the words of a counterexample, and that they tell the truth.
+
+The words are tested as words (a changed label or sentence fails here), one
+scenario per reason code; and on the random regimes of the agreement test,
+every step an explanation says is blocked is blocked in the oracle's own
+evaluation of the same scenario, every step it says passes arrives when the
+oracle says, and every noticed breach is one the oracle notices.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from test_agreement import random_regime
+from test_oracle import act, flow, make, mech
+from verify import oracle
+from verify.analyses.properties import detectability, non_circumventability, witness
+from verify.cli import main as cli
+from verify.engine import compile_rules
+from verify.explain import block_text, explain, route_text
+from verify.load import load
+from verify.model import Body, Regime, Trace
+from verify.oracle.evaluate import Index
+from verify.oracle.evaluate import Scenario as OracleScenario
+from verify.results import Block, Grade, Reason, StepKind, Verdict, Vote
+
+ROOT = Path(__file__).resolve().parents[1]
+D = 86400
+
+
+def lines_of(regime: Regime, chosen=(), failed=(), p="P", direct=False) -> list[str]:
+    graph = compile_rules(regime, "v", p, direct)
+    w = witness(regime, graph, chosen, failed)
+    return [line for route in w.routes for line in route_text(regime, route)]
+
+
+# ------------------------------------------------ one scenario per reason
+
+
+def test_operator_in_coalition():
+    r = make(["P", "O", "V"], [mech("m", "O")], [flow("f", "O", "V")])
+    assert lines_of(r, ["O"]) == [
+        "m observes -> O [direct]",
+        "blocked at m: O operates m and reports nothing (its output is not sealed)",
+    ]
+
+
+def test_failed_mechanism():
+    r = make(["P", "O", "V"], [mech("m", "O")], [flow("f", "O", "V")])
+    assert lines_of(r, failed=["m"]) == ["m observes -> O [direct]", "blocked at m: m has failed"]
+
+
+def test_receiver_in_coalition_and_arrival():
+    r = make(["P", "O", "R", "V"], [mech("m", "O", latency=2)], [flow("f", "O", "R", latency=3), flow("g", "R", "V")])
+    assert lines_of(r, ["R"]) == [
+        "m observes -> O [direct] => f -> R",
+        "blocked at f: R receives f but is in the coalition",
+    ]
+    assert lines_of(r) == ["m observes -> O [direct] => f -> R => g -> V", "arrives at V after 5s"]
+
+
+def test_withheld_seal_noticed_and_not():
+    def regime(mandatory: bool) -> Regime:
+        return make(["P", "O", "V"], [mech("m", "O", tamper_evident=True)],
+                    [flow("f", "O", "V", mandatory=mandatory)])
+    assert lines_of(regime(False), ["O"]) == [
+        "m observes -> O [sealed] => f -> V",
+        "blocked at f: O withholds the sealed evidence on f (not noticed: the report is not mandatory)",
+    ]
+    assert lines_of(regime(True), ["O"]) == [
+        "m observes -> O [sealed] => f (missing) -> V [indirect]",
+        "at f: O withholds the sealed evidence on f (noticed: the report is mandatory)",
+        "arrives at V after 0",
+    ]
+
+
+def test_relays_drop_or_alter():
+    def regime(**kw) -> Regime:
+        return make(["P", "O", "X", "V"], [mech("m", "O")], [flow("f", "O", "V", via=("X",), **kw)])
+    assert lines_of(regime(), ["X"]) == [
+        "m observes -> O [direct] => f -> V",
+        "blocked at f: X relays f and replaces the report (it is not authenticated)",
+    ]
+    assert lines_of(regime(authenticated=True), ["X"]) == [
+        "m observes -> O [direct] => f -> V",
+        "blocked at f: X relays f and drops the report (not noticed: the report is not mandatory)",
+    ]
+    assert lines_of(regime(authenticated=True, mandatory=True), ["X"])[1:] == [
+        "at f: X relays f and drops the report (noticed: the report is mandatory)",
+        "arrives at V after 0",
+    ]
+
+
+def test_access_refused_concealed_at_the_boundary():
+    """A warned host hides a trace when its notice is at least the time the
+    trace needs (semantics: hidden iff notice >= conceal)."""
+    def regime(conceal: int) -> Regime:
+        traces = (Trace(signature="sig", magnitude=10.0, conceal=conceal),)
+        return make(["P", "O", "V"], [mech("m", "O", requires_access=("host",), mandatory=True, notice=4 * D)],
+                    [flow("f", "O", "V")], traces=traces)
+    assert lines_of(regime(4 * D)) == [
+        "m observes -> O [direct]",
+        "blocked at m: P is warned 4d ahead and hides every trace m could see (it needs at most 4d), "
+        "then grants access",
+    ]
+    assert lines_of(regime(4 * D + 1)) == [
+        "m (refused) -> O [indirect] => f -> V",
+        "at m: P refuses m access (noticed: the refusal is itself evidence, which the operator reports)",
+        "arrives at V after 4d",
+    ]
+    # The operator too in the coalition: nobody reports the refusal.
+    assert lines_of(regime(4 * D + 1), ["O"])[1] == \
+        "blocked at m: P refuses m access (not noticed: the operator O is in the coalition too)"
+
+
+def test_refusal_not_mandatory():
+    r = make(["P", "O", "V"], [mech("m", "O", requires_access=("host",))], [flow("f", "O", "V")])
+    assert lines_of(r)[1] == "blocked at m: P refuses m access (not noticed: access is not mandatory)"
+
+
+def test_trigger_in_coalition_and_faded_trace():
+    """T is alerted by S's sealed logs and calls for m; the trace persists
+    for 5 days, and m observes a day after it is called for."""
+    traces = (Trace(signature="sig", magnitude=10.0, persists=5 * D),)
+
+    def regime(latency: int) -> Regime:
+        return make(["P", "S", "O", "T", "V"],
+                    [mech("s", "S", latency=latency, tamper_evident=True),
+                     mech("m", "O", triggered_by="T", period=D)],
+                    [flow("h", "S", "T"), flow("g", "O", "V")], traces=traces)
+    assert lines_of(regime(3 * D)) == ["s observes -> S [sealed] => h -> T => m observes -> O [direct] => g -> V",
+                                       "arrives at V after 4d"]
+    assert lines_of(regime(5 * D))[-1] == \
+        "blocked at m: m is called for only at 5d, after every trace it could see has faded (it had to be called " \
+        "for by 4d)"
+    assert lines_of(regime(3 * D), ["T"])[-1] == "blocked at m: T is in the coalition and never calls for m"
+
+
+def test_votes_in_words():
+    council = Body(id="C", members=("A", "B", "D"), approve=2)
+    r = make(["P", "O", "A", "B", "D"], [mech("m", "O")], [flow("f", "O", "C")], bodies=[council],
+             verifiers=("C",))
+    assert lines_of(r, ["A", "B"])[1] == "blocked at f: C's vote fails: 1 yes vote (D) of the 2 needed"
+    blocker = Body(id="C", members=("A", "B", "D", "P"), block=2, recused=("perpetrator",))
+    r = make(["P", "O", "A", "B", "D"], [mech("m", "O")], [flow("f", "O", "C")], bodies=[blocker],
+             verifiers=("C",))
+    assert lines_of(r, ["A", "B"])[1] == "blocked at f: C's vote is blocked by A, B (2 no votes stop it) (P recused)"
+
+
+def test_verifier_in_coalition_and_direct_only():
+    r = make(["P", "O", "V"], [mech("m", "O")], [flow("f", "O", "V")])
+    assert lines_of(r, ["V"])[-1] == "blocked at f: V receives f but is in the coalition"
+    sealed = make(["P", "O", "V"], [mech("m", "O", tamper_evident=True)], [flow("f", "O", "V")])
+    assert lines_of(sealed, ["V"])[-1] == "reaches V, which does not count it: V is in the coalition"
+    traces = (Trace(signature="sig", magnitude=10.0),)
+    refused = make(["P", "O", "V"], [mech("m", "O", requires_access=("host",), mandatory=True)],
+                   [flow("f", "O", "V")], traces=traces)
+    assert lines_of(refused, direct=True)[-1] == \
+        "reaches V, which does not count it: V holds only indirect evidence, and only direct evidence counts"
+
+
+def test_every_reason_has_words():
+    for reason in Reason:
+        if reason in (Reason.NOT_COVERED, Reason.ZERO_PROBABILITY, Reason.BELOW_THRESHOLD, Reason.NOT_OBSERVED):
+            continue
+        vote = Vote("C", "approve", 2, ()) if reason == Reason.BLOCKED_VOTE else None
+        assert block_text(Block(reason, "x", vote=vote, at=1, limit=0, notice=1, conceal=1), "e")
+
+
+# ------------------------------------------- the refused challenge inspection
+
+CHALLENGE = """\
+regime: challenge-inspection
+actors:
+  - {id: state-x, kind: state}
+  - {id: state-r, kind: state}
+  - {id: state-a, kind: state}
+  - {id: state-b, kind: state}
+  - {id: state-c, kind: state}
+  - {id: inspectorate, kind: inspectorate}
+assets:
+  - {id: site, host: state-x}
+signatures:
+  - {id: residue}
+violations:
+  - id: production
+    perpetrator: state-x
+    at: site
+    signatures:
+      - {signature: residue, magnitude: 1, persists: forever, conceal: never}
+mechanisms:
+  - id: national-means
+    operator: state-r
+    observes: [{signature: residue, threshold: 0}]
+    latency: 1d
+  - id: challenge
+    kind: inspection
+    operator: inspectorate
+    observes: [{signature: residue, threshold: 0}]
+    triggered_by: council
+    requires_access: [host]
+    mandatory: true
+    notice: 12h
+bodies:
+  - {id: council, members: [state-a, state-b, state-c, state-r], block: 3, recused: [perpetrator]}
+  - {id: conference, members: [state-a, state-b, state-c, state-r], approve: 3, recused: [perpetrator]}
+flows:
+  - {id: request, from: state-r, to: council, latency: 1d}
+  - {id: inspection-report, from: inspectorate, to: conference, latency: 7d, mandatory: true}
+verifiers:
+  - {id: conference}
+threat_model:
+  max: 2
+  colluders: [state-a, state-b, state-c]
+properties:
+  - {property: non-circumventability, k: 2}
+"""
+
+
+def test_refused_inspection_shows_the_vote_that_decides_the_finding(tmp_path):
+    path = tmp_path / "challenge.yaml"
+    path.write_text(CHALLENGE)
+    regime = load(path)
+    result = non_circumventability(regime, "production", 2)
+    assert result.verdict == Verdict.FAILS
+    assert explain(regime, result)[2:] == [
+        "  coalition: state-x [perpetrator]; state-a [chosen colluder]; state-b [chosen colluder]",
+        "  route 1: national-means observes -> state-r [direct] => request -> council => challenge (refused) -> "
+        "inspectorate [indirect] => inspection-report -> conference",
+        "           at challenge: state-x refuses challenge access (noticed: the refusal is itself evidence, "
+        "which the operator reports)",
+        "           blocked at inspection-report: conference's vote fails: 2 yes votes (state-c, state-r) of the "
+        "3 needed",
+        "  noticed: inspectorate notices a refused access to challenge at 60h",
+        "  outcome: no verifier outside the coalition ever holds evidence",
+    ]
+    # The same with codes, for programs.
+    out = tmp_path / "out.json"
+    assert cli(["check", str(path), "--format", "json", "-o", str(out)], io.StringIO()) == 1
+    steps = json.loads(out.read_text())["files"][0]["results"][0]["witness"]["routes"][0]["steps"]
+    assert [s["reason"] and s["reason"]["code"] for s in steps] == [None, None, "refused-access", "blocked-vote"]
+    assert steps[2]["reason"]["noticed"] is True and steps[2]["grade"] == "I"
+    assert steps[3]["reason"]["vote"] == {"body": "conference", "rule": "approve", "needed": 3,
+                                          "counted": ["state-c", "state-r"], "recused": []}
+
+
+def test_rests_on_in_words():
+    regime = load(ROOT / "designs" / "flagship-ai-agreement.yaml")
+    result = detectability(regime, "covert-training-run")
+    assert explain(regime, result)[1] == \
+        "rests on: chip-attest-agency, chip-logging (removing any of these may break it)"
+
+
+# ------------------------------------------ explanations against the oracle
+
+_ORACLE_GRADE = {Grade.SEALED: oracle.SEALED, Grade.DIRECT: oracle.DIRECT, Grade.INDIRECT: oracle.INDIRECT}
+
+
+def _one_step(osc: OracleScenario, regime: Regime, step, before) -> tuple[str, str, int] | None:
+    """What the oracle's own single-step evaluation gives for ``step``, taken
+    from what the route held just before it (None: START)."""
+    if step.kind == StepKind.OBSERVE:
+        m = regime.mechanism[step.element]
+        return osc.observe(m, 0 if before is None else before.time)
+    return osc.send(regime.flow[step.element], _ORACLE_GRADE[before.grade], before.time)
+
+
+def test_explained_blocks_are_blocked_in_the_oracle():
+    checked = {"pass": 0, "noticed": 0, "blocked": 0, "end": 0}
+    for seed in range(150):
+        rng = random.Random(seed)
+        regime = random_regime(rng)
+        direct = rng.random() < 0.25
+        index = Index.build(regime, "v")
+        for p in regime.violation["v"].perpetrators:
+            graph = compile_rules(regime, "v", p, direct)
+            cands = list(graph.candidates)
+            for _ in range(3):
+                chosen = rng.sample(cands, rng.randint(0, min(2, len(cands))))
+                coalition = oracle.coalition_of(regime, p, chosen)
+                failable = [m.id for m in regime.mechanisms] + [f.id for f in regime.flows] + \
+                    [a.id for a in regime.actors if a.id not in coalition]
+                failed = rng.sample(failable, 1) if rng.random() < 0.3 else []
+                w = witness(regime, graph, chosen, failed)
+                osc = OracleScenario(index, p, coalition, frozenset(failed))
+                for route in w.routes:
+                    before = None
+                    for step in route.steps:
+                        got = _one_step(osc, regime, step, before)
+                        held = got is not None and osc.can_hold(got[0], got[1])
+                        where = (seed, p, chosen, failed, step)
+                        if step.block is None:
+                            assert held and got[:2] == (step.holder, _ORACLE_GRADE[step.grade]), where
+                            checked["pass"] += 1
+                        elif step.block.noticed:
+                            assert held and got[:2] == (step.holder, oracle.INDIRECT), where
+                            checked["noticed"] += 1
+                        else:
+                            # Blocked: nothing the holder may hold comes of it
+                            # (a refusal or a missing report would be noticed).
+                            assert not held, where
+                            checked["blocked"] += 1
+                            break
+                        before = step
+                    else:
+                        last = route.steps[-1]
+                        accepted = osc.accepts(route.verifier, _ORACLE_GRADE[last.grade], direct)
+                        assert accepted == (route.end is None), (seed, p, chosen, failed, route)
+                        checked["end"] += 1
+                # The first arrival of every passing step is the oracle's.
+                times = oracle.evidence_times(regime, "v", p, coalition, frozenset(failed))
+                for route in w.routes:
+                    for step in route.steps:
+                        if step.time is not None:
+                            assert times[(step.holder, _ORACLE_GRADE[step.grade])] == step.time, (seed, step)
+    # The corpus exercises every branch, not just the easy one.
+    assert min(checked.values()) > 20, checked

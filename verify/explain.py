@@ -229,7 +229,7 @@ def explain(regime: Regime, result: Result) -> list[str]:
     if w.detection_time is None or w.detected_by is None:
         lines.append("  outcome: no verifier outside the coalition ever holds evidence")
     else:
-        who, grade = w.detected_by
-        lines.append(f"  outcome: first evidence reaches {who} ({_GRADE[grade]}) "
+        holder, grade = w.detected_by
+        lines.append(f"  outcome: first evidence reaches {holder} ({_GRADE[grade]}) "
                      f"after {format_duration(w.detection_time)}")
     return lines

@@ -15,11 +15,12 @@ minimum vertex cut is the minimum evasion and its cut is the coalition.
 from __future__ import annotations
 
 from collections import deque
+from typing import Iterable
 
 import networkx as nx
 from networkx.algorithms.flow import shortest_augmenting_path
 
-from verify.engine import START, Rule, RuleGraph, RuleKind
+from verify.engine import START, Guard, Rule, RuleGraph, RuleKind, State
 from verify.gcpause import gc_paused
 from verify.model import Regime
 from verify.results import Grade, Route, Step, StepKind
@@ -68,7 +69,7 @@ def disjoint_routes(regime: Regime, graph: RuleGraph, limit: int | None = None) 
     if n <= 0:
         return ()
     target_guard = {t.state: t.guard for t in graph.targets if not t.guard.passes}
-    out_rules: dict = {}
+    out_rules: dict[State, list[Rule]] = {}
     for r in graph.rules:
         if _pure(r):
             out_rules.setdefault(r.src, []).append(r)
@@ -87,19 +88,20 @@ def disjoint_routes(regime: Regime, graph: RuleGraph, limit: int | None = None) 
     return tuple(found)
 
 
-def _shortest(out_rules, target_guard, used, regime) -> list[Rule] | None:
-    def free(actors) -> bool:
+def _shortest(out_rules: dict[State, list[Rule]], target_guard: dict[State, Guard], used: set[str],
+              regime: Regime) -> list[Rule] | None:
+    def free(actors: Iterable[str]) -> bool:
         return all(not (_roots(regime, a) & used) for a in actors)
 
-    prev: dict = {START: None}
+    prev: dict[State, Rule | None] = {START: None}
     queue = deque([START])
     while queue:
         s = queue.popleft()
         if s in target_guard and s != START and free(target_guard[s].honest):
-            chain = []
-            while prev[s] is not None:
-                chain.append(prev[s])
-                s = prev[s].src
+            chain: list[Rule] = []
+            while (step := prev[s]) is not None:
+                chain.append(step)
+                s = step.src
             return chain[::-1]
         for r in out_rules.get(s, ()):
             if r.dst not in prev and free(r.guard.honest):
@@ -158,4 +160,5 @@ def exact_min_evasion(regime: Regime, graph: RuleGraph) -> tuple[int, tuple[str,
         return -1, ()
     order = {a.id: i for i, a in enumerate(regime.actors)}
     cut = [a for a in holders if ("in", a) in reach and ("out", a) not in reach]
-    return int(value), tuple(sorted((cheapest[a] for a in cut), key=order.get))
+    # Every cut holder has a cheapest colluder: uncuttable ones carry infinite capacity.
+    return int(value), tuple(sorted((c for a in cut if (c := cheapest[a]) is not None), key=order.__getitem__))

@@ -29,7 +29,7 @@ _SINK = ("", "sink")
 def routes(graph: RuleGraph, limit: int = 12) -> list[tuple[Rule, ...]]:
     """Up to ``limit`` primary routes (observe, then pass), fewest steps first."""
     g = nx.DiGraph()
-    by_edge: dict[tuple, list[Rule]] = {}
+    by_edge: dict[tuple[State, State], list[Rule]] = {}
     for r in graph.rules:
         if r.kind not in (RuleKind.OBSERVE, RuleKind.PASS):
             continue
@@ -61,7 +61,7 @@ def routed_elements(graph: RuleGraph) -> frozenset[str]:
     if START not in g:
         return frozenset()
     ahead = nx.descendants(g, START) | {START}
-    useful: set = set()
+    useful: set[State] = set()
     for t in graph.targets:
         if t.state in ahead:
             useful |= nx.ancestors(g, t.state) | {t.state}

@@ -22,7 +22,7 @@ from enum import Enum
 from typing import Iterable
 
 from verify.gcpause import gc_paused
-from verify.model import HOST, PERPETRATOR, Body, Regime
+from verify.model import HOST, PERPETRATOR, Body, Regime, Trace
 from verify.results import Grade, Reason, Unseen
 
 __all__ = [
@@ -188,9 +188,10 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
             continue
         base_time = m.notice + m.period
         # The latest trigger time at which each trace is still seen.
-        lim = {id(t): None if t.persists is None else t.persists - base_time for t in seen_at_all}
+        lim: dict[int, int | None] = {
+            id(t): None if t.persists is None else t.persists - base_time for t in seen_at_all}
         if m.triggered_by is None:
-            seen = [t for t in seen_at_all if lim[id(t)] is None or lim[id(t)] >= 0]
+            seen = [t for t in seen_at_all if (x := lim[id(t)]) is None or x >= 0]
             if not seen:
                 blind[m.id] = Unseen(m.id, Reason.FADED, tuple(t.signature for t in seen_at_all))
                 continue
@@ -201,11 +202,12 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
             g = TRUE if trig in body_ids else _honest([trig])
             sources = [((trig, grade), g) for grade in (SEALED, DIRECT, INDIRECT)]
 
-        def latest(traces) -> int | None:
+        def latest(traces: list[Trace]) -> int | None:
             limits = [lim[id(t)] for t in traces]
-            if m.triggered_by is None or any(x is None for x in limits):
+            if m.triggered_by is None:
                 return None
-            return max(limits)
+            finite = [x for x in limits if x is not None]
+            return max(finite) if len(finite) == len(limits) else None
 
         access = frozenset(asset.host if a == HOST else a for a in m.requires_access)
         delay = base_time + m.latency
@@ -239,7 +241,7 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
         if r_is_body:
             delay += regime.body[r].latency
             passes = gates | {r}
-            recv = frozenset()
+            recv: frozenset[str] = frozenset()
         else:
             passes = gates
             recv = frozenset({r})
@@ -262,7 +264,7 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
                 for grade in (DIRECT, INDIRECT):
                     rules.append(Rule((s, grade), (r, INDIRECT), delay, dropped, None, RuleKind.RELAY_DROP, f.id))
 
-    targets = []
+    targets: list[Target] = []
     for ver in regime.verifiers:
         h = ver.id
         g = TRUE if h in body_ids else _honest([h])
@@ -277,14 +279,14 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
     return _fold(regime, graph) if fold else graph
 
 
-def without(regime: Regime, graph: RuleGraph, elements) -> RuleGraph:
+def without(regime: Regime, graph: RuleGraph, elements: Iterable[str]) -> RuleGraph:
     """The rule graph with the rules of some mechanisms and flows removed,
     folded again (what only they reached no longer matters)."""
     gone = set(elements)
     return _fold(regime, replace(graph, rules=tuple(r for r in graph.rules if r.element not in gone)))
 
 
-def coalition_of(regime: Regime, graph: RuleGraph, chosen) -> frozenset[str]:
+def coalition_of(regime: Regime, graph: RuleGraph, chosen: Iterable[str]) -> frozenset[str]:
     """The coalition: the perpetrator's closure and each chosen colluder's."""
     out = set(graph.base)
     for c in chosen:

@@ -76,7 +76,7 @@ class Query:
         # SMT-LIB syntax); the handles below map back to them.
         self._decl: list[str] = []
         self._body: list[str] = []
-        self._names: dict[tuple, str] = {}
+        self._names: dict[tuple[str, object], str] = {}
         self._x: dict[str, str | bool] = {}
         self._votes: dict[str, str | bool] = {}
         self._guards: dict[Guard, str | bool] = {}
@@ -100,7 +100,7 @@ class Query:
         self._encode()
         self.solver.from_string("\n".join(self._decl + self._body))
 
-        def handle(kind: str, key) -> z3.BoolRef:
+        def handle(kind: str, key: object) -> z3.BoolRef:
             return z3.Bool(self._names[(kind, key)], self.ctx)
 
         self.chosen = {c: handle("chosen", c) for c in self.candidates}
@@ -111,7 +111,7 @@ class Query:
 
     # -------------------------------------------------------------- encoding
 
-    def _sym(self, kind: str, key, sort: str) -> str:
+    def _sym(self, kind: str, key: object, sort: str) -> str:
         name = self._names.get((kind, key))
         if name is None:
             name = f"{kind[0]}{len(self._names)}"
@@ -138,7 +138,7 @@ class Query:
             return True
         if actor in self._x:
             return self._x[actor]
-        terms: list = [self._names[("chosen", actor)]] if ("chosen", actor) in self._names else []
+        terms: list[Term] = [self._names[("chosen", actor)]] if ("chosen", actor) in self._names else []
         for parent in self.regime.actor[actor].controlled_by:
             px = self.x(parent)
             if px is True:
@@ -169,6 +169,7 @@ class Query:
             lits = [_and(_not(self.x(m)), _not(self.failed(m))) for m in voters]
             value = _at_least(lits, b.approve)
         else:
+            assert b.block is not None  # validation: exactly one of approve and block
             value = _not(_at_least([self.x(m) for m in voters], b.block))
         if not isinstance(value, bool):
             var = self._sym("passes", body, "Bool")
@@ -180,7 +181,7 @@ class Query:
     def guard(self, g: Guard) -> str | bool:
         if g in self._guards:
             return self._guards[g]
-        parts: list = []
+        parts: list[Term] = []
         parts += [_not(self.x(a)) for a in sorted(g.honest)]
         parts += [self.x(a) for a in sorted(g.corrupt)]
         if g.any_corrupt is not None:
@@ -319,7 +320,7 @@ class Query:
         the number of solver calls is the gap between a minimal and a minimum
         choice, and ``lower`` (a proven bound) can end it without the proof.
         """
-        def ask(n, core=False):
+        def ask(n: int | None, core: bool = False) -> Outcome:
             out = self.evade(f=n, removed=removed, core=core) if self.failures \
                 else self.evade(k=n, removed=removed, core=core)
             if out.status != Answer.EVADES:
@@ -395,7 +396,11 @@ class Query:
 # folded away, which keeps the formulas small: most guard literals are decided
 # by the perpetrator's closure or by the absence of failures.
 
-def _not(a):
+#: An SMT-LIB term, or a constant already folded.
+Term = str | bool
+
+
+def _not(a: Term) -> Term:
     if a is True:
         return False
     if a is False:
@@ -403,8 +408,8 @@ def _not(a):
     return f"(not {a})"
 
 
-def _and(*parts):
-    out = []
+def _and(*parts: Term) -> Term:
+    out: list[str] = []
     for p in parts:
         if p is False:
             return False
@@ -415,8 +420,8 @@ def _and(*parts):
     return out[0] if len(out) == 1 else f"(and {' '.join(out)})"
 
 
-def _or(parts):
-    out = []
+def _or(parts: Iterable[Term]) -> Term:
+    out: list[str] = []
     for p in parts:
         if p is True:
             return True
@@ -432,13 +437,13 @@ def _num(v: int) -> str:
     return f"{v}.0" if v >= 0 else f"(- {-v}.0)"
 
 
-def _implies(premise, conclusion):
+def _implies(premise: Term, conclusion: Term) -> str:
     if premise is True:
         return "true" if conclusion is True else "false" if conclusion is False else conclusion
     return f"(=> {premise} {'true' if conclusion is True else 'false' if conclusion is False else conclusion})"
 
 
-def _at_least(lits, n: int):
+def _at_least(lits: Sequence[Term], n: int) -> Term:
     """At least n of lits are true, folded over constant literals."""
     n -= sum(1 for lit in lits if lit is True)
     rest = [lit for lit in lits if lit is not True and lit is not False]

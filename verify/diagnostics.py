@@ -59,15 +59,3 @@ class Diagnostic:
         if self.hint is not None:
             text += f"\n    {self.hint}"
         return text
-
-    def to_json(self) -> dict:
-        return {
-            "code": self.code,
-            "message": self.message,
-            "file": self.where.file,
-            "line": self.where.line,
-            "column": self.where.column,
-            "expected": self.expected,
-            "found": self.found,
-            "hint": self.hint,
-        }

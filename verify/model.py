@@ -2,8 +2,9 @@
 
 Everything the checker, the oracle, the diagrams and the reports need is here,
 already resolved: durations are whole seconds, references are ids that are
-known to exist, defaults are filled in.  Nothing in this module imports the rest
-of the project, so every other module can depend on it.
+known to exist, defaults are filled in.  This module imports nothing of the
+project but :mod:`verify.vocabulary` (plain data: which fields name which
+kinds), so every other module can depend on it.
 
 Times are integers (seconds) so that the z3 engine and the brute-force oracle
 compare detection times exactly.  ``None`` stands for "forever" (a trace that
@@ -14,7 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Iterator, Literal, Mapping, NamedTuple
+from typing import Any, Iterable, Iterator, Literal, Mapping, NamedTuple
+
+from verify.vocabulary import APPLY_ORDER, ELEMENT_SECTIONS, HOST, PERPETRATOR, SECTIONS, Ref, Section
 
 __all__ = [
     "Location",
@@ -37,14 +40,14 @@ __all__ = [
     "HOST",
     "PERPETRATOR",
     "SECONDS",
+    "effective",
 ]
 
 Status = Literal["in-force", "proposed", "suspended"]
-
-#: In ``requires_access``: the host of the asset where the violation happens.
-HOST = "host"
-#: In a body's ``recused``: the perpetrator, what it controls and what controls it.
-PERPETRATOR = "perpetrator"
+#: What :func:`effective` has done to a regime: ``None`` nothing (as
+#: declared), ``design`` suspended elements removed, ``as-is`` suspended and
+#: proposed ones removed.
+Applied = Literal["design", "as-is"]
 
 #: Seconds per duration unit accepted in regime files.
 SECONDS: Mapping[str, int] = {
@@ -251,6 +254,59 @@ class Claim:
     where: Location | None = field(default=None, compare=False)
 
 
+class _Reach(Mapping[str, frozenset[str]]):
+    """Every actor reachable from each actor by one-way steps of control (its
+    controllers, or what it controls), not itself, found on first look-up.
+
+    Iterative, so a chain of any depth is fine.  Lazy, and the cache is
+    bounded: a control chain of n actors has n²/2 such pairs (600 MB at
+    5,000), while a check looks up only the actors it meets.
+    """
+
+    #: Ids kept in the cache, all sets together; beyond it answers are
+    #: recomputed (linear each) instead of kept.
+    BUDGET = 1_000_000
+
+    def __init__(self, step: Mapping[str, tuple[str, ...]]):
+        self._step = step
+        self._done: dict[str, frozenset[str]] = {}
+        self._kept = 0
+
+    def __getitem__(self, actor: str) -> frozenset[str]:
+        got = self._done.get(actor)
+        if got is not None:
+            return got
+        if actor not in self._step:
+            raise KeyError(actor)
+        seen: set[str] = set()
+        stack = list(self._step[actor])
+        while stack:
+            a = stack.pop()
+            if a in seen:
+                continue
+            seen.add(a)
+            known = self._done.get(a)
+            if known is not None:
+                seen |= known  # everything beyond `a` is already known
+            else:
+                stack.extend(self._step.get(a, ()))
+        seen.discard(actor)  # cycles are rejected by validation; stay safe
+        out = frozenset(seen)
+        if self._kept + len(out) <= self.BUDGET:
+            self._done[actor] = out
+            self._kept += len(out)
+        return out
+
+    def __contains__(self, actor: object) -> bool:
+        return actor in self._step
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._step)
+
+    def __len__(self) -> int:
+        return len(self._step)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Regime:
     id: str
@@ -272,6 +328,12 @@ class Regime:
     #: The file it was loaded from, and the files it extends, nearest first.
     path: str | None = field(default=None, compare=False)
     extends: tuple[str, ...] = field(default=(), compare=False)
+    #: SHA-256 (hex) of the bytes the loader parsed: the file, then each file
+    #: it extends, nearest first.  Taken at load time, so a report names the
+    #: design it checked even if the file has changed since.
+    sha256: str | None = field(default=None, compare=False)
+    #: What :func:`effective` has applied (``None``: as declared).
+    applied: Applied | None = field(default=None, compare=False)
 
     # Look-ups.  cached_property writes the instance __dict__ directly, which a
     # frozen dataclass allows; the regime itself never changes.
@@ -304,38 +366,19 @@ class Regime:
         return {b.id: b for b in self.bodies}
 
     @cached_property
-    def label_of(self) -> Mapping[str, Label]:
-        return {lab.id: lab for lab in self.labels}
-
-    @cached_property
     def controllers(self) -> Mapping[str, frozenset[str]]:
         """Every actor that controls each actor, directly or not (not itself)."""
-        out: dict[str, frozenset[str]] = {}
-
-        def up(a: str, seen: frozenset[str]) -> frozenset[str]:
-            if a in out:
-                return out[a]
-            acc: set[str] = set()
-            for c in self.actor[a].controlled_by:
-                if c in seen:  # cycles are rejected by validation; stay safe
-                    continue
-                acc.add(c)
-                acc |= up(c, seen | {c})
-            out[a] = frozenset(acc)
-            return out[a]
-
-        for a in self.actors:
-            up(a.id, frozenset({a.id}))
-        return out
+        return _Reach({a.id: a.controlled_by for a in self.actors})
 
     @cached_property
     def controlled(self) -> Mapping[str, frozenset[str]]:
         """Every actor each actor controls, directly or not (not itself)."""
-        down: dict[str, set[str]] = {a.id: set() for a in self.actors}
-        for a, ups in self.controllers.items():
-            for c in ups:
-                down[c].add(a)
-        return {a: frozenset(s) for a, s in down.items()}
+        down: dict[str, list[str]] = {a.id: [] for a in self.actors}
+        for a in self.actors:
+            for c in a.controlled_by:
+                if c in down:
+                    down[c].append(a.id)
+        return _Reach({a: tuple(xs) for a, xs in down.items()})
 
     def closure(self, actor: str) -> frozenset[str]:
         """The actor and everything it controls."""
@@ -348,17 +391,9 @@ class Regime:
         return self.threat_model.colluders
 
     def elements(self) -> Iterator[Element]:
-        for group in (
-            self.actors,
-            self.assets,
-            self.signatures,
-            self.violations,
-            self.mechanisms,
-            self.flows,
-            self.bodies,
-            self.labels,
-        ):
-            yield from group
+        """Every element (the items that carry a status), section by section."""
+        for sec in ELEMENT_SECTIONS:
+            yield from getattr(self, sec.name)
 
     def without(self, element_id: str) -> "Regime":
         """The regime with one mechanism or flow removed: a variant to compare
@@ -376,74 +411,89 @@ def effective(regime: Regime, as_is: bool = False) -> tuple[Regime, tuple[str, .
     Suspended elements are absent; with ``as_is`` proposed ones are too.  An
     element that needs an absent one (a flow from an absent sender, a mechanism
     whose operator is absent) goes with it, so that the checker never sees a
-    dangling reference.  A body simply loses an absent member.
+    dangling reference; other references shrink (a body simply loses an absent
+    member).  What needs what is the vocabulary's ``absent`` column.
+
+    Idempotent: a regime already applied this way comes back at once, with no
+    warnings.  One applied as-is has nothing suspended left, so applying the
+    design to it changes nothing either (it keeps its ``as-is`` mark).
     """
+    mode: Applied = "as-is" if as_is else "design"
+    if regime.applied == mode or regime.applied == "as-is":
+        return regime, ()
     absent_status = {"suspended", "proposed"} if as_is else {"suspended"}
-    gone: set[str] = {e.id for e in regime.elements() if e.status in absent_status}
+    gone: set[str] = set()
     warnings: list[str] = []
+    for sec in ELEMENT_SECTIONS:
+        for e in getattr(regime, sec.name):
+            if e.status in absent_status:
+                gone.add(e.id)
+                warnings.append(f"{sec.kind} {e.id!r} is left out: status {e.status}")
+    if not gone:
+        return replace(regime, applied=mode), ()
+    # One pass: APPLY_ORDER puts every kind an element may need before it,
+    # so what it needs is decided by the time it is.
+    for sec in APPLY_ORDER:
+        for e in getattr(regime, sec.name):
+            if e.id not in gone and (miss := _missing(sec, e, gone)) is not None:
+                gone.add(e.id)
+                warnings.append(f"{sec.kind} {e.id!r} is left out: it needs {miss!r}, which is absent")
 
-    def note(kind: str, e: Element, needs: str) -> None:
-        warnings.append(f"{kind} {e.id!r} is left out: it needs {needs!r}, which is absent")
+    changes: dict[str, Any] = {}
+    for sec in SECTIONS:
+        value = getattr(regime, sec.name)
+        if sec.shape == "mapping":
+            changes[sec.name] = _shrink(sec, value, gone)
+        elif sec.status:
+            changes[sec.name] = tuple(_shrink(sec, x, gone) for x in value if x.id not in gone)
+        else:
+            changes[sec.name] = tuple(_shrink(sec, x, gone) for x in value if _missing(sec, x, gone) is None)
+    return replace(regime, **changes, applied=mode), tuple(warnings)
 
-    # Iterate to a fixed point: dropping a flow can never make another element
-    # need it, but dropping an actor drops assets, then violations.
-    while True:
-        before = len(gone)
-        for a in regime.assets:
-            if a.id not in gone and a.host in gone:
-                gone.add(a.id); note("asset", a, a.host)
-        for v in regime.violations:
-            needs = [v.at, *[t.signature for t in v.traces]]
-            miss = next((n for n in needs if n in gone), None)
-            if v.id not in gone and (miss or all(p in gone for p in v.perpetrators)):
-                gone.add(v.id); note("violation", v, miss or v.perpetrators[0])
-        for m in regime.mechanisms:
-            needs = [m.operator, *([m.triggered_by] if m.triggered_by else []),
-                     *[r for r in m.requires_access if r != HOST]]
-            miss = next((n for n in needs if n in gone), None)
-            if m.id not in gone and miss:
-                gone.add(m.id); note("mechanism", m, miss)
-        for f in regime.flows:
-            miss = next((n for n in (f.source, f.target, *f.via) if n in gone), None)
-            if f.id not in gone and miss:
-                gone.add(f.id); note("flow", f, miss)
-        if len(gone) == before:
-            break
-    for e in regime.elements():
-        if e.id in gone and e.status in absent_status:
-            warnings.insert(0, f"{type(e).__name__.lower()} {e.id!r} is left out: status {e.status}")
 
-    def keep(xs):
-        return tuple(x for x in xs if x.id not in gone)
+def _named(item: Any, r: Ref) -> Iterable[str]:
+    """The ids a reference of ``item`` names (reserved words left out)."""
+    if r.within is not None:
+        values: Iterable[Any] = (getattr(sub, r.attr) for sub in getattr(item, r.within[1]))
+    elif r.many:
+        values = getattr(item, r.attr) or ()
+    else:
+        value = getattr(item, r.attr)
+        values = () if value is None else (value,)
+    return [v for v in values if v not in r.words]
 
-    out = replace(
-        regime,
-        actors=tuple(
-            replace(a, controlled_by=tuple(c for c in a.controlled_by if c not in gone))
-            for a in keep(regime.actors)
-        ),
-        assets=keep(regime.assets),
-        signatures=keep(regime.signatures),
-        violations=tuple(
-            replace(v, perpetrators=tuple(p for p in v.perpetrators if p not in gone))
-            for v in keep(regime.violations)
-        ),
-        mechanisms=tuple(
-            replace(m, observes=tuple(o for o in m.observes if o.signature not in gone),
-                    at=None if m.at is None else tuple(a for a in m.at if a not in gone))
-            for m in keep(regime.mechanisms)
-        ),
-        flows=keep(regime.flows),
-        bodies=tuple(
-            replace(b, members=tuple(x for x in b.members if x not in gone))
-            for b in keep(regime.bodies)
-        ),
-        verifiers=tuple(v for v in regime.verifiers if v.id not in gone),
-        labels=keep(regime.labels),
-        threat_model=replace(
-            regime.threat_model,
-            colluders=None if regime.threat_model.colluders is None
-            else tuple(c for c in regime.threat_model.colluders if c not in gone),
-        ),
-    )
-    return out, tuple(warnings)
+
+def _missing(sec: Section, item: Any, gone: set[str]) -> str | None:
+    """An absent element that ``item`` cannot do without, if there is one."""
+    for r in sec.refs:
+        if r.absent == "needs":
+            for x in _named(item, r):
+                if x in gone:
+                    return x
+    for r in sec.refs:
+        if r.absent == "needs-one":
+            named = list(_named(item, r))
+            if named and all(x in gone for x in named):
+                return named[0]
+    return None
+
+
+def _shrink(sec: Section, item: Any, gone: set[str]) -> Any:
+    """``item`` without its references to absent elements, where it can do
+    without them (the item itself when nothing changes)."""
+    changes: dict[str, Any] = {}
+    for r in sec.refs:
+        if r.absent not in ("shrinks", "needs-one"):
+            continue
+        if r.within is not None:
+            subs = getattr(item, r.within[1])
+            kept = tuple(s for s in subs if getattr(s, r.attr) not in gone)
+            if len(kept) != len(subs):
+                changes[r.within[1]] = kept
+        elif r.many:
+            xs = getattr(item, r.attr)
+            if xs is not None and any(x in gone for x in xs):
+                changes[r.attr] = tuple(x for x in xs if x not in gone)
+        elif getattr(item, r.attr) in gone:
+            changes[r.attr] = None
+    return replace(item, **changes) if changes else item

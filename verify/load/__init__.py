@@ -23,8 +23,8 @@ __all__ = ["load", "parse_duration", "format_duration"]
 @gc_paused
 def load(path: str | os.PathLike) -> Regime:
     path = os.fspath(path)
-    data, extends = read(path)
+    data, extends, sha256 = read(path)
     problems = diagnose(data, path)
     if problems:
         raise InvalidRegimeError(problems)
-    return build(data, os.path.normpath(path), extends)
+    return build(data, os.path.normpath(path), extends, sha256)

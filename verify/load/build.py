@@ -12,13 +12,32 @@ from verify.model import (
     Actor, Asset, Body, Claim, Flow, Label, Mechanism, Observation,
     PropertySpec, Regime, Signature, ThreatModel, Trace, Verifier, Violation,
 )
+from verify.vocabulary import SECTION
 
 __all__ = ["build"]
+
 
 def _ids(value) -> tuple[str, ...]:
     if value is None:
         return ()
     return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _refs(section: str, item: Map) -> dict:
+    """The item's references as model attributes, by the vocabulary: lists
+    as tuples (one id written alone is a list of one), the table's default
+    where the field is not written.  References inside sub-items (traces,
+    observations) are built with them."""
+    out = {}
+    for r in SECTION[section].refs:
+        if r.within is not None:
+            continue
+        if r.field not in item:
+            if not r.required:
+                out[r.attr] = r.default
+        else:
+            out[r.attr] = _ids(item[r.field]) if r.many else item[r.field]
+    return out
 
 
 def _common(item: Map) -> dict:
@@ -53,21 +72,21 @@ def _params(item: Map) -> tuple[tuple[str, object], ...]:
     return tuple(out)
 
 
-def build(data: Map, path: str, extends: tuple[str, ...] = ()) -> Regime:
+def build(data: Map, path: str, extends: tuple[str, ...] = (), sha256: str | None = None) -> Regime:
     def section(name):
         seq = data.get(name)
         return list(seq) if isinstance(seq, Seq) else []
 
     actors = tuple(
-        Actor(**_common(a), kind=a["kind"], controlled_by=_ids(a.get("controlled_by")))
+        Actor(**_common(a), **_refs("actors", a), kind=a["kind"])
         for a in section("actors"))
     assets = tuple(
-        Asset(**_common(a), host=a["host"], owner=a.get("owner"), kind=a.get("kind"))
+        Asset(**_common(a), **_refs("assets", a), kind=a.get("kind"))
         for a in section("assets"))
     signatures = tuple(Signature(**_common(s), unit=s.get("unit")) for s in section("signatures"))
     violations = tuple(
         Violation(
-            **_common(v), perpetrators=_ids(v["perpetrator"]), at=v["at"],
+            **_common(v), **_refs("violations", v),
             traces=tuple(
                 Trace(signature=t["signature"], magnitude=float(t.get("magnitude", 0)),
                       persists=_optional_dur(t, "persists", "forever"),
@@ -77,31 +96,27 @@ def build(data: Map, path: str, extends: tuple[str, ...] = ()) -> Regime:
         for v in section("violations"))
     mechanisms = tuple(
         Mechanism(
-            **_common(m), kind=m.get("kind", "other"), operator=m["operator"],
+            **_common(m), **_refs("mechanisms", m), kind=m.get("kind", "other"),
             observes=tuple(
                 Observation(signature=o) if isinstance(o, str)
                 else Observation(signature=o["signature"], threshold=float(o.get("threshold", 0)))
                 for o in m["observes"]),
-            at=_ids(m["at"]) if "at" in m else None,
-            requires_access=_ids(m.get("requires_access")),
             mandatory=m.get("mandatory", False), tamper_evident=m.get("tamper_evident", False),
-            triggered_by=m.get("triggered_by"),
             period=_dur(m, "period"), notice=_dur(m, "notice"), latency=_dur(m, "latency"),
             detection_probability=float(m.get("detection_probability", 1.0)),
-            cost=m.get("cost"), optional=m.get("optional", False),
-            reveals=tuple(m.get("reveals", ())), attributes=m.get("attributes", True))
+            cost=m.get("cost"), optional=m.get("optional", False), attributes=m.get("attributes", True))
         for m in section("mechanisms"))
     flows = tuple(
         Flow(
-            **_common(f), source=f["from"], target=f["to"], via=_ids(f.get("via")),
+            **_common(f), **_refs("flows", f),
             latency=_dur(f, "latency"), period=_dur(f, "period"),
             mandatory=f.get("mandatory", False), authenticated=f.get("authenticated", False),
-            carries=tuple(f.get("carries", ())), cost=f.get("cost"), optional=f.get("optional", False))
+            cost=f.get("cost"), optional=f.get("optional", False))
         for f in section("flows"))
     bodies = tuple(
-        Body(**_common(b), members=tuple(b["members"]),
+        Body(**_common(b), **_refs("bodies", b),
              approve=None if b.get("approve") is None else int(b["approve"]),
-             block=None if b.get("block") is None else int(b["block"]), recused=_ids(b.get("recused")), latency=_dur(b, "latency"))
+             block=None if b.get("block") is None else int(b["block"]), latency=_dur(b, "latency"))
         for b in section("bodies"))
     verifiers = []
     seq = data.get("verifiers")
@@ -111,10 +126,8 @@ def build(data: Map, path: str, extends: tuple[str, ...] = ()) -> Regime:
         else:
             verifiers.append(Verifier(id=v["id"], finding=v.get("finding"), where=v.where))
     tm = data.get("threat_model") or Map(data.where)
-    threat = ThreatModel(
-        colluders=_ids(tm["colluders"]) if "colluders" in tm else None,
-        max=int(tm.get("max", 1)), where=tm.where)
-    labels = tuple(Label(**_common(lab), cleared=tuple(lab.get("cleared", ()))) for lab in section("labels"))
+    threat = ThreatModel(**_refs("threat_model", tm), max=int(tm.get("max", 1)), where=tm.where)
+    labels = tuple(Label(**_common(lab), **_refs("labels", lab)) for lab in section("labels"))
     properties = tuple(
         PropertySpec(property=p["property"], params=_params(p), where=p.where)
         for p in section("properties"))
@@ -128,5 +141,5 @@ def build(data: Map, path: str, extends: tuple[str, ...] = ()) -> Regime:
         actors=actors, assets=assets, signatures=signatures, violations=violations,
         mechanisms=mechanisms, flows=flows, bodies=bodies, verifiers=tuple(verifiers),
         threat_model=threat, labels=labels, properties=properties, claims=claims,
-        sources=tuple(data.get("sources", ())), path=path, extends=extends,
+        sources=tuple(data.get("sources", ())), path=path, extends=extends, sha256=sha256,
     )

@@ -10,34 +10,64 @@ came from the base points into the base file.
 from __future__ import annotations
 
 import difflib
+import hashlib
+import io
 import os
 
 from verify.diagnostics import Diagnostic
 from verify.errors import ExtendsError, YAMLSyntaxError
 from verify.load.yamlsrc import Map, Seq, parse
 from verify.model import Location
+from verify.vocabulary import MERGED_BY_ID
 
 __all__ = ["read", "MERGED_BY_ID"]
 
-#: Sections whose items carry an ``id`` and are merged by it.
-MERGED_BY_ID = ("actors", "assets", "signatures", "violations", "mechanisms",
-                "flows", "bodies", "verifiers", "labels", "claims")
+
+def read(path: str | os.PathLike) -> tuple[Map, tuple[str, ...], str]:
+    """The merged document, the files it extends (nearest first), and the
+    SHA-256 (hex) of the bytes parsed: the file's, then each base's in that
+    order."""
+    path = os.path.normpath(os.fspath(path))
+    digest = hashlib.sha256()
+    docs: list[Map] = []
+    bases: list[str] = []
+    chain: tuple[str, ...] = ()
+    cited_at: Location | None = None
+    # A loop, not recursion: a chain of bases is as long as it is written.
+    while True:
+        real = os.path.realpath(path)
+        if real in chain:
+            raise ExtendsError([Diagnostic(
+                "E031", "extends forms a cycle: " + " -> ".join([*(_short(c) for c in chain), _short(real)]),
+                cited_at or Location(path, 1, 1), expected="a chain of bases that ends")])
+        raw, text = _bytes_and_text(path, cited_at)
+        digest.update(raw)
+        data = parse(text, path)
+        if "remove" in data and "extends" not in data:
+            raise ExtendsError([Diagnostic("E032", "remove: this file extends no base", data.key_at["remove"],
+                                           expected="`extends: BASE` naming the file whose elements are removed")])
+        docs.append(data)
+        base_name = data.get("extends")
+        if not isinstance(base_name, str):
+            break
+        chain = (*chain, real)
+        cited_at = data.value_at["extends"]
+        path = os.path.normpath(os.path.join(os.path.dirname(path), base_name))
+        bases.append(path)
+    # Merge from the farthest base inwards: each variant onto what it extends.
+    merged = docs[-1]
+    for variant in reversed(docs[:-1]):
+        merged = _merge(merged, variant)
+    return merged, tuple(bases), digest.hexdigest()
 
 
-def read(path: str | os.PathLike) -> tuple[Map, tuple[str, ...]]:
-    """The merged document and the files it extends, nearest first."""
-    return _read(os.path.normpath(os.fspath(path)), (), None)
-
-
-def _read(path: str, chain: tuple[str, ...], cited_at: Location | None) -> tuple[Map, tuple[str, ...]]:
-    real = os.path.realpath(path)
-    if real in chain:
-        raise ExtendsError([Diagnostic(
-            "E031", "extends forms a cycle: " + " -> ".join([*(_short(c) for c in chain), _short(real)]),
-            cited_at or Location(path, 1, 1), expected="a chain of bases that ends")])
+def _bytes_and_text(path: str, cited_at: Location | None) -> tuple[bytes, str]:
+    """The file's bytes, and its text decoded as ``open(path, encoding='utf-8')``
+    would (universal newlines): the hash is of exactly what is parsed."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+        with open(path, "rb") as fh:
+            raw = fh.read()
+        return raw, io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8").read()
     except FileNotFoundError:
         if cited_at is None:
             raise ExtendsError([Diagnostic("E005", "no such file", Location(path, 1, 1),
@@ -48,16 +78,6 @@ def _read(path: str, chain: tuple[str, ...], cited_at: Location | None) -> tuple
     except (OSError, UnicodeDecodeError) as e:
         raise YAMLSyntaxError([Diagnostic("E005", f"cannot read the file: {e}",
                                           cited_at or Location(path, 1, 1))]) from None
-    data = parse(text, path)
-    base_name = data.get("extends")
-    if "remove" in data and "extends" not in data:
-        raise ExtendsError([Diagnostic("E032", "remove: this file extends no base", data.key_at["remove"],
-                                       expected="`extends: BASE` naming the file whose elements are removed")])
-    if not isinstance(base_name, str):
-        return data, ()
-    base_path = os.path.normpath(os.path.join(os.path.dirname(path), base_name))
-    base, chain_files = _read(base_path, (*chain, real), data.value_at["extends"])
-    return _merge(base, data), (base_path, *chain_files)
 
 
 def _did_you_mean(word, choices) -> str | None:

@@ -21,18 +21,14 @@ from jsonschema import Draft202012Validator
 from verify.catalogue import catalogue
 from verify.diagnostics import Diagnostic
 from verify.load.yamlsrc import Map, Seq
-from verify.model import HOST, PERPETRATOR, Location
+from verify.model import Location
 from verify.schema import schema
+from verify.vocabulary import ID_SECTIONS, RESERVED, SECTIONS, Ref, Section
 
 __all__ = ["diagnose", "SECTION_KIND"]
 
-#: section -> the kind of element its items are.
-SECTION_KIND = {
-    "actors": "actor", "assets": "asset", "signatures": "signature",
-    "violations": "violation", "mechanisms": "mechanism", "flows": "flow",
-    "bodies": "body", "labels": "label", "claims": "claim",
-}
-RESERVED = {HOST, PERPETRATOR}
+#: section -> the kind of element its items are (those in the one namespace).
+SECTION_KIND = {s.name: s.kind for s in ID_SECTIONS}
 
 _TYPE_WORDS = {
     "string": "a string", "integer": "a whole number", "number": "a number",
@@ -280,54 +276,27 @@ def _reference_diagnostics(data: Map) -> Iterator[Diagnostic]:
             yield Diagnostic("E024", f"{what} must name {_a(' or '.join(allowed))}, but {value!r} is {_a(kinds[value])}",
                              at, found=f"{kinds[value]} {value!r}", expected=" or ".join(allowed))
 
-    def field_refs(item: Map, name: str, allowed, what: str, extra=()):
-        if name in item:
-            for v, at in _as_list(item[name], item.value_at[name]):
-                yield from ref(v, at, allowed, f"{what} {name}", extra)
+    # Every reference the vocabulary lists, in every item of every section.
+    for sec in SECTIONS:
+        for item, at in _section_items(data, sec):
+            intro = _intro(sec, item)
+            for r in sec.refs:
+                for value, where, label in _references(item, at, r):
+                    yield from ref(value, where, r.kinds, f"{intro} {label}" if label else intro, r.words)
 
-    for _, a in _items(data, "actors"):
-        yield from field_refs(a, "controlled_by", ("actor",), f"actor {a.get('id')!r}:")
-    for _, s in _items(data, "assets"):
-        yield from field_refs(s, "host", ("actor",), f"asset {s.get('id')!r}:")
-        yield from field_refs(s, "owner", ("actor",), f"asset {s.get('id')!r}:")
+    # The rules about references that are more than "it names a declared
+    # element of the right kind".
     for _, v in _items(data, "violations"):
-        what = f"violation {v.get('id')!r}:"
-        yield from field_refs(v, "perpetrator", ("actor",), what)
         if isinstance(v.get("perpetrator"), Seq) and not v["perpetrator"]:
-            yield Diagnostic("E017", f"{what} perpetrator is an empty list", v.value_at["perpetrator"],
+            yield Diagnostic("E017", f"violation {v.get('id')!r}: perpetrator is an empty list",
+                             v.value_at["perpetrator"],
                              found="an empty list", expected="an actor, or a list of at least one")
-        yield from field_refs(v, "at", ("asset",), what)
-        traces = v.get("signatures")
-        if isinstance(traces, Seq):
-            for t in traces:
-                if isinstance(t, Map):
-                    yield from field_refs(t, "signature", ("signature",), what)
-    for _, m in _items(data, "mechanisms"):
-        what = f"mechanism {m.get('id')!r}:"
-        yield from field_refs(m, "operator", ("actor",), what)
-        yield from field_refs(m, "at", ("asset",), what)
-        yield from field_refs(m, "requires_access", ("actor",), what, (HOST,))
-        yield from field_refs(m, "triggered_by", ("actor", "body"), what)
-        yield from field_refs(m, "reveals", ("label",), what)
-        obs = m.get("observes")
-        if isinstance(obs, Seq):
-            for o, at in zip(obs, obs.item_at):
-                if isinstance(o, Map):
-                    yield from field_refs(o, "signature", ("signature",), what + " observes")
-                else:
-                    yield from ref(o, at, ("signature",), what + " observes")
     for _, f in _items(data, "flows"):
-        what = f"flow {f.get('id')!r}:"
-        for name in ("from", "to", "via"):
-            yield from field_refs(f, name, ("actor", "body"), what)
-        yield from field_refs(f, "carries", ("label",), what)
         if isinstance(f.get("from"), str) and f.get("from") == f.get("to"):
-            yield Diagnostic("E016", f"{what} a flow from {f['from']!r} to itself", f.value_at["to"],
-                             expected="a receiver other than the sender")
+            yield Diagnostic("E016", f"flow {f.get('id')!r}: a flow from {f['from']!r} to itself",
+                             f.value_at["to"], expected="a receiver other than the sender")
     for _, b in _items(data, "bodies"):
         what = f"body {b.get('id')!r}:"
-        yield from field_refs(b, "members", ("actor",), what)
-        yield from field_refs(b, "recused", ("actor",), what, (PERPETRATOR,))
         has = [n for n in ("approve", "block") if n in b]
         if len(has) != 1:
             yield Diagnostic("E016", f"{what} needs exactly one voting rule", b.where,
@@ -338,29 +307,67 @@ def _reference_diagnostics(data: Map) -> Iterator[Diagnostic]:
             if isinstance(members, Seq) and isinstance(b[n], int) and b[n] > len(members):
                 yield Diagnostic("E023", f"{what} {n}: {b[n]} is more than its {len(members)} members",
                                  b.value_at[n], found=str(b[n]), expected=f"at most {len(members)}")
-    verifiers = data.get("verifiers")
-    if isinstance(verifiers, Seq):
-        for v, at in zip(verifiers, verifiers.item_at):
-            if isinstance(v, Map):
-                yield from field_refs(v, "id", ("actor", "body"), "verifier")
-            else:
-                yield from ref(v, at, ("actor", "body"), "verifier")
-    tm = data.get("threat_model")
-    if isinstance(tm, Map):
-        yield from field_refs(tm, "colluders", ("actor",), "threat_model:")
-    for _, lab in _items(data, "labels"):
-        yield from field_refs(lab, "cleared", ("actor",), f"label {lab.get('id')!r}:")
     for section in ("properties", "claims"):
         for _, p in _items(data, section):
-            yield from _property_params(p, section, ref)
+            yield from _property_params(p, section)
     yield from _control_cycles(data)
 
 
-def _property_params(p: Map, section: str, ref) -> Iterator[Diagnostic]:
+def _section_items(data: Map, sec: Section) -> Iterator[tuple[object, Location]]:
+    """The items of a section as written, with where each is: the mapping
+    itself for a one-mapping section; bare ids too where the section allows
+    them (``verifiers: [agency]``)."""
+    value = data.get(sec.name)
+    if sec.shape == "mapping":
+        if isinstance(value, Map):
+            yield value, data.value_at[sec.name]
+        return
+    if not isinstance(value, Seq):
+        return
+    bare = any(r.bare and r.within is None for r in sec.refs)
+    for item, at in zip(value, value.item_at):
+        if isinstance(item, Map) or bare:
+            yield item, at
+
+
+def _intro(sec: Section, item) -> str:
+    """How a diagnostic introduces an item: ``mechanism 'm':``, ``verifier``."""
+    name = None
+    if isinstance(item, Map):
+        name = item.get(sec.named_by[0])
+        for key in sec.named_by[1:]:
+            name = name or item.get(key)
+    return sec.intro.format(kind=sec.kind, name=name)
+
+
+def _references(item, at: Location, r: Ref) -> Iterator[tuple[object, Location, str]]:
+    """(id, where, how the message names the field) for each id a reference
+    of ``item`` holds; malformed parts are skipped (the schema reports them)."""
+    if r.within is not None:
+        subs = item.get(r.within[0]) if isinstance(item, Map) else None
+        if not isinstance(subs, Seq):
+            return
+        for sub, sub_at in zip(subs, subs.item_at):
+            if isinstance(sub, Map):
+                yield from _field(sub, r.field, r.said)
+            elif r.bare:
+                yield sub, sub_at, r.bare_label or ""
+    elif isinstance(item, Map):
+        yield from _field(item, r.field, r.said)
+    elif r.bare:
+        yield item, at, r.bare_label or ""
+
+
+def _field(item: Map, name: str, label: str) -> Iterator[tuple[object, Location, str]]:
+    if name in item:
+        for v, at in _as_list(item[name], item.value_at[name]):
+            yield v, at, label
+
+
+def _property_params(p: Map, section: str) -> Iterator[Diagnostic]:
     name = p.get("property")
     info = catalogue().get(name) if isinstance(name, str) else None
     what = f"{section[:-1] if section == 'claims' else 'property'} {p.get('id') or name!r}:"
-    yield from ref(p.get("violation"), p.value_at.get("violation", p.where), ("violation",), what + " violation")
     if info is None:
         return  # the schema's enum already reports an unknown property
     own = {"property", "id", "text", "expect", "sources"}

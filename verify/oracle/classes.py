@@ -14,64 +14,94 @@ of each class found so far.
 
 from __future__ import annotations
 
-from typing import Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
-from verify.model import Regime
+from verify.model import Regime, Violation
 from verify.oracle.evaluate import candidates
+from verify.vocabulary import SECTION, Section
 
 __all__ = ["interchangeable_classes", "class_choices"]
+
+#: What :mod:`verify.oracle.evaluate` reads of each item, section by section.
+#: Which of these fields name actors, and so are renamed by a swap, is the
+#: vocabulary's to say: a new reference to actors is renamed without a
+#: change here, and a field the evaluation does not read cannot make two
+#: actors look different.
+_READS: dict[str, tuple[str, ...]] = {
+    "actors": ("id", "controlled_by"),
+    "mechanisms": ("operator", "observes", "at", "requires_access", "mandatory", "tamper_evident",
+                   "triggered_by", "period", "notice", "latency", "detection_probability"),
+    "flows": ("source", "target", "via", "latency", "period", "mandatory", "authenticated"),
+    "bodies": ("id", "members", "approve", "block", "recused", "latency"),
+    "verifiers": ("id",),
+}
+
+#: Fields of which the evaluation reads only a part, for one violation.
+_PROJECTIONS: dict[tuple[str, str], Callable[[Any, Violation], Any]] = {
+    ("mechanisms", "observes"): lambda obs, v: tuple(sorted((o.signature, o.threshold) for o in obs)),
+    ("mechanisms", "at"): lambda at, v: at is None or v.at in at,
+    ("mechanisms", "detection_probability"): lambda p, v: p > 0,
+}
 
 
 def _multiset(items) -> tuple:
     return tuple(sorted(items, key=repr))
 
 
+def _names_actors(sec: Section, attr: str) -> tuple[bool, bool]:
+    """Whether the field may name actors, and whether it is a list."""
+    r = sec.ref(attr)
+    if r is not None:
+        return "actor" in r.kinds, r.many
+    return attr == "id" and sec.kind == "actor", False
+
+
+#: section -> (field, projection, names actors, is a list) for each field
+#: read; worked out once, since _shape runs once per candidate and class.
+_PLAN = {
+    section: tuple((attr, _PROJECTIONS.get((section, attr)), *_names_actors(SECTION[section], attr))
+                   for attr in attrs)
+    for section, attrs in _READS.items()
+}
+
+
+def _read(section: str, item: Any, v: Violation, rename: Callable[[str], str]) -> tuple:
+    """What the evaluation reads of ``item``, actors renamed, lists whose
+    order does not matter sorted."""
+    out = []
+    for attr, project, actors, many in _PLAN[section]:
+        value = getattr(item, attr)
+        if project is not None:
+            value = project(value, v)
+        elif actors and many:
+            value = tuple(sorted(rename(x) for x in value))
+        elif actors and value is not None:
+            value = rename(value)
+        out.append(value)
+    return tuple(out)
+
+
 def _shape(regime: Regime, violation_id: str, perpetrator: str, rename: Callable[[str], str]) -> tuple:
     """Everything :mod:`verify.oracle.evaluate` reads for this violation,
     with actor ids passed through ``rename`` and order that does not matter
     sorted away."""
-    n = rename
-
-    def ns(xs) -> tuple[str, ...]:
-        return tuple(sorted(n(x) for x in xs))
-
     v = regime.violation[violation_id]
-    actors = tuple(sorted((n(a.id), ns(a.controlled_by)) for a in regime.actors))
+
+    def read(section: str) -> Iterator[tuple]:
+        return (_read(section, x, v, rename) for x in getattr(regime, section))
+
     # Mechanisms and flows are compared as multisets without their ids: only
     # failures name them, and the shortcut is not used for failures.  That
     # way a swap may carry A's mechanism onto B's.
-    mechanisms = _multiset(
-        (
-            n(m.operator),
-            tuple(sorted((o.signature, o.threshold) for o in m.observes)),
-            m.at is None or v.at in m.at,
-            ns(m.requires_access),
-            m.mandatory,
-            m.tamper_evident,
-            None if m.triggered_by is None else n(m.triggered_by),
-            m.period,
-            m.notice,
-            m.latency,
-            m.detection_probability > 0,
-        )
-        for m in regime.mechanisms
-    )
-    flows = _multiset(
-        (n(f.source), n(f.target), ns(f.via), f.latency, f.period, f.mandatory, f.authenticated)
-        for f in regime.flows
-    )
-    bodies = tuple(
-        (b.id, ns(b.members), b.approve, b.block, ns(b.recused), b.latency) for b in regime.bodies
-    )
     return (
-        n(perpetrator),
-        n(regime.asset[v.at].host),
-        actors,
-        mechanisms,
-        flows,
-        bodies,
-        ns(x.id for x in regime.verifiers),
-        ns(regime.pool()),
+        rename(perpetrator),
+        rename(regime.asset[v.at].host),
+        tuple(sorted(read("actors"))),
+        _multiset(read("mechanisms")),
+        _multiset(read("flows")),
+        tuple(read("bodies")),
+        tuple(sorted(read("verifiers"))),
+        tuple(sorted(rename(x) for x in regime.pool())),
     )
 
 

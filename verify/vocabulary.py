@@ -29,6 +29,7 @@ __all__ = [
     "ID_SECTIONS",
     "MERGED_BY_ID",
     "APPLY_ORDER",
+    "apply_order",
     "RESERVED",
     "HOST",
     "PERPETRATOR",
@@ -204,7 +205,7 @@ def section(name: str) -> Section:
     return SECTION[name]
 
 
-def _apply_order() -> tuple[Section, ...]:
+def apply_order(sections: tuple[Section, ...]) -> tuple[Section, ...]:
     """Element sections ordered so that every kind an element may need comes
     before it: ``effective`` then decides each element once, in one pass,
     because whatever it needs has already been decided.  Otherwise table
@@ -212,7 +213,8 @@ def _apply_order() -> tuple[Section, ...]:
     that warnings come in the order of the file.  A kind that could need its
     own kind, directly or round a loop, would need a fixed point instead:
     that is a mistake in the table, refused here."""
-    by_kind = {s.kind: s for s in ELEMENT_SECTIONS}
+    elements = tuple(s for s in sections if s.status)
+    by_kind = {s.kind: s for s in elements}
     order: list[Section] = []
     state: dict[str, str] = {}  # kind -> "visiting" | "placed"
 
@@ -226,15 +228,16 @@ def _apply_order() -> tuple[Section, ...]:
         for r in s.refs:
             if r.absent in ("needs", "needs-one"):
                 for k in r.kinds:
-                    place(by_kind[k])
+                    if k in by_kind:  # a kind without a status is never absent
+                        place(by_kind[k])
         state[s.kind] = "placed"
         order.append(s)
 
-    for s in ELEMENT_SECTIONS:
+    for s in elements:
         place(s)
     return tuple(order)
 
 
 #: Element sections in dependency order (actors before the assets they host,
 #: assets before the violations at them...).
-APPLY_ORDER: tuple[Section, ...] = _apply_order()
+APPLY_ORDER: tuple[Section, ...] = apply_order(SECTIONS)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import math
@@ -362,6 +363,34 @@ def test_extends_chain_of_two(tmp_path):
     assert [m.id for m in regime.mechanisms] == ["seals"]
     assert regime.threat_model.max == 2
     assert regime.extends == (str(tmp_path / "mid.yaml"), str(tmp_path / "base.yaml"))
+
+
+def test_the_hash_is_of_the_bytes_parsed_file_first_then_its_bases(tmp_path):
+    base = write(tmp_path / "base.yaml", BASE)
+    # Windows line ends, and a character outside ASCII: the hash is of the
+    # bytes on disk, not of the text after decoding.
+    mid = tmp_path / "mid.yaml"
+    mid.write_bytes("regime: mid\r\ntitle: Überprüfung\r\nextends: base.yaml\r\n".encode("utf-8"))
+    top = write(tmp_path / "top.yaml", "regime: top\nextends: mid.yaml\nthreat_model: {max: 2}\n")
+    regime = load(top)
+    expected = hashlib.sha256(top.read_bytes() + mid.read_bytes() + base.read_bytes()).hexdigest()
+    assert regime.sha256 == expected
+    assert regime.title == "Überprüfung"
+    # Changing a file afterwards changes nothing in what was loaded; loading
+    # again gives the new hash.
+    base.write_text(BASE + "sources: [later]\n", encoding="utf-8")
+    assert regime.sha256 == expected
+    again = load(top)
+    assert again.sha256 != expected
+    assert again.sha256 == hashlib.sha256(top.read_bytes() + mid.read_bytes() + base.read_bytes()).hexdigest()
+
+
+def test_the_hash_of_a_file_without_a_base_is_of_its_bytes(tmp_path):
+    path = write(tmp_path / "r.yaml", MINIMAL)
+    assert load(path).sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    # Not part of what makes two regimes equal.
+    other = write(tmp_path / "s.yaml", MINIMAL + "# a comment\n")
+    assert load(other).sha256 != load(path).sha256 and load(other) == load(path)
 
 
 def test_errors_in_inherited_fields_point_into_the_base(tmp_path):

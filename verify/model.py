@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, Iterable, Iterator, Literal, Mapping, NamedTuple
+from typing import Any, Iterator, Literal, Mapping, NamedTuple, Sequence
 
 from verify.vocabulary import APPLY_ORDER, ELEMENT_SECTIONS, HOST, PERPETRATOR, SECTIONS, Ref, Section
 
@@ -451,16 +451,16 @@ def effective(regime: Regime, as_is: bool = False) -> tuple[Regime, tuple[str, .
     return replace(regime, **changes, applied=mode), tuple(warnings)
 
 
-def _named(item: Any, r: Ref) -> Iterable[str]:
+def _named(item: Any, r: Ref) -> Sequence[str]:
     """The ids a reference of ``item`` names (reserved words left out)."""
     if r.within is not None:
-        values: Iterable[Any] = (getattr(sub, r.attr) for sub in getattr(item, r.within[1]))
+        values: Sequence[Any] = [getattr(sub, r.attr) for sub in getattr(item, r.within[1])]
     elif r.many:
         values = getattr(item, r.attr) or ()
     else:
         value = getattr(item, r.attr)
         values = () if value is None else (value,)
-    return [v for v in values if v not in r.words]
+    return [v for v in values if v not in r.words] if r.words else values
 
 
 def _missing(sec: Section, item: Any, gone: set[str]) -> str | None:
@@ -472,7 +472,7 @@ def _missing(sec: Section, item: Any, gone: set[str]) -> str | None:
                     return x
     for r in sec.refs:
         if r.absent == "needs-one":
-            named = list(_named(item, r))
+            named = _named(item, r)
             if named and all(x in gone for x in named):
                 return named[0]
     return None

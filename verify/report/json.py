@@ -3,7 +3,6 @@ fields may be added, never renamed or removed without a new ``format``."""
 
 from __future__ import annotations
 
-import hashlib
 import json as _json
 from typing import Any
 
@@ -11,19 +10,9 @@ from verify.explain import block_text, notice_text, unseen_text
 from verify.model import Regime
 from verify.results import Block, EvasionSets, Figures, Margin, Result, Route, Witness, WorstCase
 
-__all__ = ["to_json", "FORMAT", "regime_hash"]
+__all__ = ["to_json", "FORMAT"]
 
 FORMAT = "verify-results/1"
-
-
-def regime_hash(regime: Regime) -> str:
-    """sha256 of the file and every file it extends, in that order."""
-    h = hashlib.sha256()
-    for path in (regime.path, *regime.extends):
-        if path:
-            with open(path, "rb") as fh:
-                h.update(fh.read())
-    return h.hexdigest()
 
 
 def _block(b: Block | None) -> dict[str, Any] | None:
@@ -111,7 +100,7 @@ def to_json(files: list[tuple[Regime, list[Result], tuple[str, ...]]], versions:
         "format": FORMAT,
         "tool": versions,
         "files": [
-            {"path": regime.path, "regime": regime.id, "sha256": regime_hash(regime),
+            {"path": regime.path, "regime": regime.id, "sha256": regime.sha256,
              "extends": list(regime.extends), "warnings": list(warnings),
              "results": [result_dict(r) for r in results]}
             for regime, results, warnings in files

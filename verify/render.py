@@ -17,7 +17,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Collection, Iterable, Mapping
+from typing import Collection, Iterable, Mapping, TypeVar
 
 from verify.errors import RenderError
 # The loader's spelling, so a label reads exactly as the regime file would say it.
@@ -206,7 +206,8 @@ def _edge_colours(element: Element, colour: str) -> dict[str, str]:
     return {"color": colour, "fontcolor": colour}
 
 
-def _check_highlight(regime: Regime, highlight: Mapping[str, Collection[str]] | None):
+def _check_highlight(regime: Regime, highlight: Mapping[str, Collection[str]] | None
+                     ) -> tuple[frozenset[str], frozenset[str]]:
     """The coalition and blocked sets, refusing keys or ids that mean nothing.
 
     A counterexample overlay that names an unknown id would silently draw
@@ -532,15 +533,18 @@ def _legend(dot: _Dot, regime: Regime, highlighted: bool) -> None:
     for row in _chunks(names, 4):
         for left, right in zip(row, row[1:]):
             dot.edge(left, right, style="invis")
-    for row in _chunks(pairs, 2):
-        for (_, left), (right, _) in zip(row, row[1:]):
+    for pair_row in _chunks(pairs, 2):
+        for (_, left), (right, _) in zip(pair_row, pair_row[1:]):
             dot.edge(left, right, style="invis")
 
     dot.depth -= 1
     dot.raw("}")
 
 
-def _chunks(items: list, size: int) -> list[list]:
+T = TypeVar("T")
+
+
+def _chunks(items: list[T], size: int) -> list[list[T]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 

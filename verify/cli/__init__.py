@@ -49,7 +49,8 @@ def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int
         stream.write(f"verify: unknown command {name!r}{hint}\n{USAGE}")
         return 2
     module = importlib.import_module(COMMANDS[name][0])
-    return module.main(rest, stream)
+    status: int = module.main(rest, stream)
+    return status
 
 
 #: Exit status for a fault of the tool itself: never 1, which means "fails".

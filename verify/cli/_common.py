@@ -4,7 +4,7 @@ process, and reporting load errors as diagnostics with exit status 2."""
 from __future__ import annotations
 
 import argparse
-from typing import TextIO
+from typing import Any, NoReturn, TextIO
 
 from verify.errors import RegimeError
 from verify.files import write_atomically
@@ -26,20 +26,20 @@ class ArgumentError(Exception):
 class Parser(argparse.ArgumentParser):
     """An ArgumentParser that writes to a given stream and raises, not exits."""
 
-    def __init__(self, *args, stream: TextIO, **kwargs):
+    def __init__(self, *args: Any, stream: TextIO, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._stream = stream
 
-    def _print_message(self, message, file=None):  # noqa: D401 - argparse hook
+    def _print_message(self, message: str, file: Any = None) -> None:  # noqa: D401 - argparse hook
         if message:
             self._stream.write(message)
 
-    def exit(self, status=0, message=None):
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
         if message:
             self._stream.write(message)
         raise ArgumentError("", status)
 
-    def error(self, message):
+    def error(self, message: str) -> NoReturn:
         self._stream.write(f"{self.prog}: error: {message}\n")
         raise ArgumentError(message, EXIT_INVALID)
 

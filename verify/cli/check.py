@@ -6,7 +6,8 @@ Exit status: 0 every property holds, 1 at least one fails, 2 invalid input,
 
 from __future__ import annotations
 
-from typing import TextIO
+import argparse
+from typing import Iterable, TextIO
 
 from verify.analyses.properties import run
 from verify.catalogue import catalogue
@@ -37,7 +38,7 @@ def add_property_options(parser: Parser) -> None:
     parser.add_argument("--as-is", action="store_true", help="check in-force elements only, not proposed ones")
 
 
-def spec_from_args(args, stream: TextIO) -> PropertySpec | None:
+def spec_from_args(args: argparse.Namespace, stream: TextIO) -> PropertySpec | None:
     if args.property is None:
         return None
     info = catalogue()[args.property]
@@ -65,7 +66,7 @@ def spec_from_args(args, stream: TextIO) -> PropertySpec | None:
     return PropertySpec(property=args.property, params=tuple(params))
 
 
-def status_of(verdicts) -> int:
+def status_of(verdicts: Iterable[Verdict]) -> int:
     verdicts = set(verdicts)
     if Verdict.FAILS in verdicts:
         return EXIT_FAILS

@@ -21,7 +21,7 @@ __all__ = ["load", "parse_duration", "format_duration"]
 
 
 @gc_paused
-def load(path: str | os.PathLike) -> Regime:
+def load(path: str | os.PathLike[str]) -> Regime:
     path = os.fspath(path)
     data, extends, sha256 = read(path)
     problems = diagnose(data, path)

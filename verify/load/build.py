@@ -6,6 +6,8 @@ assume the shapes the schema promises.
 
 from __future__ import annotations
 
+from typing import Any
+
 from verify.durations import parse_duration
 from verify.load.yamlsrc import Map, Seq
 from verify.model import (
@@ -17,18 +19,18 @@ from verify.vocabulary import SECTION
 __all__ = ["build"]
 
 
-def _ids(value) -> tuple[str, ...]:
+def _ids(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
     return (value,) if isinstance(value, str) else tuple(value)
 
 
-def _refs(section: str, item: Map) -> dict:
+def _refs(section: str, item: Map) -> dict[str, Any]:
     """The item's references as model attributes, by the vocabulary: lists
     as tuples (one id written alone is a list of one), the table's default
     where the field is not written.  References inside sub-items (traces,
     observations) are built with them."""
-    out = {}
+    out: dict[str, Any] = {}
     for r in SECTION[section].refs:
         if r.within is not None:
             continue
@@ -40,8 +42,8 @@ def _refs(section: str, item: Map) -> dict:
     return out
 
 
-def _common(item: Map) -> dict:
-    out = {"id": item["id"], "where": item.where}
+def _common(item: Map) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": item["id"], "where": item.where}
     for key in ("name", "description", "status"):
         if key in item:
             out[key] = item[key]
@@ -73,7 +75,7 @@ def _params(item: Map) -> tuple[tuple[str, object], ...]:
 
 
 def build(data: Map, path: str, extends: tuple[str, ...] = (), sha256: str | None = None) -> Regime:
-    def section(name):
+    def section(name: str) -> list[Any]:
         seq = data.get(name)
         return list(seq) if isinstance(seq, Seq) else []
 

@@ -13,6 +13,7 @@ import difflib
 import hashlib
 import io
 import os
+from typing import Any, Iterable
 
 from verify.diagnostics import Diagnostic
 from verify.errors import ExtendsError, YAMLSyntaxError
@@ -23,7 +24,7 @@ from verify.vocabulary import MERGED_BY_ID
 __all__ = ["read", "MERGED_BY_ID"]
 
 
-def read(path: str | os.PathLike) -> tuple[Map, tuple[str, ...], str]:
+def read(path: str | os.PathLike[str]) -> tuple[Map, tuple[str, ...], str]:
     """The merged document, the files it extends (nearest first), and the
     SHA-256 (hex) of the bytes parsed: the file's, then each base's in that
     order."""
@@ -80,7 +81,7 @@ def _bytes_and_text(path: str, cited_at: Location | None) -> tuple[bytes, str]:
                                           cited_at or Location(path, 1, 1))]) from None
 
 
-def _did_you_mean(word, choices) -> str | None:
+def _did_you_mean(word: object, choices: Iterable[str]) -> str | None:
     close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6) if isinstance(word, str) else []
     return f"did you mean {close[0]!r}?" if close else None
 
@@ -121,15 +122,15 @@ def _merge(base: Map, variant: Map) -> Map:
     return out
 
 
-def _put(out: Map, key: str, value, origin: Map) -> None:
+def _put(out: Map, key: str, value: Any, origin: Map) -> None:
     out[key] = value
     out.key_at[key] = origin.key_at[key]
     out.value_at[key] = origin.value_at[key]
 
 
-def _item_id(item) -> str | None:
-    if isinstance(item, Map) and isinstance(item.get("id"), str):
-        return item["id"]
+def _item_id(item: object) -> str | None:
+    if isinstance(item, Map) and isinstance(ident := item.get("id"), str):
+        return ident
     if isinstance(item, str):  # verifiers may be written as bare ids
         return item
     return None
@@ -175,7 +176,7 @@ def _remove(out: Map, removals: Map) -> None:
             if rid not in present:
                 errors.append(Diagnostic("E032", f"remove: the base has no {section} element {rid!r}", at,
                                          expected=f"an id of the base's {section}",
-                                         hint=_did_you_mean(rid, present - {None})))
+                                         hint=_did_you_mean(rid, [p for p in present if p is not None])))
         if isinstance(items, Seq):
             kept = Seq(items.where)
             for x, at in zip(items, items.item_at):

@@ -12,7 +12,7 @@ import copy
 import difflib
 import math
 from functools import lru_cache
-from typing import Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import fastjsonschema
 import networkx as nx
@@ -62,9 +62,10 @@ def diagnose(data: Map, file: str) -> list[Diagnostic]:
 
 # ---------------------------------------------------------------- positions
 
-def _locate(data, path: Iterable, key: bool = False) -> Location:
+def _locate(data: Map, path: Iterable[Any], key: bool = False) -> Location:
     """Where the value at ``path`` (or, with ``key``, its field name) was written."""
-    node, where = data, data.where
+    node: Any = data
+    where: Location = data.where
     path = list(path)
     for i, step in enumerate(path):
         last = i == len(path) - 1
@@ -79,9 +80,10 @@ def _locate(data, path: Iterable, key: bool = False) -> Location:
     return where
 
 
-def _describe(data, path: Iterable) -> str:
+def _describe(data: Map, path: Iterable[Any]) -> str:
     """A path a reader follows: ``mechanisms › chip-logging › period``."""
-    words, node = [], data
+    words: list[str] = []
+    node: Any = data
     for step in path:
         if isinstance(node, Seq) and isinstance(step, int) and step < len(node):
             item = node[step]
@@ -94,7 +96,7 @@ def _describe(data, path: Iterable) -> str:
     return " › ".join(words) or "the document"
 
 
-def _show(value) -> str:
+def _show(value: object) -> str:
     if isinstance(value, Map):
         return "a mapping"
     if isinstance(value, Seq):
@@ -112,7 +114,7 @@ def _a(noun: str) -> str:
     return ("an " if noun[:1] in "aeiou" else "a ") + noun
 
 
-def _did_you_mean(word, choices: Iterable[str]) -> str | None:
+def _did_you_mean(word: object, choices: Iterable[str]) -> str | None:
     if not isinstance(word, str):
         return None
     close = difflib.get_close_matches(word, sorted(set(choices)), n=1, cutoff=0.6)
@@ -122,17 +124,18 @@ def _did_you_mean(word, choices: Iterable[str]) -> str | None:
 # ---------------------------------------------------------------- schema
 
 @lru_cache(maxsize=1)
-def _fast_check():
+def _fast_check() -> Callable[[Any], Any]:
     # fastjsonschema compiles the schema to Python: about ten times faster
     # than jsonschema on a valid 10,000-actor regime, but it stops at the
     # first error.  The schema uses nothing beyond draft-07, so it compiles
     # as draft-07; tests keep the two validators' answers equal.
     # A deep copy: fastjsonschema rewrites $refs in the schema it is given.
     draft7 = dict(copy.deepcopy(schema()), **{"$schema": "http://json-schema.org/draft-07/schema#"})
-    return fastjsonschema.compile(draft7)
+    check: Callable[[Any], Any] = fastjsonschema.compile(draft7)
+    return check
 
 
-def schema_valid(data) -> bool:
+def schema_valid(data: Map) -> bool:
     try:
         _fast_check()(data)
     except fastjsonschema.JsonSchemaException:
@@ -166,8 +169,9 @@ def _schema_diagnostics(data: Map) -> Iterator[Diagnostic]:
                                      getattr(err.instance, "where", where),
                                      expected=f"a field {name!r}")
         elif kind == "type":
-            wanted = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
-            expected = _TITLED.get(title) or " or ".join(_TYPE_WORDS.get(t, t) for t in wanted)
+            wanted: list[str] = (err.validator_value if isinstance(err.validator_value, list)
+                                 else [err.validator_value])
+            expected = _TITLED.get(title or "") or " or ".join(_TYPE_WORDS.get(t, t) for t in wanted)
             yield Diagnostic("E011", f"wrong type for {field}", where,
                              found=_show(err.instance), expected=expected)
         elif kind == "enum":
@@ -214,7 +218,7 @@ def _nan_diagnostics(data: Map) -> Iterator[Diagnostic]:
     """``.nan`` passes every bound of the schema, since each comparison with it is false."""
     if data.nan_count == 0:
         return  # the parser counted none: no need to walk the document
-    stack = [(data, [])]
+    stack: list[tuple[Map | Seq, list[Any]]] = [(data, [])]
     while stack:
         node, path = stack.pop()
         for k, v in (node.items() if isinstance(node, Map) else enumerate(node)):
@@ -227,7 +231,7 @@ def _nan_diagnostics(data: Map) -> Iterator[Diagnostic]:
 
 # ---------------------------------------------------------------- references
 
-def _as_list(value, where: Location, holder=None, key=None) -> list[tuple[object, Location]]:
+def _as_list(value: object, where: Location) -> list[tuple[object, Location]]:
     """An id-or-list field as (id, location) pairs; malformed parts skipped."""
     if isinstance(value, str):
         return [(value, where)]
@@ -264,7 +268,8 @@ def _reference_diagnostics(data: Map) -> Iterator[Diagnostic]:
                 kinds[ident] = kind
                 first_at[ident] = at
 
-    def ref(value, at: Location, allowed: tuple[str, ...], what: str, extra: tuple[str, ...] = ()):
+    def ref(value: object, at: Location, allowed: tuple[str, ...], what: str,
+            extra: tuple[str, ...] = ()) -> Iterator[Diagnostic]:
         if not isinstance(value, str) or value in extra:
             return
         if value not in kinds:
@@ -278,10 +283,10 @@ def _reference_diagnostics(data: Map) -> Iterator[Diagnostic]:
 
     # Every reference the vocabulary lists, in every item of every section.
     for sec in SECTIONS:
-        for item, at in _section_items(data, sec):
-            intro = _intro(sec, item)
+        for written, at in _section_items(data, sec):
+            intro = _intro(sec, written)
             for r in sec.refs:
-                for value, where, label in _references(item, at, r):
+                for value, where, label in _references(written, at, r):
                     yield from ref(value, where, r.kinds, f"{intro} {label}" if label else intro, r.words)
 
     # The rules about references that are more than "it names a declared
@@ -330,7 +335,7 @@ def _section_items(data: Map, sec: Section) -> Iterator[tuple[object, Location]]
             yield item, at
 
 
-def _intro(sec: Section, item) -> str:
+def _intro(sec: Section, item: object) -> str:
     """How a diagnostic introduces an item: ``mechanism 'm':``, ``verifier``."""
     name = None
     if isinstance(item, Map):
@@ -340,7 +345,7 @@ def _intro(sec: Section, item) -> str:
     return sec.intro.format(kind=sec.kind, name=name)
 
 
-def _references(item, at: Location, r: Ref) -> Iterator[tuple[object, Location, str]]:
+def _references(item: object, at: Location, r: Ref) -> Iterator[tuple[object, Location, str]]:
     """(id, where, how the message names the field) for each id a reference
     of ``item`` holds; malformed parts are skipped (the schema reports them)."""
     if r.within is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Any
 
 import yaml
 
@@ -41,7 +42,7 @@ _INF = re.compile(r"[-+]?\.(inf|Inf|INF)")
 _NAN = re.compile(r"\.(nan|NaN|NAN)")
 
 
-class Map(dict):
+class Map(dict[str, Any]):
     """A mapping that remembers where it, its keys and its values were written."""
 
     __slots__ = ("where", "key_at", "value_at", "nan_count")
@@ -55,7 +56,7 @@ class Map(dict):
         self.nan_count: int | None = None
 
 
-class Seq(list):
+class Seq(list[Any]):
     """A sequence that remembers where it and its items were written."""
 
     __slots__ = ("where", "item_at")
@@ -69,7 +70,7 @@ class Seq(list):
 _WORDS = {"null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE"}
 
 
-def _plain(text: str):
+def _plain(text: str) -> Any:
     """Resolve a plain scalar by the YAML 1.2 core schema."""
     # Most scalars in a regime are ids and words: settle them before any regex.
     if text[:1].isalpha() and text not in _WORDS:
@@ -91,7 +92,7 @@ def _plain(text: str):
     return text
 
 
-def parse(text: str, file: str):
+def parse(text: str, file: str) -> Map:
     """The document's data (Map/Seq/scalars); raises on anything unsafe.
 
     Built straight from libyaml's event stream with an explicit stack: no
@@ -99,26 +100,26 @@ def parse(text: str, file: str):
     crash the interpreter), and an alias reuses the value already built while
     its expanded size is charged against the budget.
     """
-    def at(mark) -> Location:
+    def at(mark: Any) -> Location:
         return Location(file, mark.line + 1, mark.column + 1)
 
     errors: list[Diagnostic] = []
     anchors: dict[str, tuple[object, int]] = {}  # anchor -> (value, expanded size)
     open_anchors: set[str] = set()
     # Each frame: [container, size, anchor, pending key, key mark]
-    stack: list[list] = []
-    root: list = []
+    stack: list[list[Any]] = []
+    root: list[Any] = []
     root_mark = None
     extra = 0  # nodes added by alias expansion
     nans = 0
     documents = 0
 
-    def bad_tag(tag: str, mark) -> None:
+    def bad_tag(tag: str, mark: Any) -> None:
         errors.append(Diagnostic(
             "E002", f"YAML tag {tag!r} is not allowed", at(mark), found=tag,
             expected="plain data: strings, numbers, booleans, lists, mappings"))
 
-    def attach(value, size: int, mark) -> None:
+    def attach(value: Any, size: int, mark: Any) -> None:
         nonlocal root_mark
         if not stack:
             root.append(value)
@@ -241,6 +242,6 @@ _NO_KEY = object()  # a mapping frame waiting for its next key
 _SKIP = object()    # a mapping frame discarding the value of a rejected key
 
 
-def _short(value) -> str:
+def _short(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."

@@ -14,7 +14,7 @@ of each class found so far.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from verify.model import Regime, Violation
 from verify.oracle.evaluate import candidates
@@ -44,7 +44,7 @@ _PROJECTIONS: dict[tuple[str, str], Callable[[Any, Violation], Any]] = {
 }
 
 
-def _multiset(items) -> tuple:
+def _multiset(items: Iterable[tuple[Any, ...]]) -> tuple[tuple[Any, ...], ...]:
     return tuple(sorted(items, key=repr))
 
 
@@ -65,10 +65,10 @@ _PLAN = {
 }
 
 
-def _read(section: str, item: Any, v: Violation, rename: Callable[[str], str]) -> tuple:
+def _read(section: str, item: Any, v: Violation, rename: Callable[[str], str]) -> tuple[Any, ...]:
     """What the evaluation reads of ``item``, actors renamed, lists whose
     order does not matter sorted."""
-    out = []
+    out: list[Any] = []
     for attr, project, actors, many in _PLAN[section]:
         value = getattr(item, attr)
         if project is not None:
@@ -81,13 +81,13 @@ def _read(section: str, item: Any, v: Violation, rename: Callable[[str], str]) -
     return tuple(out)
 
 
-def _shape(regime: Regime, violation_id: str, perpetrator: str, rename: Callable[[str], str]) -> tuple:
+def _shape(regime: Regime, violation_id: str, perpetrator: str, rename: Callable[[str], str]) -> tuple[Any, ...]:
     """Everything :mod:`verify.oracle.evaluate` reads for this violation,
     with actor ids passed through ``rename`` and order that does not matter
     sorted away."""
     v = regime.violation[violation_id]
 
-    def read(section: str) -> Iterator[tuple]:
+    def read(section: str) -> Iterator[tuple[Any, ...]]:
         return (_read(section, x, v, rename) for x in getattr(regime, section))
 
     # Mechanisms and flows are compared as multisets without their ids: only

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 from functools import lru_cache
 from importlib import resources
 
@@ -16,5 +17,6 @@ def schema_text() -> str:
 
 
 @lru_cache(maxsize=1)
-def schema() -> dict:
-    return json.loads(schema_text())
+def schema() -> dict[str, Any]:
+    out: dict[str, Any] = json.loads(schema_text())
+    return out

@@ -21,6 +21,7 @@ independent of ``verify.engine``.
 from __future__ import annotations
 
 import heapq
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
@@ -35,6 +36,7 @@ __all__ = [
     "detection_time",
     "evidence_times",
     "perpetrator_recusal",
+    "index_of",
 ]
 
 SEALED = "sealed"
@@ -109,6 +111,27 @@ class Index:
             flows_from={k: tuple(fs) for k, fs in flows_from.items()},
             verifiers=frozenset(x.id for x in regime.verifiers),
         )
+
+
+#: The indexes of the regimes asked about last.  A caller asks many questions
+#: about one regime in a row (every k, every deadline, every property), and an
+#: index depends only on the regime and the violation.  Each entry holds its
+#: regime, so the ``id`` in its key cannot be reused while it is kept.
+_INDEXES: OrderedDict[tuple[int, str], Index] = OrderedDict()
+_INDEXES_KEPT = 16
+
+
+def index_of(regime: Regime, violation_id: str) -> Index:
+    """:meth:`Index.build`, reusing the index of a regime asked about lately."""
+    key = (id(regime), violation_id)
+    ix = _INDEXES.get(key)
+    if ix is not None and ix.regime is regime:
+        _INDEXES.move_to_end(key)
+        return ix
+    ix = _INDEXES[key] = Index.build(regime, violation_id)
+    while len(_INDEXES) > _INDEXES_KEPT:
+        _INDEXES.popitem(last=False)
+    return ix
 
 
 class Scenario:
@@ -298,7 +321,7 @@ def detection_time(
 
     ``coalition`` is the whole closed coalition (see :func:`coalition_of`).
     """
-    sc = Scenario(Index.build(regime, violation_id), perpetrator, frozenset(coalition), frozenset(failed))
+    sc = Scenario(index_of(regime, violation_id), perpetrator, frozenset(coalition), frozenset(failed))
     return sc.run(direct_only)[0]
 
 
@@ -311,5 +334,5 @@ def evidence_times(
 ) -> dict[tuple[str, str], int]:
     """Every (holder, state) the evidence reaches, with its earliest time:
     for explaining a verdict and for comparing with the engine in detail."""
-    sc = Scenario(Index.build(regime, violation_id), perpetrator, frozenset(coalition), frozenset(failed))
+    sc = Scenario(index_of(regime, violation_id), perpetrator, frozenset(coalition), frozenset(failed))
     return sc.run(stop_at_detection=False)[1]

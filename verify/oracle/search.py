@@ -9,12 +9,13 @@ representative per class of interchangeable colluders (see
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from itertools import combinations
 from typing import Iterator, Sequence
 
 from verify.model import Regime
 from verify.oracle.classes import class_choices, interchangeable_classes
-from verify.oracle.evaluate import Index, Scenario, candidates, coalition_of
+from verify.oracle.evaluate import Scenario, candidates, coalition_of, index_of
 
 __all__ = [
     "candidates",
@@ -45,7 +46,7 @@ class _Evaluator:
 
     def __init__(self, regime: Regime, violation_id: str, perpetrator: str, direct_only: bool):
         self.regime = regime
-        self.ix = Index.build(regime, violation_id)
+        self.ix = index_of(regime, violation_id)
         self.perpetrator = perpetrator
         self.direct_only = direct_only
         self._cache: dict[tuple[frozenset[str], frozenset[str]], int | None] = {}
@@ -59,6 +60,26 @@ class _Evaluator:
 
     def evades(self, chosen: Sequence[str], deadline: int | None = None) -> bool:
         return _late(self.time(chosen), deadline)
+
+
+#: The evaluators of the (regime, violation, perpetrator) asked about last, so
+#: that the searches of a series of questions about one regime (every k, every
+#: deadline, every property) share their detection times.  Each entry holds
+#: its regime, so the ``id`` in its key cannot be reused while it is kept.
+_EVALUATORS: OrderedDict[tuple[int, str, str, bool], _Evaluator] = OrderedDict()
+_EVALUATORS_KEPT = 8
+
+
+def _evaluator(regime: Regime, violation_id: str, perpetrator: str, direct_only: bool) -> _Evaluator:
+    key = (id(regime), violation_id, perpetrator, direct_only)
+    ev = _EVALUATORS.get(key)
+    if ev is not None and ev.regime is regime:
+        _EVALUATORS.move_to_end(key)
+        return ev
+    ev = _EVALUATORS[key] = _Evaluator(regime, violation_id, perpetrator, direct_only)
+    while len(_EVALUATORS) > _EVALUATORS_KEPT:
+        _EVALUATORS.popitem(last=False)
+    return ev
 
 
 def _late(t: int | None, deadline: int | None) -> bool:
@@ -90,7 +111,7 @@ def smallest_evasion(
     """A smallest set of at most ``k_max`` chosen colluders under which the
     violation is not detected (with ``deadline``: not by then); None if every
     such set is caught.  The colluders are in pool order."""
-    ev = _Evaluator(regime, violation_id, perpetrator, direct_only)
+    ev = _evaluator(regime, violation_id, perpetrator, direct_only)
     k = min(k_max, len(candidates(regime, perpetrator)))
     for chosen in _chosen_sets(regime, violation_id, perpetrator, range(k + 1), shortcut):
         if ev.evades(chosen, deadline):
@@ -108,7 +129,7 @@ def min_evasion_size(
     """The size of a smallest evading chosen set over the whole pool; None if
     even the whole pool is caught."""
     pool = candidates(regime, perpetrator)
-    ev = _Evaluator(regime, violation_id, perpetrator, direct_only)
+    ev = _evaluator(regime, violation_id, perpetrator, direct_only)
     # By monotonicity, if the whole pool is caught every subset is: answer
     # that without enumerating 2^n sets.
     if not ev.evades(pool):
@@ -129,7 +150,7 @@ def minimal_evasion_sets(
     """Every inclusion-minimal evading chosen set of at most ``k_max``
     colluders, each sorted, the list sorted."""
     pool = candidates(regime, perpetrator)
-    ev = _Evaluator(regime, violation_id, perpetrator, direct_only)
+    ev = _evaluator(regime, violation_id, perpetrator, direct_only)
     found: list[frozenset[str]] = []
     for size in range(min(k_max, len(pool)) + 1):
         for chosen in combinations(pool, size):
@@ -155,7 +176,7 @@ def smallest_failure_set(
     under which the violation is not detected; None if there is none.  The
     elements are in the order of :func:`failure_candidates`."""
     cands = failure_candidates(regime, perpetrator)
-    ev = _Evaluator(regime, violation_id, perpetrator, direct_only)
+    ev = _evaluator(regime, violation_id, perpetrator, direct_only)
     for size in range(min(f_max, len(cands)) + 1):
         for failed in combinations(cands, size):
             if ev.time((), frozenset(failed)) is None:
@@ -176,7 +197,7 @@ def worst_detection_time(
 
     Every size is enumerated, not only the largest, so that the answer does
     not lean on monotonicity (which the tests check separately)."""
-    ev = _Evaluator(regime, violation_id, perpetrator, direct_only)
+    ev = _evaluator(regime, violation_id, perpetrator, direct_only)
     k = min(k_max, len(candidates(regime, perpetrator)))
     worst = -1
     for chosen in _chosen_sets(regime, violation_id, perpetrator, range(k + 1), shortcut):

@@ -97,9 +97,6 @@ def test_a_cycle_closing_a_deep_chain_is_reported(tmp_path):
 
 
 @pytest.mark.parametrize("prop", ["detectability", "non-circumventability"])
-@pytest.mark.xfail(raises=RecursionError, strict=True,
-                   reason="verify/engine/solve.py Query.x recurses along controlled_by (not the loader's or "
-                          "the model's to fix); remove this mark once it iterates")
 def test_check_on_the_chain_gives_a_verdict(chain, prop):
     status, out = cli("check", chain, "-p", prop)
     assert status in (0, 1), out

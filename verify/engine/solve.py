@@ -133,28 +133,44 @@ class Query:
         return frozenset(acts)
 
     def x(self, actor: str) -> str | bool:
-        """In the coalition: in the base, chosen, or controlled by a member."""
-        if actor in self.graph.base:
-            return True
-        if actor in self._x:
-            return self._x[actor]
-        terms: list[Term] = [self._names[("chosen", actor)]] if ("chosen", actor) in self._names else []
-        for parent in self.regime.actor[actor].controlled_by:
-            px = self.x(parent)
-            if px is True:
-                terms = [True]
-                break
-            if px is not False:
-                terms.append(px)
-        if not terms:
-            value: str | bool = False
-        elif terms == [True]:
-            value = True
-        else:
-            value = self._sym("in", actor, "Bool")
-            self._body.append(f"(assert (= {value} {_or(terms)}))")
-        self._x[actor] = value
-        return value
+        """In the coalition: in the base, chosen, or controlled by a member.
+
+        Its controllers are settled first, by an explicit stack rather than
+        recursion: a control chain may be thousands of levels deep.
+        """
+        stack = [actor]
+        while stack:
+            a = stack[-1]
+            if a in self._x:
+                stack.pop()
+                continue
+            if a in self.graph.base:
+                self._x[a] = True
+                stack.pop()
+                continue
+            pending = [c for c in self.regime.actor[a].controlled_by if c not in self._x]
+            if pending:
+                stack.extend(pending)
+                continue
+            stack.pop()
+            terms: list[Term] = [self._names[("chosen", a)]] if ("chosen", a) in self._names else []
+            for parent in self.regime.actor[a].controlled_by:
+                px = self._x[parent]
+                if px is True:
+                    terms = [True]
+                    break
+                if px is not False:
+                    terms.append(px)
+            value: str | bool
+            if not terms:
+                value = False
+            elif terms == [True]:
+                value = True
+            else:
+                value = self._sym("in", a, "Bool")
+                self._body.append(f"(assert (= {value} {_or(terms)}))")
+            self._x[a] = value
+        return self._x[actor]
 
     def failed(self, element: str) -> str | bool:
         return self._names[("failed", element)] if element in self._failable else False

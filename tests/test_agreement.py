@@ -29,12 +29,30 @@ import pytest
 
 from verify import oracle
 from verify.analyses.bounds import certificate, exact_min_evasion
-from verify.analyses.properties import (fault_tolerance, minimal_evasion_sets, non_circumventability,
-                                        robustness_margin, timeliness)
-from verify.engine import Query, Scenario, compile_rules, detection
+from verify.analyses.properties import (
+    fault_tolerance,
+    minimal_evasion_sets,
+    non_circumventability,
+    robustness_margin,
+    timeliness,
+)
+from verify.engine import Query, RuleGraph, Scenario, compile_rules, detection
 from verify.model import (
-    HOST, PERPETRATOR, Actor, Asset, Body, Flow, Mechanism, Observation, Regime, Signature,
-    ThreatModel, Trace, Verifier, Violation, effective,
+    HOST,
+    PERPETRATOR,
+    Actor,
+    Asset,
+    Body,
+    Flow,
+    Mechanism,
+    Observation,
+    Regime,
+    Signature,
+    ThreatModel,
+    Trace,
+    Verifier,
+    Violation,
+    effective,
 )
 from verify.results import Verdict
 
@@ -49,7 +67,9 @@ def random_regime(rng: random.Random) -> Regime:
     bodies = []
     for j in range(rng.choice([0, 0, 1, 2])):
         members = tuple(rng.sample(ids, rng.randint(2, min(4, n))))
-        rule = {"approve": rng.randint(1, len(members))} if rng.random() < 0.6 else {"block": rng.randint(1, len(members))}
+        approve = rng.random() < 0.6  # drawn before the threshold, as always
+        threshold = rng.randint(1, len(members))
+        rule = {"approve": threshold} if approve else {"block": threshold}
         rec = rng.choice([(), (PERPETRATOR,), (rng.choice(members),)])
         bodies.append(Body(id=f"B{j}", members=members, recused=rec, latency=rng.choice([0, 2, 7]), **rule))
     holders = ids + [b.id for b in bodies]
@@ -106,6 +126,23 @@ def _size(x):
     return None if x is None else len(x)
 
 
+class _Deadlines:
+    """One timed solver for a rule graph, built when first needed and asked
+    at every deadline in turn (as ``Query.worst_time`` moves it)."""
+
+    def __init__(self, regime: Regime, graph: RuleGraph):
+        self.regime, self.graph = regime, graph
+        self.query: Query | None = None
+
+    def evades(self, deadline: int, k: int) -> bool:
+        if self.query is None:
+            self.query = Query(self.regime, self.graph, deadline=deadline)
+        self.query.deadline = deadline
+        out = self.query.evade(k=k)
+        assert out.status in ("evades", "detected"), out
+        return out.status == "evades"
+
+
 def _check(seed: int) -> int:
     """Compare the engine with the oracle on the regime drawn from ``seed``;
     return how many comparisons were made.
@@ -127,16 +164,8 @@ def _check(seed: int) -> int:
     for p in regime.violation["v"].perpetrators:
         graph = compile_rules(regime, "v", p, direct)
         untimed = Query(regime, graph)
-        timed: list[Query] = []
+        timed = _Deadlines(regime, graph)
         base = oracle.coalition_of(regime, p, ())
-
-        def evades_by(deadline: int, k: int) -> bool:
-            if not timed:
-                timed.append(Query(regime, graph, deadline=deadline))
-            timed[0].deadline = deadline
-            out = timed[0].evade(k=k)
-            assert out.status in ("evades", "detected"), (seed, p, out)
-            return out.status == "evades"
 
         # Detection time with no colluders: the engine's own evaluation and z3's
         # time encoding (just before and at the oracle's time).
@@ -144,9 +173,9 @@ def _check(seed: int) -> int:
         found = detection(regime, graph, Scenario(frozenset(base)))
         assert (None if found is None else found[0]) == t0, (seed, p)
         if t0 is not None:
-            assert not evades_by(t0, k=0), (seed, p)
+            assert not timed.evades(t0, k=0), (seed, p)
             if t0 > 0:
-                assert evades_by(t0 - 1, k=0), (seed, p)
+                assert timed.evades(t0 - 1, k=0), (seed, p)
         else:
             assert untimed.evade(k=0).status == "evades", (seed, p)
 
@@ -170,9 +199,9 @@ def _check(seed: int) -> int:
         # just holds.
         worst = oracle.worst_detection_time(regime, "v", p, 1, direct_only=direct)
         if worst is not None:
-            assert not evades_by(worst, k=1), (seed, p)
+            assert not timed.evades(worst, k=1), (seed, p)
             if worst > 0:
-                assert evades_by(worst - 1, k=1), (seed, p)
+                assert timed.evades(worst - 1, k=1), (seed, p)
 
         # Fault tolerance: the smallest failure set.
         fs = oracle.smallest_failure_set(regime, "v", p, 2, direct_only=direct)

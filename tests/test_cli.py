@@ -238,7 +238,7 @@ def test_json_report_shape_versions_and_hashes():
 
     assert doc["tool"]["z3-solver"] == metadata.version("z3-solver")
     assert [f["regime"] for f in doc["files"]] == ["flagship-ai-agreement", "mine-ban-transparency"]
-    for f, path in zip(doc["files"], (FLAGSHIP, MINE_BAN)):
+    for f, path in zip(doc["files"], (FLAGSHIP, MINE_BAN), strict=True):
         assert f["extends"] == []
         assert f["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
         assert f["results"], f["path"]

@@ -229,7 +229,8 @@ def test_concealment_needs_every_seen_trace_concealable():
     faded = make(
         ["P", "V"],
         r.mechanisms,
-        traces=(Trace(signature="a", magnitude=1, conceal=5), Trace(signature="b", magnitude=1, conceal=50, persists=9)),
+        traces=(Trace(signature="a", magnitude=1, conceal=5),
+                Trace(signature="b", magnitude=1, conceal=50, persists=9)),
     )
     assert t0(faded) is None
 
@@ -471,7 +472,9 @@ def random_regime(rng: random.Random) -> Regime:
     bodies = []
     for j in range(n_bodies):
         members = tuple(rng.sample(ids, rng.randint(1, min(3, n))))
-        kw = {"approve": rng.randint(1, len(members))} if rng.random() < 0.5 else {"block": rng.randint(1, len(members))}
+        approve = rng.random() < 0.5  # drawn before the threshold, as always
+        threshold = rng.randint(1, len(members))
+        kw = {"approve": threshold} if approve else {"block": threshold}
         bodies.append(Body(id=f"b{j}", members=members, recused=(PERPETRATOR,) if rng.random() < 0.5 else (),
                            latency=rng.choice([0, 1, 5]), **kw))
     holders = ids + [b.id for b in bodies]
@@ -486,7 +489,8 @@ def random_regime(rng: random.Random) -> Regime:
         access = () if rng.random() < 0.5 else tuple(rng.sample([HOST, *ids], rng.randint(1, 2)))
         mechanisms.append(Mechanism(
             id=f"m{j}", operator=rng.choice(ids),
-            observes=tuple(Observation(signature=s, threshold=rng.choice([0.0, 3.0])) for s in sigs if rng.random() < 0.7)
+            observes=tuple(Observation(signature=s, threshold=rng.choice([0.0, 3.0]))
+                           for s in sigs if rng.random() < 0.7)
             or (Observation(signature="s1"),),
             requires_access=access, mandatory=rng.random() < 0.5, tamper_evident=rng.random() < 0.4,
             triggered_by=rng.choice(holders) if rng.random() < 0.25 else None,
@@ -497,7 +501,8 @@ def random_regime(rng: random.Random) -> Regime:
     for j in range(rng.randint(0, 7)):
         # Aim half the flows at a verifier, or few scenarios detect anything.
         s = rng.choice([m.operator for m in mechanisms] if rng.random() < 0.5 else holders)
-        t = rng.choice([x for x in (verifiers if rng.random() < 0.5 else holders) if x != s] or [x for x in holders if x != s])
+        targets = [x for x in (verifiers if rng.random() < 0.5 else holders) if x != s]
+        t = rng.choice(targets or [x for x in holders if x != s])
         via = tuple(x for x in rng.sample(holders, min(2, len(holders))) if x not in (s, t) and rng.random() < 0.4)
         flows.append(Flow(id=f"f{j}", source=s, target=t, via=via, latency=rng.choice([0, 1, 6]),
                           period=rng.choice([0, 2]), mandatory=rng.random() < 0.5, authenticated=rng.random() < 0.5))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ from verify.analyses.properties import (
 )
 from verify.catalogue import CATALOGUE_DIR, catalogue
 from verify.load import load
-from verify.model import HOST, PropertySpec, Regime, effective
+from verify.model import HOST, PropertySpec, Regime, Violation, effective
 from verify.results import Route, Verdict
 from verify.schema import schema, schema_text
 
@@ -256,7 +257,7 @@ def test_certificates_are_k_plus_one_merged_disjoint_routes(certificate_corpus):
                     assert all(s.kind == "pass" for s in route.steps[1:])
                     assert route.steps[-1].holder == route.verifier
                     assert route.verifier in {x.id for x in regime.verifiers}
-                    for a, b in zip(route.steps, route.steps[1:]):
+                    for a, b in pairwise(route.steps):
                         assert regime.flow[b.element].source == a.holder
                     assert set(s.element for s in route.steps) <= set(r.rests_on)
     assert seen >= 10 and largest >= 4, (seen, largest)
@@ -303,21 +304,22 @@ def test_a_certificate_proves_the_property_for_every_perpetrator(flagship):
 # ------------------------------------------------------- robustness margin
 
 
+def oracle_kstar(reg: Regime, v: Violation) -> tuple[int | str, str | None]:
+    """The oracle's k* for ``v`` and the perpetrator that sets it."""
+    sizes = {p: oracle.min_evasion_size(reg, v.id, p) for p in v.perpetrators}
+    finite = {p: n for p, n in sizes.items() if n is not None}
+    if not finite:
+        return "all", None
+    worst = min(finite, key=lambda p: (finite[p], v.perpetrators.index(p)))
+    return finite[worst] - 1, worst
+
+
 @pytest.mark.parametrize("path", ALL_DESIGNS, ids=lambda p: p.name)
 def test_robustness_margin_is_the_oracles(path):
     regime = regime_of(path)
     for v in regime.violations:
         result = robustness_margin(regime, v.id)
-
-        def oracle_kstar(reg: Regime):
-            sizes = {p: oracle.min_evasion_size(reg, v.id, p) for p in v.perpetrators}
-            finite = {p: n for p, n in sizes.items() if n is not None}
-            if not finite:
-                return "all", None
-            worst = min(finite, key=lambda p: (finite[p], v.perpetrators.index(p)))
-            return finite[worst] - 1, worst
-
-        kstar, worst = oracle_kstar(regime)
+        kstar, worst = oracle_kstar(regime, v)
         assert result.figures.kstar.plain() == kstar, (path.name, v.id)
         if worst is not None and kstar >= 0:
             assert result.perpetrator == worst
@@ -330,7 +332,7 @@ def test_robustness_margin_is_the_oracles(path):
         without = {e: k.plain() for e, k in result.figures.without}
         assert set(without) == {m.id for m in regime.mechanisms} | {f.id for f in regime.flows}
         for element, value in without.items():
-            assert value == oracle_kstar(regime.without(element))[0], (path.name, v.id, element)
+            assert value == oracle_kstar(regime.without(element), v)[0], (path.name, v.id, element)
             assert rank(value) <= rank(kstar), element
 
 
@@ -383,5 +385,5 @@ def test_timeliness_threshold_is_the_oracles_worst_time(flagship, k):
     assert before.verdict == Verdict.FAILS
     # The counterexample is for a perpetrator whose worst case is T, and it
     # is detected at T (late by one second), not never.
-    assert before.perpetrator in {p for p, t in zip(perpetrators, worst) if t == T}
+    assert before.perpetrator in {p for p, t in zip(perpetrators, worst, strict=True) if t == T}
     assert before.witness is not None and before.witness.detection_time == T

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -34,7 +35,9 @@ def _files() -> list[tuple[str, str]]:
 class PropertyInfo:
     id: str
     kind: str  # "property" (a verdict) or "analysis" (figures)
-    parameters: dict
+    #: Parameter name -> its description in the YAML file (type, default,
+    #: required, ...), as written there.
+    parameters: dict[str, dict[str, Any]]
     statement: str
     formal: str
     counterexample: str
@@ -45,7 +48,7 @@ class PropertyInfo:
 
 @lru_cache(maxsize=1)
 def catalogue() -> dict[str, PropertyInfo]:
-    out = {}
+    out: dict[str, PropertyInfo] = {}
     for _, text in _files():
         raw = yaml.safe_load(text)
         out[raw["id"]] = PropertyInfo(

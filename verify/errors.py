@@ -6,7 +6,8 @@ every :class:`~verify.diagnostics.Diagnostic` found in it, not only the first.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from verify.diagnostics import Diagnostic
@@ -30,7 +31,7 @@ class VerifyError(Exception):
 class RegimeError(VerifyError):
     """A regime file could not be loaded; ``diagnostics`` says why, all of it."""
 
-    def __init__(self, diagnostics: Sequence["Diagnostic"]):
+    def __init__(self, diagnostics: Sequence[Diagnostic]):
         self.diagnostics = tuple(diagnostics)
         super().__init__("\n".join(str(d) for d in self.diagnostics))
 

@@ -9,7 +9,7 @@ import tempfile
 __all__ = ["write_atomically"]
 
 
-def write_atomically(path: str | os.PathLike, data: str | bytes) -> None:
+def write_atomically(path: str | os.PathLike[str], data: str | bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder.
 
     Raises OSError (the folder is missing, not writable, ...); the target is

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import heapq
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 from verify.model import HOST, PERPETRATOR, Body, Flow, Mechanism, Regime, Violation
 
@@ -86,7 +86,7 @@ class Index:
     verifiers: frozenset[str]
 
     @classmethod
-    def build(cls, regime: Regime, violation_id: str) -> "Index":
+    def build(cls, regime: Regime, violation_id: str) -> Index:
         v = regime.violation[violation_id]
         # Coverage and a zero probability do not depend on the scenario, so
         # such mechanisms are dropped here once.
@@ -272,7 +272,9 @@ class Scenario:
     def accepts(self, h: str, state: str, direct_only: bool) -> bool:
         return h in self.ix.verifiers and self.honest(h) and not (direct_only and state == INDIRECT)
 
-    def run(self, direct_only: bool = False, stop_at_detection: bool = True):
+    def run(
+        self, direct_only: bool = False, stop_at_detection: bool = True
+    ) -> tuple[int | None, dict[tuple[str, str], int]]:
         """Dijkstra over (holder, state).  Returns (detection time or None,
         earliest time of every (holder, state) reached)."""
         heap: list[tuple[int, str, str]] = []

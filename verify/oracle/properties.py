@@ -7,8 +7,9 @@ order) for which it fails, and its witness.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 from verify.model import Regime
 from verify.oracle.evaluate import detection_time
@@ -55,7 +56,10 @@ def _k(regime: Regime, k: int | None) -> int:
     return regime.threat_model.max if k is None else k
 
 
-def _first_failing(per: list[tuple[str, object]], fails) -> tuple[str | None, object]:
+T = TypeVar("T")
+
+
+def _first_failing(per: Sequence[tuple[str, T]], fails: Callable[[T], bool]) -> tuple[str | None, T | None]:
     for p, x in per:
         if fails(x):
             return p, x
@@ -70,7 +74,8 @@ def detectability(regime: Regime, violation_id: str, direct_only: bool = False) 
         for p in v.perpetrators
     ]
     bad, _ = _first_failing(per, lambda t: t is None)
-    times = [t for _, t in per]
+    # When none fails, every perpetrator has a time.
+    times = [t for _, t in per if t is not None]
     return Verdict(
         property="detectability",
         violation=violation_id,
@@ -132,7 +137,7 @@ def timeliness(
         per.append((p, worst_detection_time(regime, violation_id, p, k, direct_only=direct_only,
                                             shortcut=shortcut)))
     bad, witness = _first_failing(witnesses, lambda w: w is not None)
-    worst = [t for _, t in per]
+    worst = [t for _, t in per if t is not None]
     return Verdict(
         property="timeliness",
         violation=violation_id,
@@ -140,7 +145,7 @@ def timeliness(
         params=(("deadline", deadline), ("k", k), ("direct_only", direct_only)),
         perpetrator=bad,
         witness=witness,
-        time=None if not worst or any(t is None for t in worst) else max(worst),
+        time=None if not worst or len(worst) < len(per) else max(worst),
         per_perpetrator=tuple(per),
     )
 

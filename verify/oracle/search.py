@@ -10,8 +10,8 @@ representative per class of interchangeable colluders (see
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterator, Sequence
 from itertools import combinations
-from typing import Iterator, Sequence
 
 from verify.model import Regime
 from verify.oracle.classes import class_choices, interchangeable_classes

@@ -14,10 +14,8 @@ import json
 import random
 from pathlib import Path
 
-import pytest
-
 from test_agreement import random_regime
-from test_oracle import act, flow, make, mech
+from test_oracle import flow, make, mech
 from verify import oracle
 from verify.analyses.properties import detectability, non_circumventability, witness
 from verify.cli import main as cli

@@ -22,7 +22,11 @@ from verify.catalogue import catalogue
 from verify.cli import main
 from verify.diagnostics import CODES
 from verify.errors import (
-    ExtendsError, InvalidRegimeError, RegimeError, UnsafeYAMLError, YAMLSyntaxError,
+    ExtendsError,
+    InvalidRegimeError,
+    RegimeError,
+    UnsafeYAMLError,
+    YAMLSyntaxError,
 )
 from verify.load import format_duration, load, parse_duration
 from verify.load.yamlsrc import MAX_DEPTH, Seq, parse
@@ -370,7 +374,7 @@ def test_the_hash_is_of_the_bytes_parsed_file_first_then_its_bases(tmp_path):
     # Windows line ends, and a character outside ASCII: the hash is of the
     # bytes on disk, not of the text after decoding.
     mid = tmp_path / "mid.yaml"
-    mid.write_bytes("regime: mid\r\ntitle: Überprüfung\r\nextends: base.yaml\r\n".encode("utf-8"))
+    mid.write_bytes("regime: mid\r\ntitle: Überprüfung\r\nextends: base.yaml\r\n".encode())
     top = write(tmp_path / "top.yaml", "regime: top\nextends: mid.yaml\nthreat_model: {max: 2}\n")
     regime = load(top)
     expected = hashlib.sha256(top.read_bytes() + mid.read_bytes() + base.read_bytes()).hexdigest()

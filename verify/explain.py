@@ -10,8 +10,23 @@ from __future__ import annotations
 
 from verify.durations import format_duration
 from verify.model import Regime
-from verify.results import (Block, EvasionSets, Grade, KStar, Margin, Notice, Reason, Result, Route, Step, StepKind,
-                            Unseen, Verdict, Vote, WorstCase)
+from verify.results import (
+    Block,
+    EvasionSets,
+    Grade,
+    KStar,
+    Margin,
+    Notice,
+    Reason,
+    Result,
+    Route,
+    Step,
+    StepKind,
+    Unseen,
+    Verdict,
+    Vote,
+    WorstCase,
+)
 
 __all__ = ["title", "params_text", "route_text", "block_text", "vote_text", "notice_text", "unseen_text",
            "explain"]

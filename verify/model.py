@@ -13,9 +13,10 @@ persists) or "never" (a trace that cannot be concealed).
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, Iterator, Literal, Mapping, NamedTuple, Sequence
+from typing import Any, Literal, NamedTuple
 
 from verify.vocabulary import APPLY_ORDER, ELEMENT_SECTIONS, HOST, PERPETRATOR, SECTIONS, Ref, Section
 
@@ -395,7 +396,7 @@ class Regime:
         for sec in ELEMENT_SECTIONS:
             yield from getattr(self, sec.name)
 
-    def without(self, element_id: str) -> "Regime":
+    def without(self, element_id: str) -> Regime:
         """The regime with one mechanism or flow removed: a variant to compare
         against (the margin analysis itself switches elements off in the solver)."""
         return replace(

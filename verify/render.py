@@ -16,12 +16,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
-from typing import Collection, Iterable, Mapping, TypeVar
+from typing import TypeVar
 
-from verify.errors import RenderError
 # The loader's spelling, so a label reads exactly as the regime file would say it.
 from verify.durations import format_duration
+from verify.errors import RenderError
 from verify.files import write_atomically
 from verify.model import HOST, PERPETRATOR, Body, Element, Flow, Mechanism, Regime
 

@@ -126,7 +126,7 @@ class Block:
     noticed: bool = False
     #: A breach that would be noticed under a mandatory rule but is not: why
     #: the noticing step does not go through (None: nothing makes it mandatory).
-    unnoticed: "Block | None" = None
+    unnoticed: Block | None = None
     vote: Vote | None = None
     #: Faded: when the step's sender first held evidence (a trigger called
     #: for the mechanism), and the latest time that would still have shown it

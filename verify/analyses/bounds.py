@@ -15,7 +15,7 @@ minimum vertex cut is the minimum evasion and its cut is the coalition.
 from __future__ import annotations
 
 from collections import deque
-from typing import Iterable
+from collections.abc import Iterable
 
 import networkx as nx
 from networkx.algorithms.flow import shortest_augmenting_path

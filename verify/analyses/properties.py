@@ -8,19 +8,41 @@ which questions to ask and packages the answers.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Callable, Sequence
 
 from verify.analyses.bounds import certificate, disjoint_routes, exact_min_evasion
 from verify.analyses.routes import explain_routes, routed_elements
 from verify.catalogue import catalogue
-from verify.errors import UsageError
-from verify.engine import (Answer, Outcome, Query, RuleGraph, RuleKind, Scenario, arrivals, coalition_of,
-                           compile_rules, detection, without)
 from verify.durations import format_duration
+from verify.engine import (
+    Answer,
+    Outcome,
+    Query,
+    RuleGraph,
+    RuleKind,
+    Scenario,
+    arrivals,
+    coalition_of,
+    compile_rules,
+    detection,
+    without,
+)
+from verify.errors import UsageError
 from verify.model import PropertySpec, Regime, effective
-from verify.results import (EvasionSets, Grade, KStar, Margin, Notice, Reason, Result, Verdict, Witness, WorstCase,
-                            combine)
+from verify.results import (
+    EvasionSets,
+    Grade,
+    KStar,
+    Margin,
+    Notice,
+    Reason,
+    Result,
+    Verdict,
+    Witness,
+    WorstCase,
+    combine,
+)
 
 __all__ = [
     "detectability",

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import Sequence, TextIO
+from collections.abc import Sequence
+from typing import TextIO
 
 __all__ = ["main", "run", "COMMANDS", "EXIT_INTERNAL"]
 

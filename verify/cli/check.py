@@ -7,14 +7,25 @@ Exit status: 0 every property holds, 1 at least one fails, 2 invalid input,
 from __future__ import annotations
 
 import argparse
-from typing import Iterable, TextIO
+from collections.abc import Iterable
+from typing import TextIO
 
 from verify.analyses.properties import run
 from verify.catalogue import catalogue
-from verify.cli._common import (EXIT_FAILS, EXIT_INVALID, EXIT_OK, EXIT_UNKNOWN, ArgumentError, Parser, count,
-                                report_regime_error, seconds, write_atomically)
-from verify.errors import RegimeError
+from verify.cli._common import (
+    EXIT_FAILS,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_UNKNOWN,
+    ArgumentError,
+    Parser,
+    count,
+    report_regime_error,
+    seconds,
+    write_atomically,
+)
 from verify.durations import parse_duration
+from verify.errors import RegimeError
 from verify.load import load
 from verify.model import PropertySpec, effective
 from verify.report import to_json, to_text
@@ -42,7 +53,7 @@ def spec_from_args(args: argparse.Namespace, stream: TextIO) -> PropertySpec | N
     if args.property is None:
         return None
     info = catalogue()[args.property]
-    params = []
+    params: list[tuple[str, object]] = []
     for name in ("violation", "k", "T", "f", "K"):
         value = getattr(args, name)
         if value is None:

@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from verify.analyses.properties import run
-from verify.cli._common import (EXIT_FAILS, EXIT_OK, EXIT_UNKNOWN, ArgumentError, Parser,
-                                report_regime_error, seconds)
+from verify.cli._common import EXIT_FAILS, EXIT_OK, EXIT_UNKNOWN, ArgumentError, Parser, report_regime_error, seconds
 from verify.errors import RegimeError
 from verify.explain import explain, title
 from verify.load import load

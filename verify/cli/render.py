@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Sequence, TextIO
+from collections.abc import Sequence
+from typing import TextIO
 
 from verify.cli._common import EXIT_INVALID, ArgumentError, Parser, report_regime_error
 from verify.errors import RegimeError, RenderError

@@ -7,8 +7,18 @@ exactly, before the solver is asked, is in verify/analyses/bounds.py.
 """
 
 from verify.engine.evaluate import Scenario, arrivals, block, detection, guard_holds, target_block, vote, votes_pass
-from verify.engine.rules import (START, Guard, Rule, RuleGraph, RuleKind, State, Target, coalition_of, compile_rules,
-                                 without)
+from verify.engine.rules import (
+                                 START,
+                                 Guard,
+                                 Rule,
+                                 RuleGraph,
+                                 RuleKind,
+                                 State,
+                                 Target,
+                                 coalition_of,
+                                 compile_rules,
+                                 without,
+)
 from verify.engine.solve import Answer, Outcome, Query
 
 __all__ = [

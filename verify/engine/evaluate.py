@@ -16,8 +16,8 @@ decided it.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from verify.engine.rules import START, Guard, Rule, RuleGraph, RuleKind, State
 from verify.model import HOST, Regime

@@ -17,9 +17,9 @@ the coalition) is folded in here, so the encoder sees only real choices.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Iterable
 
 from verify.gcpause import gc_paused
 from verify.model import HOST, PERPETRATOR, Body, Regime, Trace
@@ -62,7 +62,7 @@ class Guard:
     working: frozenset[str] = frozenset()
     passes: frozenset[str] = frozenset()
 
-    def __and__(self, other: "Guard") -> "Guard":
+    def __and__(self, other: Guard) -> Guard:
         if self.any_corrupt is not None and other.any_corrupt is not None:
             raise ValueError("a guard holds at most one disjunction")
         return Guard(
@@ -202,9 +202,10 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
             g = TRUE if trig in body_ids else _honest([trig])
             sources = [((trig, grade), g) for grade in (SEALED, DIRECT, INDIRECT)]
 
-        def latest(traces: list[Trace]) -> int | None:
+        def latest(traces: list[Trace], lim: dict[int, int | None] = lim,
+                   standing: bool = m.triggered_by is None) -> int | None:
             limits = [lim[id(t)] for t in traces]
-            if m.triggered_by is None:
+            if standing:
                 return None
             finite = [x for x in limits if x is not None]
             return max(finite) if len(finite) == len(limits) else None

@@ -15,9 +15,9 @@ switches names the mechanisms and flows the proof rests on.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Callable, Iterable, Iterator, Sequence
 
 import z3
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 
+from verify.durations import format_duration, parse_duration
 from verify.errors import InvalidRegimeError
 from verify.gcpause import gc_paused
-from verify.durations import format_duration, parse_duration
 from verify.load.build import build
 from verify.load.extends import read
 from verify.load.validate import diagnose

@@ -11,8 +11,21 @@ from typing import Any
 from verify.durations import parse_duration
 from verify.load.yamlsrc import Map, Seq
 from verify.model import (
-    Actor, Asset, Body, Claim, Flow, Label, Mechanism, Observation,
-    PropertySpec, Regime, Signature, ThreatModel, Trace, Verifier, Violation,
+    Actor,
+    Asset,
+    Body,
+    Claim,
+    Flow,
+    Label,
+    Mechanism,
+    Observation,
+    PropertySpec,
+    Regime,
+    Signature,
+    ThreatModel,
+    Trace,
+    Verifier,
+    Violation,
 )
 from verify.vocabulary import SECTION
 

@@ -13,7 +13,8 @@ import difflib
 import hashlib
 import io
 import os
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from verify.diagnostics import Diagnostic
 from verify.errors import ExtendsError, YAMLSyntaxError

@@ -11,8 +11,9 @@ from __future__ import annotations
 import copy
 import difflib
 import math
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 import fastjsonschema
 import networkx as nx
@@ -278,7 +279,8 @@ def _reference_diagnostics(data: Map) -> Iterator[Diagnostic]:
                              found=value, expected=f"the id of a declared {' or '.join(allowed)}",
                              hint=_did_you_mean(value, candidates))
         elif kinds[value] not in allowed:
-            yield Diagnostic("E024", f"{what} must name {_a(' or '.join(allowed))}, but {value!r} is {_a(kinds[value])}",
+            yield Diagnostic("E024",
+                             f"{what} must name {_a(' or '.join(allowed))}, but {value!r} is {_a(kinds[value])}",
                              at, found=f"{kinds[value]} {value!r}", expected=" or ".join(allowed))
 
     # Every reference the vocabulary lists, in every item of every section.

@@ -14,7 +14,8 @@ of each class found so far.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 from verify.model import Regime, Violation
 from verify.oracle.evaluate import candidates
@@ -105,6 +106,12 @@ def _shape(regime: Regime, violation_id: str, perpetrator: str, rename: Callable
     )
 
 
+def _swap(a: str, b: str) -> Callable[[str], str]:
+    """The renaming that exchanges two ids."""
+    swap = {a: b, b: a}
+    return lambda x: swap.get(x, x)
+
+
 def interchangeable_classes(regime: Regime, violation_id: str, perpetrator: str) -> tuple[tuple[str, ...], ...]:
     """The candidate colluders (pool minus the perpetrator's closure)
     partitioned into interchangeable classes; classes and members in pool
@@ -114,8 +121,7 @@ def interchangeable_classes(regime: Regime, violation_id: str, perpetrator: str)
     for c in candidates(regime, perpetrator):
         for cls in classes:
             a = cls[0]
-            swap = {a: c, c: a}
-            if _shape(regime, violation_id, perpetrator, lambda x: swap.get(x, x)) == base:
+            if _shape(regime, violation_id, perpetrator, _swap(a, c)) == base:
                 cls.append(c)
                 break
         else:

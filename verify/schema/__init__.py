@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 __all__ = ["schema_text", "schema", "SCHEMA_FILE"]
 

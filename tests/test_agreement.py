@@ -24,6 +24,7 @@ import os
 import pickle
 import random
 import traceback
+from importlib.machinery import PathFinder
 
 import pytest
 
@@ -269,24 +270,48 @@ def _checked(seed: int) -> tuple[int, int | None, str]:
         return seed, None, traceback.format_exc()
 
 
+def _start_method() -> str | None:
+    """How to start workers here, or None to run in this process.
+
+    A process with one thread is forked (the workers inherit everything
+    imported).  One with more (z3 starts timer threads once a solver has had
+    a time-out) is not, since a lock a thread held would stay locked in the
+    child: the workers then come from a fresh fork server, which must be able
+    to import this module by its name.
+    """
+    tasks = "/proc/self/task"
+    if os.path.isdir(tasks) and len(os.listdir(tasks)) == 1:
+        return "fork"
+    # Found on the path (not merely in sys.modules, as pytest's importlib
+    # mode leaves it): a worker that cannot import it would die on its first
+    # task, and the pool would start another, and another.
+    spec = PathFinder.find_spec(__name__) if "." not in __name__ else None
+    if spec is not None and spec.origin is not None and os.path.samefile(spec.origin, __file__):
+        return "forkserver"
+    return None
+
+
 def _in_workers(seeds: list[int], workers: int) -> list[tuple[int, int | None, str]] | None:
     """:func:`_checked` of every seed, spread over ``workers`` processes; None
-    if processes cannot be started here (then the caller runs them itself).
-
-    A process that has threads (z3 starts timer threads once a solver has had
-    a time-out) is not forked, since a lock one of them held would stay locked
-    in the child: the workers then come from a fresh server process.
-    """
-    threads = len(os.listdir("/proc/self/task")) if os.path.isdir("/proc/self/task") else 2
-    method = "fork" if threads == 1 else "forkserver"
+    if processes cannot be started here (then the caller runs them itself)."""
+    method = _start_method()
+    if method is None:
+        return None
     try:
         ctx = multiprocessing.get_context(method)
         if method == "forkserver":
             ctx.set_forkserver_preload([__name__])
         with ctx.Pool(workers) as pool:
-            return list(pool.imap_unordered(_checked, seeds, chunksize=2))
+            results = pool.imap_unordered(_checked, seeds)
+            # A worker that dies loses its regimes: fail then, never hang.
+            return [results.next(timeout=WORKER_TIMEOUT) for _ in seeds]
     except (OSError, ValueError, ImportError, pickle.PicklingError):
         return None
+
+
+#: Seconds to wait for the next regime's result from a worker (one regime
+#: takes well under a second).
+WORKER_TIMEOUT = 120
 
 
 def _agree(seeds: list[int], capsys: pytest.CaptureFixture[str]) -> None:
@@ -299,6 +324,7 @@ def _agree(seeds: list[int], capsys: pytest.CaptureFixture[str]) -> None:
     workers = min(_workers(), len(seeds))
     done = _in_workers(seeds, workers) if workers > 1 else None
     if done is None:
+        workers = 1
         done = [(seed, _check(seed), "") for seed in seeds]
     failed = sorted((seed, trace) for seed, n, trace in done if n is None)
     if failed:

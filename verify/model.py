@@ -308,7 +308,7 @@ class _Reach(Mapping[str, frozenset[str]]):
         return len(self._step)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, repr=False)  # a short __repr__ below, not an 18,000-character dump
 class Regime:
     id: str
     title: str | None = None
@@ -335,6 +335,17 @@ class Regime:
     sha256: str | None = field(default=None, compare=False)
     #: What :func:`effective` has applied (``None``: as declared).
     applied: Applied | None = field(default=None, compare=False)
+
+    def __repr__(self) -> str:
+        from verify.notebook import regime_repr  # imported on first use: it draws and explains
+
+        return regime_repr(self)
+
+    def _repr_svg_(self) -> str | None:
+        """Jupyter's view: the diagram (None without Graphviz's ``dot``)."""
+        from verify.notebook import regime_svg
+
+        return regime_svg(self)
 
     # Look-ups.  cached_property writes the instance __dict__ directly, which a
     # frozen dataclass allows; the regime itself never changes.

@@ -287,7 +287,7 @@ class EvasionSets:
 Figures = Margin | WorstCase | EvasionSets
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # a one-line __repr__ below
 class Result:
     property: str
     params: tuple[tuple[str, object], ...]
@@ -307,6 +307,17 @@ class Result:
     figures: Figures | None = None
     #: Why the answer is unknown, or other notes.
     note: str = ""
+
+    def __repr__(self) -> str:
+        from verify.notebook import result_repr  # imported on first use, like the words it uses
+
+        return result_repr(self)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: title, statement and explanation."""
+        from verify.notebook import result_html
+
+        return result_html(self)
 
 
 def combine(parts: list[Result]) -> Verdict:

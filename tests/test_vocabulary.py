@@ -400,6 +400,18 @@ def _item_schema(sec: Section) -> dict:
     return _resolve(top if sec.shape == "mapping" else top["items"])
 
 
+def _required(sec: Section, holder: dict) -> list[str]:
+    """The fields an item must carry in a complete regime: its own
+    ``required``, and for a section's items (not sub-items) also those the
+    schema requires only in a file without ``extends`` (its ``else`` branch;
+    a variant may leave them to its base)."""
+    out = list(holder.get("required", []))
+    if holder is _item_schema(sec):
+        top = schema()["else"]["properties"].get(sec.name, {})
+        out += (top if sec.shape == "mapping" else top.get("items", {})).get("required", [])
+    return out
+
+
 def _names_ids(node: dict) -> bool:
     """Whether a schema property holds an id or a list of ids."""
     if node.get("$ref") == "#/$defs/id":
@@ -421,7 +433,7 @@ def test_shape_of_each_section_matches_the_schema():
         top = schema()["properties"][sec.name]
         assert ("items" in top) == (sec.shape == "list"), sec.name
         props = _item_schema(sec)["properties"]
-        assert ("id" in props and "id" in _item_schema(sec).get("required", [])) == (sec.ids or sec.name == "verifiers")
+        assert ("id" in props and "id" in _required(sec, _item_schema(sec))) == (sec.ids or sec.name == "verifiers")
         assert ("status" in props) == sec.status, sec.name
 
 
@@ -440,7 +452,7 @@ def test_every_reference_matches_its_schema_field():
             node = holder["properties"][r.field]
             assert _names_ids(node), (sec.name, r.field)
             assert ("array" in _types(node)) == r.many, (sec.name, r.field)
-            assert (r.field in holder.get("required", [])) == r.required, (sec.name, r.field)
+            assert (r.field in _required(sec, holder)) == r.required, (sec.name, r.field)
             bare_holder = holder if r.within is not None else _item_schema(sec)
             assert ("string" in _types(bare_holder) and "object" in _types(bare_holder)) == r.bare, \
                 (sec.name, r.field)

@@ -1,16 +1,22 @@
 """``verify new NAME``: write a small, commented starter regime.
 
 The starter validates and checks as written, so a new user sees every section
-working before changing anything.
+working before changing anything.  Its first line points an editor at the
+schema by an absolute path that resolves on this machine, wherever the file
+is: the per-user copy ``verify schema --install`` writes (installed or
+brought up to date here), or, if that folder cannot be written, the
+package's own file.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 from typing import TextIO
 
 from verify.cli._common import EXIT_INVALID, ArgumentError, Parser, write_atomically
+from verify.schema import install, package_schema_path, schema_reference
 
 __all__ = ["main", "STARTER"]
 
@@ -124,6 +130,15 @@ claims:
 """
 
 
+def _schema_file() -> Path:
+    """The per-user copy of the schema, installed or refreshed if needed; the
+    package's own file when the user's data folder cannot be written."""
+    try:
+        return install()
+    except OSError:
+        return package_schema_path()
+
+
 def main(argv: list[str], stream: TextIO) -> int:
     parser = Parser(prog="verify new", stream=stream, description="Write a small commented starter regime.")
     parser.add_argument("name", help="the regime's id; the file is NAME.yaml unless -o is given")
@@ -140,10 +155,7 @@ def main(argv: list[str], stream: TextIO) -> int:
     if os.path.exists(path) and not args.force:
         stream.write(f"verify new: {path} exists; use --force to overwrite\n")
         return EXIT_INVALID
-    from verify.schema import __file__ as schema_pkg
-
-    schema = os.path.relpath(os.path.join(os.path.dirname(schema_pkg), "regime.schema.json"),
-                             os.path.dirname(os.path.abspath(path)))
+    schema = schema_reference(_schema_file())
     try:
         write_atomically(path, STARTER.format(name=args.name, title=args.name.replace("-", " ").capitalize(),
                                               file=path, schema=schema))

@@ -40,9 +40,15 @@ from generate import synthetic, to_yaml  # noqa: E402
 
 
 def cli(*argv: str) -> tuple[int, str]:
-    stream = io.StringIO()
-    status = main([str(a) for a in argv], stream)
-    return status, stream.getvalue()
+    """Status and stdout (the report); stderr is checked by :func:`cli3`."""
+    return cli3(*argv)[:2]
+
+
+def cli3(*argv: str) -> tuple[int, str, str]:
+    """Status, stdout (reports) and stderr (diagnostics, usage errors)."""
+    out, err = io.StringIO(), io.StringIO()
+    status = main([str(a) for a in argv], out, err)
+    return status, out.getvalue(), err.getvalue()
 
 
 def verdict_lines(output: str) -> dict[str, str]:
@@ -122,18 +128,18 @@ def test_check_exits_1_when_a_property_fails():
 
 
 def test_check_exits_2_for_a_broken_file_and_reports_it():
-    status, output = cli("check", BROKEN)
+    status, output, errors = cli3("check", BROKEN)
     assert status == 2
-    assert "E021" in output and "duplicate id 'seals'" in output
-    assert "Traceback" not in output
-    assert not verdict_lines(output)
+    assert output == "", "diagnostics go to stderr, never into the report"
+    assert "E021" in errors and "duplicate id 'seals'" in errors
+    assert "Traceback" not in errors
 
 
 def test_check_exits_2_when_one_of_several_files_is_broken():
-    status, output = cli("check", FLAGSHIP, BROKEN)
+    status, output, errors = cli3("check", FLAGSHIP, BROKEN)
     assert status == 2
-    assert "E021" in output
-    assert not verdict_lines(output), "nothing is checked when a file does not load"
+    assert "E021" in errors
+    assert output == "", "nothing is checked when a file does not load"
 
 
 @pytest.mark.parametrize(
@@ -149,17 +155,17 @@ def test_check_exits_2_when_one_of_several_files_is_broken():
     ],
 )
 def test_check_exits_2_for_bad_arguments(argv, message):
-    status, output = cli("check", FLAGSHIP, *argv)
-    assert status == 2, output
-    assert message in output
-    assert "Traceback" not in output
-    assert not verdict_lines(output)
+    status, output, errors = cli3("check", FLAGSHIP, *argv)
+    assert status == 2, errors
+    assert message in errors
+    assert "Traceback" not in errors
+    assert output == ""
 
 
 def test_check_without_a_file_exits_2():
-    status, output = cli("check")
+    status, output, errors = cli3("check")
     assert status == 2
-    assert "FILE" in output
+    assert "FILE" in errors and output == ""
 
 
 def _synthetic(tmp_path: Path, n: int = 300, seed: int = 3) -> Path:
@@ -309,9 +315,9 @@ def test_a_file_checked_twice_in_one_command_gets_the_same_report():
 def test_output_file_holds_the_report_and_the_path_is_printed(tmp_path):
     out = tmp_path / "report.json"
     argv = ("check", MINE_BAN, "-p", "non-circumventability", "--format", "json")
-    status, printed = cli(*argv, "-o", out)
+    status, printed, errors = cli3(*argv, "-o", out)
     assert status == 1
-    assert printed == f"wrote {out}\n"
+    assert (printed, errors) == ("", f"wrote {out}\n")
     _, to_terminal = cli(*argv)
     assert out.read_text(encoding="utf-8") == to_terminal
     assert json.loads(out.read_text(encoding="utf-8"))["format"] == "verify-results/1"
@@ -322,9 +328,9 @@ def test_output_file_holds_the_report_and_the_path_is_printed(tmp_path):
 def test_text_output_file(tmp_path):
     out = tmp_path / "report.txt"
     argv = ("check", FLAGSHIP, "-p", "robustness-margin")
-    status, printed = cli(*argv, "-o", out)
+    status, printed, errors = cli3(*argv, "-o", out)
     assert status == 0
-    assert printed == f"wrote {out}\n"
+    assert (printed, errors) == ("", f"wrote {out}\n")
     text = out.read_text(encoding="utf-8")
     assert text == cli(*argv)[1]
     assert verdict_lines(text) == {"robustness-margin(covert-training-run)": "HOLDS"}
@@ -333,10 +339,10 @@ def test_text_output_file(tmp_path):
 def test_output_into_a_missing_folder_exits_2_and_writes_nothing(tmp_path):
     out = tmp_path / "no-such-folder" / "report.json"
     before = sorted(tmp_path.rglob("*"))
-    status, printed = cli("check", FLAGSHIP, "--format", "json", "-o", out)
+    status, printed, errors = cli3("check", FLAGSHIP, "--format", "json", "-o", out)
     assert status == 2
-    assert "Traceback" not in printed
-    assert "cannot write" in printed and str(out) in printed
+    assert printed == "" and "Traceback" not in errors
+    assert "cannot write" in errors and str(out) in errors
     assert not out.exists() and not out.parent.exists()
     assert sorted(tmp_path.rglob("*")) == before
 
@@ -467,9 +473,9 @@ def test_a_claim_with_the_wrong_expectation_is_refuted(tmp_path):
 
 
 def test_claims_exit_2_for_a_broken_file():
-    status, output = cli("claims", BROKEN)
+    status, output, errors = cli3("claims", BROKEN)
     assert status == 2
-    assert "E021" in output and "Traceback" not in output
+    assert output == "" and "E021" in errors and "Traceback" not in errors
 
 
 # ------------------------------------------------------- schema, dispatcher
@@ -483,7 +489,7 @@ def test_schema_prints_json():
 
 
 def test_no_arguments_prints_usage_and_exits_2():
-    status, output = cli()
+    status, _, output = cli3()  # a usage error: on stderr
     assert status == 2
     assert output.startswith("usage: verify COMMAND")
     for command in ("validate", "check", "claims", "render", "schema", "new"):
@@ -497,14 +503,14 @@ def test_help_exits_0():
 
 
 def test_unknown_command_near_miss_gets_a_suggestion():
-    status, output = cli("chek", FLAGSHIP)
+    status, _, output = cli3("chek", FLAGSHIP)
     assert status == 2
     assert "unknown command 'chek'" in output
     assert "did you mean 'check'?" in output
 
 
 def test_unknown_command_far_from_any_gets_no_suggestion():
-    status, output = cli("xyzzy")
+    status, _, output = cli3("xyzzy")
     assert status == 2
     assert "unknown command 'xyzzy'" in output
     assert "did you mean" not in output

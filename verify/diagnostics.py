@@ -1,7 +1,10 @@
-"""Diagnostics: what went wrong, where, and what was expected.
+r"""Diagnostics: what went wrong, where, and what was expected.
 
 Codes are stable: tests and users' scripts may match on them.  docs/errors.md
-lists every code with an example.
+lists every code with an example.  A diagnostic prints as gcc prints one,
+``file:line:column: error: E015 message`` then indented detail lines, which
+the stock gcc problem matcher (``^(.*?):(\d+):(\d*):?\s+(?:fatal\s+)?(warning|error):\s+(.*)$``)
+matches.
 """
 
 from __future__ import annotations
@@ -51,7 +54,9 @@ class Diagnostic:
     hint: str | None = None
 
     def __str__(self) -> str:
-        text = f"{self.where}: error {self.code}: {self.message}"
+        # gcc's shape, so stock problem matchers and editors pick it up:
+        # FILE:LINE:COLUMN: error: CODE message
+        text = f"{self.where}: error: {self.code} {self.message}"
         if self.found is not None:
             text += f"\n    found:    {self.found}"
         if self.expected is not None:

@@ -9,8 +9,12 @@ made only in verify/explain.py, so programs read codes, never English.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from verify.model import Location
 
 __all__ = [
     "Verdict",
@@ -307,6 +311,9 @@ class Result:
     figures: Figures | None = None
     #: Why the answer is unknown, or other notes.
     note: str = ""
+    #: Where the property spec (or claim) it answers was written, file:line:column;
+    #: None for a property given on the command line.
+    where: Location | None = field(default=None, compare=False)
 
     def __repr__(self) -> str:
         from verify.notebook import result_repr  # imported on first use, like the words it uses

@@ -377,4 +377,4 @@ def run(regime: Regime, spec: PropertySpec, timeout: float | None = None, as_is:
     # gives no result; the caller says so.
     violations = ([target] if target in regime.violation else []) if isinstance(target, str) \
         else [v.id for v in regime.violations]
-    return [fn(regime, v, timeout=timeout, as_is=as_is, **params) for v in violations]
+    return [replace(fn(regime, v, timeout=timeout, as_is=as_is, **params), where=spec.where) for v in violations]

@@ -4,16 +4,24 @@ Each subcommand module has ``main(argv, stream) -> int`` so that tests call it
 directly, without a subprocess.  Exit status: 0 all hold (or success),
 1 some property fails, 2 invalid input, 3 some result unknown and none fails,
 4 an internal error of the tool.
+
+Reports go to ``stream`` (stdout); diagnostics and usage errors to the error
+stream (stderr), see :mod:`verify.cli._common`.
 """
 
 from __future__ import annotations
 
 import importlib
+import io
+import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-__all__ = ["main", "run", "COMMANDS", "EXIT_INTERNAL"]
+from verify.cli._common import ArgumentError, Captured, capture_parser, error_stream, errors
+
+__all__ = ["main", "run", "COMMANDS", "EXIT_INTERNAL", "EXIT_PIPE", "completion"]
 
 #: subcommand -> (module, one-line help).  A plain table, read only here.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -25,43 +33,262 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "new": ("verify.cli.new", "write a small commented starter regime"),
 }
 
-USAGE = "usage: verify COMMAND [ARGS...]\n\ncommands:\n" + "".join(
-    f"  {name:<10} {text}\n" for name, (_, text) in COMMANDS.items()
+#: Not a module of its own: ``verify completion SHELL`` prints a completion script.
+COMPLETION_HELP = "print a shell completion script: bash, zsh or fish"
+SHELLS = ("bash", "zsh", "fish")
+
+USAGE = "usage: verify COMMAND [ARGS...]\n       verify -V | --version\n\ncommands:\n" + "".join(
+    f"  {name:<10} {text}\n" for name, (_, text) in [*COMMANDS.items(), ("completion", ("", COMPLETION_HELP))]
 ) + "\nRun 'verify COMMAND --help' for a command's options.\n"
 
 
-def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int:
+def main(argv: Sequence[str] | None = None, stream: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run one command.  Reports go to ``stream`` (default stdout), diagnostics
+    to ``err``: by default stderr, or, when only ``stream`` is given, ``stream``
+    too (a transcript in order, for callers that capture one stream)."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if err is None and stream is None:
+        err = sys.stderr
+    elif err is None:
+        err = stream
     stream = sys.stdout if stream is None else stream
+    with error_stream(err):
+        return _dispatch(argv, stream)
+
+
+def _dispatch(argv: list[str], stream: TextIO) -> int:
     if not argv or argv[0] in ("-h", "--help"):
-        stream.write(USAGE)
+        (stream if argv else errors()).write(USAGE)
         return 0 if argv else 2
-    if argv[0] == "--version":
+    if argv[0] in ("--version", "-V"):
         from verify import __version__
 
         stream.write(f"verify {__version__}\n")
         return 0
     name, rest = argv[0], argv[1:]
+    if name == "completion":
+        return _completion_command(rest, stream)
     if name not in COMMANDS:
         import difflib
 
-        close = difflib.get_close_matches(name, COMMANDS, n=1)
+        close = difflib.get_close_matches(name, [*COMMANDS, "completion"], n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        stream.write(f"verify: unknown command {name!r}{hint}\n{USAGE}")
+        errors().write(f"verify: unknown command {name!r}{hint}\n{USAGE}")
         return 2
     module = importlib.import_module(COMMANDS[name][0])
     status: int = module.main(rest, stream)
     return status
 
 
+# ---------------------------------------------------------------- completion
+
+def _completion_command(argv: list[str], stream: TextIO) -> int:
+    from verify.cli._common import Parser
+
+    parser = Parser(prog="verify completion", stream=stream,
+                    description="Print a shell completion script. bash: eval \"$(verify completion bash)\" "
+                                "in ~/.bashrc; zsh: verify completion zsh > ~/.zfunc/_verify (a folder on "
+                                "$fpath); fish: verify completion fish > ~/.config/fish/completions/verify.fish")
+    parser.add_argument("shell", choices=SHELLS)
+    try:
+        args = parser.parse_args(argv)
+    except ArgumentError as e:
+        return e.status
+    stream.write(completion(args.shell))
+    return 0
+
+
+class _Option:
+    def __init__(self, flags: list[str], help_: str, takes_value: bool, choices: list[str], is_file: bool):
+        self.flags, self.help, self.takes_value, self.choices, self.is_file = flags, help_, takes_value, choices, \
+            is_file
+
+
+def _spec() -> dict[str, tuple[str, list[_Option], bool]]:
+    """command -> (help, options, takes files), read from each command's own
+    argparse parser (so the script never drifts from the options)."""
+    out: dict[str, tuple[str, list[_Option], bool]] = {}
+    for name, (module_name, text) in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        try:
+            with capture_parser(), error_stream(io.StringIO()):
+                module.main([], io.StringIO())
+        except Captured as c:
+            parser = c.parser
+        else:  # pragma: no cover - every command parses its arguments first
+            continue
+        options, files = [], False
+        for action in parser._actions:
+            if not action.option_strings:
+                files = files or action.dest in ("files", "file")
+                continue
+            takes = action.nargs != 0
+            choices = [str(c) for c in action.choices] if action.choices else []
+            is_file = action.dest in ("output", "install")
+            options.append(_Option(list(action.option_strings), action.help or "", takes, choices, is_file))
+        out[name] = (text, options, files)
+    out["completion"] = (COMPLETION_HELP, [_Option(["-h", "--help"], "show this help message and exit",
+                                                   False, [], False)], False)
+    return out
+
+
+def _plain(text: str) -> str:
+    """Help text safe inside single quotes and zsh's [...] descriptions."""
+    return re.sub(r"[\[\]:'\\`$\"]", "", " ".join(text.split()))[:80]
+
+
+def completion(shell: str) -> str:
+    """A completion script for ``shell`` (bash, zsh or fish)."""
+    spec = _spec()
+    if shell == "bash":
+        return _bash(spec)
+    if shell == "zsh":
+        return _zsh(spec)
+    return _fish(spec)
+
+
+def _bash(spec: dict[str, tuple[str, list[_Option], bool]]) -> str:
+    lines = ["# bash completion for verify; load with: eval \"$(verify completion bash)\"",
+             "_verify() {",
+             "    local cur prev cmd",
+             "    cur=\"${COMP_WORDS[COMP_CWORD]}\"",
+             "    prev=\"${COMP_WORDS[COMP_CWORD-1]}\"",
+             "    if [ \"$COMP_CWORD\" -eq 1 ]; then",
+             f"        COMPREPLY=( $(compgen -W \"{' '.join(spec)} -V --version -h --help\" -- \"$cur\") )",
+             "        return",
+             "    fi",
+             "    cmd=\"${COMP_WORDS[1]}\"",
+             "    case \"$cmd\" in"]
+    for name, (_, options, files) in spec.items():
+        lines.append(f"        {name})")
+        lines.append("            case \"$prev\" in")
+        if name == "completion":
+            lines.append(f"                completion) COMPREPLY=( $(compgen -W \"{' '.join(SHELLS)}\" -- \"$cur\") ); "
+                         "return;;")
+        for o in options:
+            if not o.takes_value:
+                continue
+            pattern = "|".join(o.flags)
+            if o.choices:
+                lines.append(f"                {pattern}) COMPREPLY=( $(compgen -W \"{' '.join(o.choices)}\" "
+                             "-- \"$cur\") ); return;;")
+            elif o.is_file:
+                lines.append(f"                {pattern}) COMPREPLY=( $(compgen -f -- \"$cur\") ); return;;")
+            else:
+                lines.append(f"                {pattern}) return;;")
+        lines.append("            esac")
+        flags = " ".join(f for o in options for f in o.flags)
+        lines.append("            if [[ \"$cur\" == -* ]]; then")
+        lines.append(f"                COMPREPLY=( $(compgen -W \"{flags}\" -- \"$cur\") )")
+        if files:
+            lines.append("            else")
+            lines.append("                COMPREPLY=( $(compgen -f -- \"$cur\") )")
+        lines.append("            fi")
+        lines.append("            ;;")
+    lines += ["    esac", "}", "complete -o filenames -o bashdefault -F _verify verify", ""]
+    return "\n".join(lines)
+
+
+def _zsh(spec: dict[str, tuple[str, list[_Option], bool]]) -> str:
+    lines = ["#compdef verify",
+             "# zsh completion for verify; save as _verify in a folder on $fpath",
+             "_verify() {",
+             "    local -a commands",
+             "    commands=("]
+    for name, (text, _, _) in spec.items():
+        lines.append(f"        '{name}:{_plain(text)}'")
+    lines += ["    )",
+              "    if (( CURRENT == 2 )); then",
+              "        _describe 'command' commands",
+              "        return",
+              "    fi",
+              "    local cmd=$words[2]",
+              "    shift words",
+              "    (( CURRENT-- ))",
+              "    case $cmd in"]
+    for name, (_, options, files) in spec.items():
+        args = []
+        for o in options:
+            action = ""
+            if o.takes_value:
+                if o.choices:
+                    action = f":value:({' '.join(o.choices)})"
+                elif o.is_file:
+                    action = ":file:_files"
+                else:
+                    action = ":value: "
+            desc = _plain(o.help)
+            if len(o.flags) == 1:
+                args.append(f"'{o.flags[0]}[{desc}]{action}'")
+            else:
+                excl = " ".join(o.flags)
+                args.append(f"'({excl})'{{{','.join(o.flags)}}}'[{desc}]{action}'")
+        if files:
+            args.append("'*:file:_files'")
+        if name == "completion":
+            args.append(f"'1:shell:({' '.join(SHELLS)})'")
+        lines.append(f"        {name})")
+        lines.append("            _arguments \\")
+        lines.extend(f"                {a} \\" for a in args)
+        lines.append("            ;;")
+    lines += ["    esac", "}", "", "if [ \"$funcstack[1]\" = \"_verify\" ]; then", "    _verify \"$@\"", "else",
+              "    compdef _verify verify", "fi", ""]
+    return "\n".join(lines)
+
+
+def _fish(spec: dict[str, tuple[str, list[_Option], bool]]) -> str:
+    lines = ["# fish completion for verify; save as ~/.config/fish/completions/verify.fish",
+             "complete -c verify -f",
+             "complete -c verify -n __fish_use_subcommand -s V -l version -d 'print the version'"]
+    for name, (text, options, files) in spec.items():
+        lines.append(f"complete -c verify -n '__fish_use_subcommand' -a {name} -d '{_plain(text)}'")
+        cond = f"-n '__fish_seen_subcommand_from {name}'"
+        for o in options:
+            parts = []
+            for f in o.flags:
+                if f.startswith("--"):
+                    parts.append(f"-l {f[2:]}")
+                elif len(f) == 2:
+                    parts.append(f"-s {f[1]}")
+                else:
+                    parts.append(f"-o {f[1:]}")
+            if o.takes_value:
+                parts.append("-r")
+                if o.choices:
+                    parts.append(f"-a '{' '.join(o.choices)}'")
+                elif o.is_file:
+                    parts.append("-F")
+            lines.append(f"complete -c verify {cond} {' '.join(parts)} -d '{_plain(o.help)}'")
+        if files:
+            lines.append(f"complete -c verify {cond} -F")
+        if name == "completion":
+            lines.append(f"complete -c verify {cond} -a '{' '.join(SHELLS)}'")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- entry point
+
 #: Exit status for a fault of the tool itself: never 1, which means "fails".
 EXIT_INTERNAL = 4
+#: Exit status when the reader of the output went away (``| head -1``): what
+#: a shell reports for a process ended by SIGPIPE (128 + 13).
+EXIT_PIPE = 141
 
 
 def run() -> None:
     """Console-script entry point."""
     try:
         status = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader closed the pipe (``verify validate designs/*.yaml | head
+        # -1``): end quietly, as the Python docs advise for SIGPIPE: point
+        # stdout at devnull so that the interpreter's final flush does not
+        # raise again, and do not restore SIGPIPE's default action (which
+        # would kill the process on any closed socket, too).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(EXIT_PIPE)
     except KeyboardInterrupt:
         status = 130
     except Exception as e:  # noqa: BLE001 - the last line of defence

@@ -1,18 +1,62 @@
 """What every subcommand shares: argument parsing that never exits the
-process, and reporting load errors as diagnostics with exit status 2."""
+process, where reports and diagnostics go, which files a command reads
+(``-`` for stdin, directories walked), colour, and reporting load errors as
+diagnostics with exit status 2.
+
+Reports go to the command's ``stream`` (stdout); diagnostics, warnings about
+the command line and usage errors go to :func:`errors` (stderr), so that
+``verify check --format json bad.yaml > out.json`` leaves nothing but JSON in
+out.json.  An in-process caller that passes one stream to
+:func:`verify.cli.main` and no error stream gets both in it, in order (a
+transcript); the console script always separates them.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextvars
+import hashlib
+import io
+import os
+import re
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, NoReturn, TextIO
 
-from verify.errors import RegimeError
+from verify.diagnostics import Diagnostic
+from verify.errors import ExtendsError, RegimeError, YAMLSyntaxError
 from verify.files import write_atomically
+from verify.model import Location, Regime
 
 __all__ = ["Parser", "ArgumentError", "report_regime_error", "write_atomically", "count", "seconds",
+           "errors", "error_stream", "expand_paths", "load_design", "STDIN", "use_colour", "paint",
+           "Captured", "capture_parser",
            "EXIT_OK", "EXIT_FAILS", "EXIT_INVALID", "EXIT_UNKNOWN"]
 
 EXIT_OK, EXIT_FAILS, EXIT_INVALID, EXIT_UNKNOWN = 0, 1, 2, 3
+
+#: The name a design read from stdin (``-``) goes by in messages and reports.
+STDIN = "<stdin>"
+
+_ERRORS: contextvars.ContextVar[TextIO | None] = contextvars.ContextVar("verify_errors", default=None)
+_CAPTURE: contextvars.ContextVar[bool] = contextvars.ContextVar("verify_capture", default=False)
+
+
+def errors() -> TextIO:
+    """Where diagnostics and usage errors go: the error stream of the running
+    command (see :func:`error_stream`), sys.stderr by default."""
+    return _ERRORS.get() or sys.stderr
+
+
+@contextmanager
+def error_stream(stream: TextIO | None) -> Iterator[None]:
+    """Send diagnostics to ``stream`` while the block runs (None: sys.stderr)."""
+    token = _ERRORS.set(stream)
+    try:
+        yield
+    finally:
+        _ERRORS.reset(token)
 
 
 class ArgumentError(Exception):
@@ -23,12 +67,37 @@ class ArgumentError(Exception):
         self.status = status
 
 
+class Captured(Exception):  # noqa: N818 - not an error: carries the parser out of a main()
+    """Raised by :meth:`Parser.parse_args` under :func:`capture_parser`: the
+    subcommand's parser, for shell completion, without running the command."""
+
+    def __init__(self, parser: Parser):
+        super().__init__(parser.prog)
+        self.parser = parser
+
+
+@contextmanager
+def capture_parser() -> Iterator[None]:
+    token = _CAPTURE.set(True)
+    try:
+        yield
+    finally:
+        _CAPTURE.reset(token)
+
+
 class Parser(argparse.ArgumentParser):
-    """An ArgumentParser that writes to a given stream and raises, not exits."""
+    """An ArgumentParser that writes help to the given stream and errors to
+    :func:`errors`, and raises :class:`ArgumentError` instead of exiting."""
 
     def __init__(self, *args: Any, stream: TextIO, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._stream = stream
+
+    def parse_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                   namespace: argparse.Namespace | None = None) -> argparse.Namespace:
+        if _CAPTURE.get():
+            raise Captured(self)
+        return super().parse_args(args, namespace)
 
     def _print_message(self, message: str, file: Any = None) -> None:  # noqa: D401 - argparse hook
         if message:
@@ -36,11 +105,11 @@ class Parser(argparse.ArgumentParser):
 
     def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
         if message:
-            self._stream.write(message)
+            (errors() if status else self._stream).write(message)
         raise ArgumentError("", status)
 
     def error(self, message: str) -> NoReturn:
-        self._stream.write(f"{self.prog}: error: {message}\n")
+        errors().write(f"{self.prog}: error: {message}\n")
         raise ArgumentError(message, EXIT_INVALID)
 
 
@@ -68,9 +137,171 @@ def seconds(text: str) -> float:
     return value
 
 
-def report_regime_error(err: RegimeError, stream: TextIO) -> int:
+def report_regime_error(err: RegimeError, stream: TextIO | None = None) -> int:
+    """Print a file's diagnostics and their count on the error stream; status 2.
+    (``stream`` is accepted for callers of the old signature and ignored.)"""
+    out = errors()
+    colour = use_colour(out)
     for d in err.diagnostics:
-        stream.write(f"{d}\n")
+        out.write(paint(f"{d}\n", colour))
     n = len(err.diagnostics)
-    stream.write(f"{n} error{'s' if n != 1 else ''}\n")
+    out.write(f"{n} error{'s' if n != 1 else ''}\n")
     return EXIT_INVALID
+
+
+# ---------------------------------------------------------------- which files
+
+def expand_paths(paths: Sequence[str], command: str) -> list[str]:
+    """The files a command reads: each argument as given, ``-`` (stdin) at most
+    once, and each directory replaced by the ``*.yaml`` and ``*.yml`` files
+    under it (hidden files and folders skipped), sorted by path so the order
+    never depends on the file system."""
+    out: list[str] = []
+    for path in paths:
+        if path != "-" and os.path.isdir(path):
+            found: list[str] = []
+            for top, dirs, files in os.walk(path):
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
+                found.extend(os.path.normpath(os.path.join(top, f)) for f in files
+                             if f.endswith((".yaml", ".yml")) and not f.startswith("."))
+            if not found:
+                errors().write(f"{command}: {path}: no *.yaml or *.yml files in this folder\n")
+                raise ArgumentError(path)
+            out.extend(sorted(found, key=lambda p: p.split(os.sep)))
+        else:
+            if path == "-" and "-" in out:
+                errors().write(f"{command}: - (stdin) can be given only once\n")
+                raise ArgumentError(path)
+            out.append(path)
+    return out
+
+
+def load_design(path: str, stdin: io.BufferedIOBase | None = None) -> Regime:
+    """:func:`verify.load.load`, and ``-``: the design read from stdin, named
+    ``<stdin>`` in messages, its ``extends`` resolved from the working
+    directory."""
+    from verify.load import load
+
+    if path != "-":
+        return load(path)
+    raw = (stdin or sys.stdin.buffer).read()
+    return _load_bytes(raw)
+
+
+def _load_bytes(raw: bytes) -> Regime:
+    """A design from bytes: what :func:`verify.load.load` does for a file,
+    with the file's bytes given (the same parse, merge, checks and hash)."""
+    from verify.gcpause import gc_paused
+    from verify.load.build import build
+    from verify.load.extends import _merge, read
+    from verify.load.validate import diagnose
+    from verify.load.yamlsrc import parse
+
+    @gc_paused
+    def go() -> Regime:
+        try:
+            text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8").read()
+        except UnicodeDecodeError as e:
+            raise YAMLSyntaxError([Diagnostic("E005", f"cannot read the file: {e}", Location(STDIN, 1, 1))]) from None
+        data = parse(text, STDIN)
+        if "remove" in data and "extends" not in data:
+            raise ExtendsError([Diagnostic("E032", "remove: this file extends no base", data.key_at["remove"],
+                                           expected="`extends: BASE` naming the file whose elements are removed")])
+        digest = hashlib.sha256(raw)
+        bases: tuple[str, ...] = ()
+        base_name = data.get("extends")
+        if isinstance(base_name, str):
+            base_path = os.path.normpath(base_name)
+            if not os.path.isfile(base_path):
+                raise ExtendsError([Diagnostic("E030", f"extends: no such file {base_path!r}",
+                                               data.value_at["extends"],
+                                               expected="a path relative to the working directory "
+                                                        "(the design was read from stdin)")])
+            base, more, _ = read(base_path)
+            bases = (base_path, *more)
+            for p in bases:
+                with open(p, "rb") as fh:
+                    digest.update(fh.read())
+            data = _merge(base, data)
+        problems = diagnose(data, STDIN)
+        if problems:
+            from verify.errors import InvalidRegimeError
+
+            raise InvalidRegimeError(problems)
+        return build(data, STDIN, bases, digest.hexdigest())
+
+    result: Regime = go()
+    return result
+
+
+# ---------------------------------------------------------------- colour
+
+_CODES = {"HOLDS": "32", "UPHELD": "32", "FAILS": "31", "REFUTED": "31", "UNKNOWN": "33",
+          "error": "31", "warning": "33"}
+
+
+def use_colour(stream: TextIO, environ: dict[str, str] | None = None) -> bool:
+    """Colour only on a terminal, never into a file or a pipe, and never when
+    NO_COLOR is set to anything non-empty (https://no-color.org) or TERM is
+    ``dumb``."""
+    env = os.environ if environ is None else environ
+    if env.get("NO_COLOR") or env.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except (ValueError, OSError):  # a closed stream
+        return False
+
+
+_VERDICT = re.compile(r"(?m)(?<=: )(HOLDS|FAILS|UNKNOWN)$|^(UPHELD|REFUTED|UNKNOWN)(?=: )")
+_SEVERITY = re.compile(r"(?m)^([^\n]*?:\d+:\d*:? |[^\n]*?: )(error|warning)(?=:)")
+
+
+def paint(text: str, on: bool) -> str:
+    """Verdict words (and the severity of diagnostic lines) in colour, if ``on``."""
+    if not on:
+        return text
+
+    def word(w: str) -> str:
+        return f"\033[1;{_CODES[w]}m{w}\033[0m"
+
+    text = _VERDICT.sub(lambda m: word(m.group(0)), text)
+    return _SEVERITY.sub(lambda m: m.group(1) + word(m.group(2)), text)
+
+
+# ---------------------------------------------------------------- reports
+
+def add_report_options(parser: Parser, formats: Sequence[str], output: bool = True) -> None:
+    """--format, -o, -q and -v, the same on validate, check and claims."""
+    parser.add_argument("--format", choices=tuple(formats), default="text",
+                        help="the report's format (default text); sarif, junit and github are for CI")
+    if output:
+        parser.add_argument("-o", "--output", metavar="FILE",
+                            help="write the report to FILE (whole or not at all) instead of stdout")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="text: print only the summary; no 'wrote FILE' or progress lines")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="print progress (each file as loaded, each question with its time) on stderr")
+
+
+def deliver(text: str, args: argparse.Namespace, stream: TextIO, prog: str) -> int | None:
+    """Write the report to ``-o FILE`` or to ``stream`` (verdicts coloured on a
+    terminal, for the text format); None on success, else the exit status."""
+    output = getattr(args, "output", None)
+    if output:
+        try:
+            write_atomically(output, text)
+        except OSError as e:
+            errors().write(f"{prog}: cannot write {output}: {e.strerror}\n")
+            return EXIT_INVALID
+        if not args.quiet:
+            errors().write(f"wrote {output}\n")
+        return None
+    stream.write(paint(text, args.format == "text" and use_colour(stream)))
+    return None
+
+
+def progress(args: argparse.Namespace, message: str) -> None:
+    if getattr(args, "verbose", False) and not getattr(args, "quiet", False):
+        errors().write(f"{message}\n")

@@ -7,6 +7,7 @@ Exit status: 0 every property holds, 1 at least one fails, 2 invalid input,
 from __future__ import annotations
 
 import argparse
+import time
 from collections.abc import Iterable
 from typing import TextIO
 
@@ -19,20 +20,26 @@ from verify.cli._common import (
     EXIT_UNKNOWN,
     ArgumentError,
     Parser,
+    add_report_options,
     count,
+    deliver,
+    errors,
+    expand_paths,
+    load_design,
+    progress,
     report_regime_error,
     seconds,
-    write_atomically,
 )
 from verify.durations import parse_duration
 from verify.errors import RegimeError
-from verify.load import load
-from verify.model import PropertySpec, effective
-from verify.report import to_json, to_text
-from verify.results import Verdict
+from verify.explain import title
+from verify.model import PropertySpec, Regime, effective
+from verify.report import FORMATS, to_github, to_json, to_junit, to_sarif, to_text
+from verify.report.cases import Note, Suite, result_case
+from verify.results import Result, Verdict
 from verify.versions import versions
 
-__all__ = ["main", "add_property_options", "spec_from_args", "status_of"]
+__all__ = ["main", "add_property_options", "spec_from_args", "status_of", "suites", "render"]
 
 
 def add_property_options(parser: Parser) -> None:
@@ -49,7 +56,10 @@ def add_property_options(parser: Parser) -> None:
     parser.add_argument("--as-is", action="store_true", help="check in-force elements only, not proposed ones")
 
 
-def spec_from_args(args: argparse.Namespace, stream: TextIO) -> PropertySpec | None:
+def spec_from_args(args: argparse.Namespace, stream: TextIO | None = None) -> PropertySpec | None:
+    """The --property and its parameters; usage errors go to the error stream
+    (``stream`` is accepted for callers of the old signature and ignored)."""
+    stream = errors()
     if args.property is None:
         return None
     info = catalogue()[args.property]
@@ -86,52 +96,100 @@ def status_of(verdicts: Iterable[Verdict]) -> int:
     return EXIT_OK
 
 
+Checked = tuple[Regime, list[Result], tuple[str, ...]]
+
+
+def _summary(results: list[Result]) -> str:
+    counts = {v: sum(1 for r in results if r.verdict == v) for v in Verdict}
+    return f"{counts[Verdict.HOLDS]} hold, {counts[Verdict.FAILS]} fail, {counts[Verdict.UNKNOWN]} unknown"
+
+
+def suites(done: list[Checked]) -> list[Suite]:
+    """The CI formats' view of the results."""
+    out = []
+    for regime, results, warnings in done:
+        notes = [Note(w, "no-properties" if w.startswith("the design lists no properties") else
+                      "violation-absent" if " is not checked: " in w else "left-out", level="note")
+                 for w in warnings]
+        out.append(Suite(path=regime.path or regime.id, name=regime.title or regime.id,
+                         cases=[result_case(regime, r) for r in results], notes=notes))
+    return out
+
+
+def render(done: list[Checked], fmt: str, quiet: bool = False) -> str:
+    if fmt == "json":
+        return to_json(done, versions())
+    if fmt == "text":
+        if quiet:
+            return "".join(f"{regime.path or regime.id}: {_summary(results)}\n" for regime, results, _ in done)
+        return "".join(to_text(regime, results, warnings) for regime, results, warnings in done)
+    return _ci(suites(done), fmt, _summary([r for _, rs, _ in done for r in rs]))
+
+
+def _ci(found: list[Suite], fmt: str, summary: str) -> str:
+    from verify import __version__
+
+    if fmt == "sarif":
+        return to_sarif(found, __version__)
+    if fmt == "junit":
+        return to_junit(found, "check")
+    return to_github(found, summary)
+
+
 def main(argv: list[str], stream: TextIO) -> int:
     parser = Parser(prog="verify check", stream=stream,
-                    description="Prove or refute the properties a design lists (or one given with --property).")
+                    description="Prove or refute the properties a design lists (or one given with --property). "
+                                "FILE may be - (stdin) or a folder (its *.yaml and *.yml files, sorted).")
     parser.add_argument("files", nargs="+", metavar="FILE")
     add_property_options(parser)
-    parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.add_argument("-o", "--output", help="write the report to this file instead of the terminal")
+    add_report_options(parser, FORMATS)
     try:
         args = parser.parse_args(argv)
-        spec = spec_from_args(args, stream)
+        spec = spec_from_args(args)
+        paths = expand_paths(args.files, parser.prog)
     except ArgumentError as e:
         return e.status
     regimes = []
-    for path in args.files:
+    broken: list[Suite] = []
+    for path in paths:
         try:
-            regimes.append(load(path))
+            regimes.append(load_design(path))
+            progress(args, f"verify check: loaded {regimes[-1].path}")
         except RegimeError as e:
-            return report_regime_error(e, stream)
-    done = []
+            report_regime_error(e)
+            broken.append(Suite(path="<stdin>" if path == "-" else path, name=path,
+                                diagnostics=list(e.diagnostics)))
+    if broken:
+        # Diagnostics are on stderr; the CI formats carry them too, so that a
+        # code-scanning or test view shows why nothing was checked.
+        if args.format in ("sarif", "junit", "github"):
+            n = sum(len(s.diagnostics) for s in broken)
+            failed = deliver(_ci(broken, args.format, f"{n} error{'s' if n != 1 else ''}"), args, stream,
+                             parser.prog)
+            if failed is not None:
+                return failed
+        return EXIT_INVALID
+    done: list[Checked] = []
     for regime in regimes:
         regime, warnings = effective(regime, as_is=args.as_is)
         specs = [spec] if spec else list(regime.properties)
         if spec and spec.param("violation") and spec.param("violation") not in regime.violation:
-            stream.write(f"verify: {regime.path}: no violation {spec.param('violation')!r}\n")
+            errors().write(f"verify: {regime.path}: no violation {spec.param('violation')!r}\n")
             return EXIT_INVALID
         if not specs:
             warnings = (*warnings, "the design lists no properties; use --property")
         results = []
         for s in specs:
+            started = time.monotonic()
             got = run(regime, s, timeout=args.timeout)
+            for r in got:
+                progress(args, f"verify check: {regime.path}: {title(r)} ({time.monotonic() - started:.1f}s)")
             if not got:
                 warnings = (*warnings, f"{s.property} is not checked: its violation "
                                        f"{s.param('violation')!r} is absent")
             results.extend(got)
         done.append((regime, results, warnings))
-    if args.format == "json":
-        text = to_json(done, versions())
-    else:
-        text = "".join(to_text(regime, results, warnings) for regime, results, warnings in done)
-    if args.output:
-        try:
-            write_atomically(args.output, text)
-        except OSError as e:
-            stream.write(f"verify check: cannot write {args.output}: {e.strerror}\n")
-            return EXIT_INVALID
-        stream.write(f"wrote {args.output}\n")
-    else:
-        stream.write(text)
+    failed = deliver(render(done, args.format, args.quiet), args, stream, parser.prog)
+    if failed is not None:
+        return failed
     return status_of(r.verdict for _, results, _ in done for r in results)

@@ -8,62 +8,119 @@ unknown and none refuted.
 
 from __future__ import annotations
 
+import time
 from typing import TextIO
 
 from verify.analyses.properties import run
-from verify.cli._common import EXIT_FAILS, EXIT_OK, EXIT_UNKNOWN, ArgumentError, Parser, report_regime_error, seconds
+from verify.cli._common import (
+    EXIT_FAILS,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_UNKNOWN,
+    ArgumentError,
+    Parser,
+    add_report_options,
+    deliver,
+    expand_paths,
+    load_design,
+    progress,
+    report_regime_error,
+    seconds,
+)
 from verify.errors import RegimeError
-from verify.explain import explain, title
-from verify.load import load
 from verify.model import effective
+from verify.report.cases import Note, Suite, claim_case
 from verify.results import Verdict, combine
 
 __all__ = ["main"]
 
+FORMATS = ("text", "sarif", "junit", "github")
+
+
+def _summary(outcomes: list[str]) -> str:
+    return (f"{outcomes.count('UPHELD')} upheld, {outcomes.count('REFUTED')} refuted, "
+            f"{outcomes.count('UNKNOWN')} unknown")
+
 
 def main(argv: list[str], stream: TextIO) -> int:
     parser = Parser(prog="verify claims", stream=stream,
-                    description="Report each claim a design carries as upheld or refuted.")
+                    description="Report each claim a design carries as upheld or refuted. "
+                                "FILE may be - (stdin) or a folder (its *.yaml and *.yml files, sorted).")
     parser.add_argument("files", nargs="+", metavar="FILE")
     parser.add_argument("--timeout", type=seconds, default=60.0, help="seconds per solver call (default 60)")
     parser.add_argument("--as-is", action="store_true", help="check in-force elements only")
+    add_report_options(parser, FORMATS)
     try:
         args = parser.parse_args(argv)
+        paths = expand_paths(args.files, parser.prog)
     except ArgumentError as e:
         return e.status
-    try:
-        regimes = [load(p) for p in args.files]
-    except RegimeError as e:
-        return report_regime_error(e, stream)
-    outcomes = []
+    regimes, broken = [], []
+    for path in paths:
+        try:
+            regimes.append(load_design(path))
+            progress(args, f"verify claims: loaded {regimes[-1].path}")
+        except RegimeError as e:
+            report_regime_error(e)
+            broken.append(Suite(path="<stdin>" if path == "-" else path, name=path, diagnostics=list(e.diagnostics)))
+    if broken:
+        if args.format != "text":
+            n = sum(len(s.diagnostics) for s in broken)
+            failed = deliver(_ci(broken, args.format, f"{n} error{'s' if n != 1 else ''}"), args, stream,
+                             parser.prog)
+            if failed is not None:
+                return failed
+        return EXIT_INVALID
+    outcomes: list[str] = []
+    text: list[str] = []
+    found: list[Suite] = []
     for regime in regimes:
         regime, warnings = effective(regime, as_is=args.as_is)
-        stream.write(f"== {regime.path}: {regime.title or regime.id}\n")
-        for w in warnings:
-            stream.write(f"warning: {w}\n")
+        suite = Suite(path=regime.path or regime.id, name=regime.title or regime.id,
+                      notes=[Note(w, "left-out", level="note") for w in warnings])
+        found.append(suite)
+        text.append(f"== {regime.path}: {regime.title or regime.id}\n")
+        text.extend(f"warning: {w}\n" for w in warnings)
         if not regime.claims:
-            stream.write("no claims in this design\n")
+            text.append("no claims in this design\n")
         for claim in regime.claims:
+            started = time.monotonic()
             results = run(regime, claim.spec, timeout=args.timeout)
-            if not results:
-                stream.write(f"\nUNKNOWN: {claim.id}: its violation {claim.spec.param('violation')!r} is absent\n")
-                outcomes.append("UNKNOWN")
-                continue
-            verdict = combine(results)
-            if verdict == Verdict.UNKNOWN:
+            verdict = combine(results) if results else None
+            if verdict is None or verdict == Verdict.UNKNOWN:
                 outcome = "UNKNOWN"
             else:
                 outcome = "UPHELD" if verdict.value == claim.expect else "REFUTED"
             outcomes.append(outcome)
-            stream.write(f"\n{outcome}: {claim.id}: \"{claim.text}\"\n")
-            stream.write(f"  means: {claim.spec.property}, expected to {claim.expect.rstrip('s')}; "
-                         f"the checker says it {verdict.value}\n")
-            for r in results:
-                stream.write(f"  {title(r)}\n")
-                for line in explain(regime, r):
-                    stream.write(f"    {line}\n")
-    stream.write(f"\n{outcomes.count('UPHELD')} upheld, {outcomes.count('REFUTED')} refuted, "
-                 f"{outcomes.count('UNKNOWN')} unknown\n")
+            progress(args, f"verify claims: {regime.path}: {outcome}: {claim.id} "
+                           f"({time.monotonic() - started:.1f}s)")
+            case = claim_case(regime, claim, results, outcome, verdict)
+            suite.cases.append(case)
+            if verdict is None:
+                text.append(f"\nUNKNOWN: {claim.id}: its violation {claim.spec.param('violation')!r} is absent\n")
+            else:
+                text.append("\n" + case.text + "\n")
+    summary = _summary(outcomes)
+    if args.format == "text":
+        report = f"{summary}\n" if args.quiet else "".join(text) + f"\n{summary}\n"
+    else:
+        report = _ci(found, args.format, summary)
+    failed = deliver(report, args, stream, parser.prog)
+    if failed is not None:
+        return failed
     if "REFUTED" in outcomes:
         return EXIT_FAILS
     return EXIT_UNKNOWN if "UNKNOWN" in outcomes else EXIT_OK
+
+
+def _ci(found: list[Suite], fmt: str, summary: str) -> str:
+    from verify import __version__
+    from verify.report import to_github, to_junit, to_sarif
+
+    if fmt == "sarif":
+        return to_sarif(found, __version__)
+    if fmt == "junit":
+        return to_junit(found, "claims")
+    return to_github(found, summary)
+
+

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TextIO
 
-from verify.cli._common import EXIT_INVALID, ArgumentError, Parser, report_regime_error
+from verify.cli._common import EXIT_INVALID, ArgumentError, Parser, errors, load_design, report_regime_error
 from verify.errors import RegimeError, RenderError
-from verify.load import load
 from verify.model import effective
 from verify.render import FORMATS, output_format, render
 
@@ -21,7 +20,7 @@ def main(argv: Sequence[str], stream: TextIO) -> int:
         description="Draw a regime with Graphviz. Proposed and suspended elements "
         "are drawn, styled as such, unless --as-is.",
     )
-    parser.add_argument("file", metavar="FILE", help="the regime file")
+    parser.add_argument("file", metavar="FILE", help="the regime file, or - to read it from stdin")
     parser.add_argument(
         "-o", "--output", required=True, metavar="OUT",
         help="file to write; its extension picks the format: " + ", ".join(FORMATS),
@@ -40,23 +39,23 @@ def main(argv: Sequence[str], stream: TextIO) -> int:
     try:
         output_format(args.output)
     except RenderError as err:
-        stream.write(f"{parser.prog}: error: {err}\n")
+        errors().write(f"{parser.prog}: error: {err}\n")
         return EXIT_INVALID
 
     try:
-        regime = load(args.file)
+        regime = load_design(args.file)
     except RegimeError as err:
-        return report_regime_error(err, stream)
+        return report_regime_error(err)
 
     if args.as_is:
         regime, warnings = effective(regime, as_is=True)
         for warning in warnings:
-            stream.write(f"warning: {warning}\n")
+            errors().write(f"warning: {warning}\n")
 
     try:
         render(regime, args.output)
     except RenderError as err:
-        stream.write(f"{parser.prog}: error: {err}\n")
+        errors().write(f"{parser.prog}: error: {err}\n")
         return EXIT_INVALID
     stream.write(f"{args.output}\n")
     return 0

@@ -1,46 +1,103 @@
-"""``verify validate FILE...``: load each file and report every problem."""
+"""``verify validate FILE...``: load each file and report every problem.
+
+Problems and warnings are diagnostics, on stderr, one per line in gcc's shape
+(``file:line:col: error: E015 message``); the ``ok`` lines and the count are
+the report, on stdout.  Status 0 if every file is valid, 2 otherwise.
+"""
 
 from __future__ import annotations
 
 from typing import TextIO
 
-from verify.cli._common import EXIT_INVALID, ArgumentError, Parser
+from verify.cli._common import (
+    EXIT_INVALID,
+    ArgumentError,
+    Parser,
+    add_report_options,
+    deliver,
+    errors,
+    expand_paths,
+    load_design,
+    paint,
+    progress,
+    use_colour,
+)
 from verify.errors import RegimeError
 from verify.graph import dead_mechanisms
-from verify.load import load
 from verify.model import effective
+from verify.report.cases import Note, Suite
+
+__all__ = ["main"]
+
+FORMATS = ("text", "sarif", "junit", "github")
 
 
 def main(argv: list[str], stream: TextIO) -> int:
     parser = Parser(prog="verify validate", stream=stream,
-                    description="Check that regime files are well-formed and every reference resolves.")
+                    description="Check that regime files are well-formed and every reference resolves. "
+                                "FILE may be - (stdin) or a folder (its *.yaml and *.yml files, sorted).")
     parser.add_argument("files", nargs="+", metavar="FILE")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    add_report_options(parser, FORMATS)
     try:
         args = parser.parse_args(argv)
+        paths = expand_paths(args.files, parser.prog)
     except ArgumentError as e:
         return e.status
+    err = errors()
+    colour = use_colour(err)
     status, total = 0, 0
-    for path in args.files:
+    found: list[Suite] = []
+    report: list[str] = []
+    for path in paths:
+        shown = "<stdin>" if path == "-" else path
+        suite = Suite(path=shown, name=shown, validity=True)
+        found.append(suite)
         try:
-            regime = load(path)
+            regime = load_design(path)
         except RegimeError as e:
             for d in e.diagnostics:
-                stream.write(f"{d}\n")
+                err.write(paint(f"{d}\n", colour))
+            suite.diagnostics.extend(e.diagnostics)
             total += len(e.diagnostics)
             status = EXIT_INVALID
             continue
+        progress(args, f"verify validate: loaded {regime.path}"
+                       + (f" (extends {', '.join(regime.extends)})" if regime.extends else ""))
+        shown = regime.path or shown
         regime, warnings = effective(regime)
         for w in warnings:
-            stream.write(f"{path}: warning: {w}\n")
+            suite.notes.append(Note(w, "left-out"))
         if not regime.verifiers:
-            stream.write(f"{path}: warning: no verifiers: nothing can ever count as detection\n")
+            suite.notes.append(Note("no verifiers: nothing can ever count as detection", "no-verifiers"))
         for m in dead_mechanisms(regime):
-            where = regime.mechanism[m].where
-            stream.write(f"{where or path}: warning: mechanism {m!r} has no chain of flows to any verifier\n")
+            suite.notes.append(Note(f"mechanism {m!r} has no chain of flows to any verifier", "unrouted-mechanism",
+                                    where=regime.mechanism[m].where))
+        for n in suite.notes:
+            if not args.quiet:
+                err.write(paint(f"{n.where or shown}: warning: {n.message}\n", colour))
         if not args.quiet:
-            stream.write(f"{path}: ok ({len(regime.actors)} actors, {len(regime.mechanisms)} mechanisms, "
-                         f"{len(regime.flows)} flows)\n")
-    if total:
-        stream.write(f"{total} error{'s' if total != 1 else ''}\n")
+            report.append(f"{shown}: ok ({len(regime.actors)} actors, {len(regime.mechanisms)} mechanisms, "
+                          f"{len(regime.flows)} flows)\n")
+    summary = f"{total} error{'s' if total != 1 else ''}"
+    if args.format == "text":
+        if total:
+            err.write(f"{summary}\n")
+        text = "".join(report)
+    else:
+        text = _ci(found, args.format, summary)
+    if text or args.format != "text":
+        failed = deliver(text, args, stream, parser.prog)
+        if failed is not None:
+            return failed
     return status
+
+
+def _ci(found: list[Suite], fmt: str, summary: str) -> str:
+    from verify import __version__
+    from verify.report import to_github, to_junit, to_sarif
+
+    if fmt == "sarif":
+        return to_sarif(found, __version__)
+    if fmt == "junit":
+        return to_junit(found, "validate")
+    return to_github(found, summary)

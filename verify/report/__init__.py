@@ -1,10 +1,18 @@
-"""Views of results: plain text for people, JSON for programs.
+"""Views of results: plain text for people, JSON for programs, and for CI
+SARIF 2.1.0 (code scanning), JUnit XML (test views) and GitHub workflow
+annotations.
 
-Both are deterministic byte for byte for the same input: no timestamps, no
+All are deterministic byte for byte for the same input: no timestamps, no
 timings, sorted where order is not meaningful.
 """
 
+from verify.report.github import to_github
 from verify.report.json import to_json
+from verify.report.junit import to_junit
+from verify.report.sarif import to_sarif
 from verify.report.text import to_text
 
-__all__ = ["to_text", "to_json"]
+__all__ = ["to_text", "to_json", "to_sarif", "to_junit", "to_github", "FORMATS"]
+
+#: The --format values of validate, check and claims (json: check only).
+FORMATS = ("text", "json", "sarif", "junit", "github")

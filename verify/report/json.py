@@ -92,6 +92,12 @@ def result_dict(r: Result) -> dict[str, Any]:
         "certificate": [_route(c) for c in r.certificate],
         "figures": _figures(r.figures),
         "note": r.note,
+        # Where the property (or claim) was written: its file (the design, or
+        # a base it extends), 1-based line and column; null for a property
+        # given on the command line.
+        "file": None if r.where is None else r.where.file,
+        "line": None if r.where is None else r.where.line,
+        "column": None if r.where is None else r.where.column,
     }
 
 

@@ -271,3 +271,25 @@ def test_json_results_carry_file_line_and_column():
     _, out, _ = cli("check", MINE_BAN, "-p", "detectability", "--format", "json")
     for r in json.loads(out)["files"][0]["results"]:
         assert r["file"] is r["line"] is r["column"] is None
+
+
+def test_sarif_of_a_design_from_stdin_validates_without_locations():
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "verify", "check", "-", "--format", "sarif"], cwd=ROOT,
+                          input=MINE_BAN.read_bytes(), capture_output=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads(proc.stdout)
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(doc)
+    results = doc["runs"][0]["results"]
+    assert results and all("locations" not in r for r in results)
+
+
+def test_sarif_of_a_variant_points_into_the_file_that_lists_the_property(tmp_path):
+    """A property listed by the base is located in the base."""
+    _, doc = sarif_of("check", DESIGNS / "flagship-no-whistleblower.yaml")
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in doc["runs"][0]["results"]}
+    regime = load(str(DESIGNS / "flagship-no-whistleblower.yaml"))
+    files = {os.path.relpath(s.where.file, ROOT) for s in regime.properties if s.where}
+    assert uris and uris <= files

@@ -30,7 +30,7 @@ CORPUS = sorted(BROKEN.glob("*.yaml"))
 CYCLE = sorted((BROKEN / "extends_cycle").glob("*.yaml"))
 
 _EXPECT = re.compile(r"#\s*expect:\s*(E\d{3})\s+(?:(\S+):)?(\d+):(\d+)(?:\s+(.*))?$")
-_DIAG = re.compile(r"^(.+):(\d+):(\d+): error (E\d{3}): (.*)$")
+_DIAG = re.compile(r"^(.+):(\d+):(\d+): error: (E\d{3}) (.*)$")
 
 
 def expectations(path: Path) -> dict[tuple[str, int, int, str], list[str]]:

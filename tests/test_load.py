@@ -645,7 +645,7 @@ def test_all_errors_of_a_file_are_reported_in_one_run(tmp_path):
     assert codes(info.value) == ["E015", "E020", "E013"]
     status, output = cli("validate", str(path))
     assert status == 2
-    assert output.count(": error E") == 3 and output.rstrip().endswith("3 errors")
+    assert output.count(": error: E") == 3 and output.rstrip().endswith("3 errors")
 
 
 def test_diagnostics_are_sorted_by_line(tmp_path):

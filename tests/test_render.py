@@ -424,7 +424,7 @@ def test_cli_invalid_regime_exits_2_and_writes_nothing(tmp_path):
     bad.write_text(TINY.replace("kind: state", "kind: state, colour: red"))
     status, text = run(str(bad), "-o", str(tmp_path / "bad.svg"))
     assert status == 2
-    assert "error E010" in text
+    assert "error: E010" in text
     assert sorted(os.listdir(tmp_path)) == ["bad.yaml"]
 
 

@@ -5,7 +5,8 @@ wherever, by whomever and in whatever order it is run.
   a relative path ("designs/...", "tests/data/...") fails at once, whatever
   directory pytest was started from.  Files of the repository are reached from
   ``ROOT`` (the ``root`` fixture, or ``Path(__file__).resolve().parents[1]``).
-  Nothing a test writes by mistake lands in the checkout.
+  Nothing a test writes by mistake lands in the checkout, nor in the user's
+  home: XDG_DATA_HOME is a fresh folder too.
 * The umask is 0o022, whatever the user's: a test that expects a written file
   to be readable by others then gets the same answer under a private umask
   (0o077) or a group-writable one (0o002).  Tests about permissions set the
@@ -35,6 +36,9 @@ def root() -> Path:
 @pytest.fixture(autouse=True)
 def _anywhere(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+    # `verify new` and `verify schema --install` write to the user's data
+    # folder: a test's stays in its own temporary one.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data")))
     old = os.umask(TEST_UMASK)
     try:
         yield

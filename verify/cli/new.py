@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import TextIO
 
-from verify.cli._common import EXIT_INVALID, ArgumentError, Parser, write_atomically
+from verify.cli._common import EXIT_INVALID, ArgumentError, Parser, errors, write_atomically
 from verify.schema import install, package_schema_path, schema_reference
 
 __all__ = ["main", "STARTER"]
@@ -149,18 +149,18 @@ def main(argv: list[str], stream: TextIO) -> int:
     except ArgumentError as e:
         return e.status
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", args.name):
-        stream.write(f"verify new: {args.name!r} is not a valid id (a letter or _, then letters, digits, _ . -)\n")
+        errors().write(f"verify new: {args.name!r} is not a valid id (a letter or _, then letters, digits, _ . -)\n")
         return EXIT_INVALID
     path = args.output or f"{args.name}.yaml"
     if os.path.exists(path) and not args.force:
-        stream.write(f"verify new: {path} exists; use --force to overwrite\n")
+        errors().write(f"verify new: {path} exists; use --force to overwrite\n")
         return EXIT_INVALID
     schema = schema_reference(_schema_file())
     try:
         write_atomically(path, STARTER.format(name=args.name, title=args.name.replace("-", " ").capitalize(),
                                               file=path, schema=schema))
     except OSError as e:
-        stream.write(f"verify new: cannot write {path}: {e.strerror}\n")
+        errors().write(f"verify new: cannot write {path}: {e.strerror}\n")
         return EXIT_INVALID
-    stream.write(f"wrote {path}\n")
+    errors().write(f"wrote {path}\n")
     return 0

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import TextIO
 
-from verify.cli._common import EXIT_INVALID, ArgumentError, Parser
+from verify.cli._common import EXIT_INVALID, ArgumentError, Parser, errors
 from verify.schema import default_install_dir, install, modeline, schema_text
 
 #: The file patterns the printed editor settings associate with the schema;
@@ -67,7 +67,7 @@ def main(argv: list[str], stream: TextIO) -> int:
         path = install(args.install or None)
     except OSError as e:
         where = args.install or default_install_dir()
-        stream.write(f"verify schema: cannot install the schema in {where}: {e.strerror or e}\n")
+        errors().write(f"verify schema: cannot install the schema in {where}: {e.strerror or e}\n")
         return EXIT_INVALID
     stream.write(editor_help(path))
     return 0

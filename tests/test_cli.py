@@ -353,9 +353,9 @@ def test_output_into_a_missing_folder_exits_2_and_writes_nothing(tmp_path):
 def test_new_writes_a_starter_that_validates_and_checks(tmp_path):
     path = tmp_path / "sub" / "my-regime.yaml"
     path.parent.mkdir()
-    status, printed = cli("new", "my-regime", "-o", path)
-    assert status == 0, printed
-    assert printed == f"wrote {path}\n"
+    status, printed, said = cli3("new", "my-regime", "-o", path)
+    assert status == 0, said
+    assert (printed, said) == ("", f"wrote {path}\n")  # like every command's "wrote", on stderr
     text = path.read_text(encoding="utf-8")
     first = text.splitlines()[0]
     assert first.startswith("# yaml-language-server: $schema=")
@@ -412,9 +412,9 @@ def test_new_tutorial_second_channel_makes_non_circumventability_hold(tmp_path):
 def test_new_refuses_to_overwrite_without_force(tmp_path):
     path = tmp_path / "taken.yaml"
     path.write_text("mine\n", encoding="utf-8")
-    status, output = cli("new", "taken", "-o", path)
+    status, _, said = cli3("new", "taken", "-o", path)
     assert status == 2
-    assert "--force" in output
+    assert "--force" in said
     assert path.read_text(encoding="utf-8") == "mine\n"
     status, output = cli("new", "taken", "-o", path, "--force")
     assert status == 0, output
@@ -423,9 +423,9 @@ def test_new_refuses_to_overwrite_without_force(tmp_path):
 
 def test_new_refuses_an_invalid_id(tmp_path):
     path = tmp_path / "x.yaml"
-    status, output = cli("new", "9 lives", "-o", path)
+    status, _, said = cli3("new", "9 lives", "-o", path)
     assert status == 2
-    assert "not a valid id" in output
+    assert "not a valid id" in said
     assert not path.exists()
 
 

@@ -98,7 +98,7 @@ def test_a_failing_dot_gives_no_svg_view(flagship, monkeypatch):
 def test_a_result_shows_title_statement_and_explanation_in_html(mine_ban):
     result = verify.check(mine_ban, "non-circumventability", k=1)[0]
     assert result.verdict == Verdict.FAILS
-    page = result._repr_html_()
+    page = notebook.result_html(result, mine_ban)
     import html
 
     assert html.escape(result.statement) in page
@@ -107,9 +107,10 @@ def test_a_result_shows_title_statement_and_explanation_in_html(mine_ban):
     assert lines[0].startswith("statement: ")
     for line in lines[1:]:
         assert html.escape(line) in page
-    # The regime check() used gives actors their names in the explanation.
+    # With its regime, an explanation gives actors their names; alone, ids.
     named = [a for a in mine_ban.actors if a.name and a.id in result.witness.coalition]
-    assert not named or f"{named[0].id} ({html.escape(named[0].name)})" in page
+    assert named and f"{named[0].id} ({html.escape(named[0].name)})" in page
+    assert f"{named[0].id} ({html.escape(named[0].name)})" not in result._repr_html_()
 
 
 def test_result_html_escapes_everything():
@@ -123,20 +124,16 @@ def test_result_html_escapes_everything():
 
 def test_a_result_made_by_hand_explains_without_its_regime():
     result = _result()
-    assert notebook.regime_of(result) is None
     assert "A statement." in result._repr_html_()
     assert repr(result) == "<Result detectability(v): HOLDS>"
 
 
-def test_the_remembered_regime_goes_with_the_result(flagship):
-    import gc
-
+def test_check_returns_a_list_that_knows_its_regime(flagship):
     results = verify.check(flagship, "detectability")
-    key = id(results[0])
-    assert notebook.regime_of(results[0]) is flagship
-    del results
-    gc.collect()
-    assert key not in notebook._REGIMES
+    assert isinstance(results, list) and results.regime is flagship
+    assert [r["file"] for r in results.records()] == [flagship.path]
+    assert "<table" in results._repr_html_() and "HOLDS" in results._repr_html_()
+    assert "Frontier" in results.explain(0) or "rests on" in results.explain(0)
 
 
 # --- tables --------------------------------------------------------------------
@@ -174,12 +171,14 @@ def test_table_takes_the_regime_for_results_made_elsewhere(flagship):
 
     results = run(flagship, PropertySpec(property="detectability"))
     assert verify.table(results).records()[0]["regime"] is None
-    assert verify.table(results, flagship).records()[0]["regime"] == "flagship-ai-agreement"
+    assert verify.table(results, regime=flagship).records()[0]["regime"] == "flagship-ai-agreement"
 
 
 def test_table_html_and_text(flagship, mine_ban):
-    results = verify.check(flagship, "robustness-margin") + verify.check(mine_ban, "non-circumventability", k=1)
-    table = verify.table(results)
+    first, second = verify.check(flagship, "robustness-margin"), verify.check(mine_ban, "non-circumventability", k=1)
+    results = first + second
+    table = verify.table(first, second)
+    assert {r["regime"] for r in table.records()} == {flagship.id, mine_ban.id}
     assert len(table) == len(results) and list(table) == results
     page = table._repr_html_()
     assert page.startswith("<table") and page.count("<tr>") == len(results) + 1

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from verify.load import load as load
     from verify.model import PropertySpec, Regime
-    from verify.notebook import Table
+    from verify.notebook import Results, Table
     from verify.results import Result
 
 __version__ = "0.1.0"
@@ -52,7 +52,7 @@ def check(
     f: int | None = None,
     T: int | str | timedelta | None = None,
     direct: bool | None = None,
-) -> list[Result]:
+) -> Results:
     """Results of the given properties (default: the regime's own list), on
     the regime with proposed elements too, or as in force (``as_is``).
 
@@ -72,17 +72,15 @@ def check(
     """
     from verify.analyses.properties import run
     from verify.model import effective
-    from verify.notebook import remember
+    from verify.notebook import Results
 
     given = {"violation": violation, "k": k, "K": K, "f": f, "T": T, "direct": direct}
     specs = _specs(regime, properties, {name: v for name, v in given.items() if v is not None})
     checked, _ = effective(regime, as_is=as_is)
-    results = [r for spec in specs for r in run(checked, spec, timeout=timeout)]
-    remember(results, regime)
-    return results
+    return Results([r for spec in specs for r in run(checked, spec, timeout=timeout)], regime)
 
 
-def table(results: Iterable[Result], regime: Regime | None = None) -> Table:
+def table(*groups: Iterable[Result], regime: Regime | None = None) -> Table:
     """Results as a table: ``_repr_html_`` in Jupyter, ``.records()`` (plain
     dicts), ``.to_pandas()`` (a DataFrame, when pandas is installed).
 
@@ -90,7 +88,7 @@ def table(results: Iterable[Result], regime: Regime | None = None) -> Table:
     :func:`check` already know theirs."""
     from verify.notebook import table as function
 
-    return function(results, regime)
+    return function(*groups, regime=regime)
 
 
 def _specs(regime: Regime, properties: object, params: dict[str, object]) -> list[PropertySpec]:

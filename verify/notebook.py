@@ -17,7 +17,6 @@ from __future__ import annotations
 import html
 import importlib
 import shutil
-import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -27,36 +26,13 @@ from verify.explain import explain, params_text, title
 from verify.model import Regime
 from verify.results import EvasionSets, Margin, Result, Verdict, WorstCase
 
-__all__ = ["regime_repr", "regime_svg", "result_repr", "result_html", "remember", "regime_of", "table",
-           "Table", "COLUMNS"]
+__all__ = ["regime_repr", "regime_svg", "result_repr", "result_html", "table", "Table", "Results", "COLUMNS"]
 
 #: The keys of every record :meth:`Table.records` gives, in column order.
 COLUMNS = ("file", "regime", "property", "violation", "params", "verdict", "kstar", "worst_case_time",
            "perpetrator", "coalition", "evasion_sets", "statement", "note")
 
 _VERDICT_COLOURS = {Verdict.HOLDS: "#1a7f37", Verdict.FAILS: "#cf222e", Verdict.UNKNOWN: "#9a6700"}
-
-
-# --- which regime a result is about ------------------------------------------
-
-#: id(result) -> the regime :func:`verify.check` checked to get it.  A result
-#: does not carry its regime (it is plain data, and many results share one),
-#: but its explanation names actors and its table row names the file; the
-#: entry goes when the result does.
-_REGIMES: dict[int, Regime] = {}
-
-
-def remember(results: Iterable[Result], regime: Regime) -> None:
-    """Note that ``results`` are about ``regime`` (for reprs and tables)."""
-    for r in results:
-        if id(r) not in _REGIMES:
-            _REGIMES[id(r)] = regime
-            weakref.finalize(r, _REGIMES.pop, id(r), None)
-
-
-def regime_of(result: Result) -> Regime | None:
-    """The regime ``result`` was checked on, if :func:`verify.check` made it."""
-    return _REGIMES.get(id(result))
 
 
 # --- regimes -------------------------------------------------------------------
@@ -82,7 +58,7 @@ def regime_svg(regime: Regime) -> str | None:
     if shutil.which("dot") is None:
         return None
     try:
-        return render._run_dot(render.to_dot(regime), "svg").decode("utf-8")
+        return render.draw(regime, "svg").decode("utf-8")
     except RenderError:
         return None
 
@@ -108,7 +84,6 @@ def _verdict_html(verdict: Verdict) -> str:
 def result_html(result: Result, regime: Regime | None = None) -> str:
     """A result as HTML: its title, its statement, then the explanation lines
     (:func:`verify.explain.explain`), every piece of text escaped."""
-    regime = regime if regime is not None else regime_of(result)
     lines = _explanation(result, regime)
     if lines and lines[0].startswith("statement: "):
         lines = lines[1:]
@@ -172,14 +147,25 @@ class Table:
     programs, :meth:`to_pandas` for a DataFrame.  Iterating gives the results."""
 
     def __init__(self, results: Iterable[Result], regime: Regime | None = None):
-        self.results: tuple[Result, ...] = tuple(results)
-        for r in self.results:
+        self._rows_of: list[tuple[Result, Regime | None]] = []
+        self.add(results, regime)
+
+    def add(self, results: Iterable[Result], regime: Regime | None = None) -> None:
+        """More rows: ``results`` about ``regime`` (the results of
+        :func:`verify.check` know theirs)."""
+        if regime is None and isinstance(results, Results):
+            regime = results.regime
+        for r in results:
             if not isinstance(r, Result):
                 raise TypeError(f"verify.table takes results (from verify.check), not {type(r).__name__}")
-        self._regime = regime
+            self._rows_of.append((r, regime))
+
+    @property
+    def results(self) -> tuple[Result, ...]:
+        return tuple(r for r, _ in self._rows_of)
 
     def __len__(self) -> int:
-        return len(self.results)
+        return len(self._rows_of)
 
     def __iter__(self) -> Iterator[Result]:
         return iter(self.results)
@@ -192,7 +178,7 @@ class Table:
         holds), perpetrator, coalition (the counterexample's, or the one that
         forces the worst case), evasion_sets (how many), statement, note.
         A value that does not apply is None."""
-        return [_record(r, self._regime if self._regime is not None else regime_of(r)) for r in self.results]
+        return [_record(r, regime) for r, regime in self._rows_of]
 
     def to_pandas(self) -> Any:
         """The records as a pandas DataFrame (columns in :data:`COLUMNS` order)."""
@@ -230,7 +216,38 @@ class Table:
         return "\n".join("  ".join(text.ljust(w) for text, w in zip(line, widths)).rstrip() for line in grid)
 
 
-def table(results: Iterable[Result], regime: Regime | None = None) -> Table:
-    """Results as a :class:`Table` (``regime``: the one they are about, when
-    they did not come from :func:`verify.check`)."""
-    return Table(results, regime)
+class Results(list[Result]):
+    """What :func:`verify.check` returns: a plain list of results that also
+    knows the regime they are about, so that in Jupyter it shows as a table
+    naming the file, and its explanations name actors."""
+
+    def __init__(self, results: Iterable[Result], regime: Regime):
+        super().__init__(results)
+        self.regime = regime
+
+    def table(self) -> Table:
+        return Table(self, self.regime)
+
+    def records(self) -> list[dict[str, Any]]:
+        return self.table().records()
+
+    def to_pandas(self) -> Any:
+        return self.table().to_pandas()
+
+    def explain(self, index: int) -> str:
+        """One result as HTML with its regime's names (``_repr_html_`` of a
+        lone result names actors by id)."""
+        return result_html(self[index], self.regime)
+
+    def _repr_html_(self) -> str:
+        return self.table()._repr_html_()
+
+
+def table(*groups: Iterable[Result], regime: Regime | None = None) -> Table:
+    """Results as a :class:`Table`, one group after another (``regime``: the
+    one a group is about, for results that did not come from
+    :func:`verify.check`, which know theirs)."""
+    out = Table((), regime)
+    for group in groups:
+        out.add(group, regime)
+    return out

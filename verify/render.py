@@ -26,7 +26,7 @@ from verify.errors import RenderError
 from verify.files import write_atomically
 from verify.model import HOST, PERPETRATOR, Body, Element, Flow, Mechanism, Regime
 
-__all__ = ["to_dot", "render"]
+__all__ = ["to_dot", "draw", "render"]
 
 #: Output extension -> ``dot -T`` format (None: the DOT source itself).
 FORMATS: Mapping[str, str | None] = {".dot": None, ".svg": "svg", ".png": "png"}
@@ -575,9 +575,13 @@ def render(
     """
     path = Path(out_path)
     fmt = output_format(path)
-    source = to_dot(regime, highlight)
-    data = source.encode("utf-8") if fmt is None else _run_dot(source, fmt)
+    data = to_dot(regime, highlight).encode("utf-8") if fmt is None else draw(regime, fmt, highlight)
     _write_atomically(path, data)
+
+
+def draw(regime: Regime, fmt: str, highlight: Mapping[str, Collection[str]] | None = None) -> bytes:
+    """The drawing as Graphviz renders it in ``fmt`` ("svg", "png")."""
+    return _run_dot(to_dot(regime, highlight), fmt)
 
 
 def _run_dot(source: str, fmt: str) -> bytes:

@@ -46,3 +46,21 @@ def test_a_proposed_mechanism_counts_unless_as_is(tmp_path):
     regime = verify.load(write(tmp_path, "proposed"))
     assert detectability(regime, "v").verdict == Verdict.HOLDS
     assert detectability(regime, "v", as_is=True).verdict == Verdict.FAILS
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_a_bound_beyond_the_pool_is_the_pool():
+    """z3 reads a cardinality bound modulo 2**32: 4294967296 would be "at
+    most 0", so a failing property read as holding."""
+    from verify.analyses.properties import fault_tolerance, minimal_evasion_sets
+
+    regime = verify.load(ROOT / "designs" / "flagship-no-whistleblower.yaml")
+    v = "covert-training-run"
+    pool = len(regime.pool())
+    for huge in (2**32, 2**32 + 1, 10**26):
+        assert non_circumventability(regime, v, huge).verdict == non_circumventability(regime, v, pool).verdict \
+            == Verdict.FAILS
+        assert minimal_evasion_sets(regime, v, huge).figures == minimal_evasion_sets(regime, v, pool).figures
+        assert fault_tolerance(regime, v, huge).verdict == Verdict.FAILS

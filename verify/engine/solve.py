@@ -251,10 +251,10 @@ class Query:
         try:
             if self.deadline is not None:
                 self.solver.add(self._deadline == self.deadline)
-            if k is not None and self.chosen:
-                self.solver.add(z3.AtMost(*self.chosen.values(), k))
-            if f is not None and self._f:
-                self.solver.add(z3.AtMost(*self._f.values(), f))
+            if k is not None and k < len(self.chosen):
+                self.solver.add(_at_most(self.chosen.values(), k))
+            if f is not None and f < len(self._f):
+                self.solver.add(_at_most(self._f.values(), f))
             answer = self.solver.check(*assumptions)
             if answer == z3.sat:
                 model = self.solver.model()
@@ -382,8 +382,8 @@ class Query:
         """
         self.solver.push()
         try:
-            if self.chosen:
-                self.solver.add(z3.AtMost(*self.chosen.values(), bound))
+            if bound < len(self.chosen):
+                self.solver.add(_at_most(self.chosen.values(), bound))
             on = [s for _, s in sorted(self.switch.items())]
             while True:
                 answer = self.solver.check(*on)
@@ -408,6 +408,13 @@ class Query:
 
 
 # ------------------------------------------------------------------ helpers
+
+
+def _at_most(variables: Iterable[z3.BoolRef], n: int) -> z3.BoolRef:
+    """At most ``n`` of ``variables``.  Callers pass only a bound below their
+    number: a larger one constrains nothing, and z3 would read a bound of
+    2**32 or more modulo 2**32 (4294967296 as "at most 0") or reject it."""
+    return z3.AtMost(*variables, n)
 # Formulas are SMT-LIB strings; True and False stand for constants and are
 # folded away, which keeps the formulas small: most guard literals are decided
 # by the perpetrator's closure or by the absence of failures.

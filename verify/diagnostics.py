@@ -5,6 +5,12 @@ lists every code with an example.  A diagnostic prints as gcc prints one,
 ``file:line:column: error: E015 message`` then indented detail lines, which
 the stock gcc problem matcher (``^(.*?):(\d+):(\d*):?\s+(?:fatal\s+)?(warning|error):\s+(.*)$``)
 matches.
+
+The file name, message, found and expected values and hint often quote the
+design (an unknown key, a misspelt id, a value): each is printed through
+:func:`verify.safety.visible`, so a diagnostic keeps its one-line-per-field
+shape and carries no control or bidirectional character raw (docs/cli.md,
+"Untrusted text").  The fields themselves keep what was found, for programs.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from verify.model import Location
+from verify.safety import visible
 
 __all__ = ["Diagnostic", "CODES"]
 
@@ -56,11 +63,11 @@ class Diagnostic:
     def __str__(self) -> str:
         # gcc's shape, so stock problem matchers and editors pick it up:
         # FILE:LINE:COLUMN: error: CODE message
-        text = f"{self.where}: error: {self.code} {self.message}"
+        text = f"{visible(str(self.where))}: error: {self.code} {visible(self.message)}"
         if self.found is not None:
-            text += f"\n    found:    {self.found}"
+            text += f"\n    found:    {visible(self.found)}"
         if self.expected is not None:
-            text += f"\n    expected: {self.expected}"
+            text += f"\n    expected: {visible(self.expected)}"
         if self.hint is not None:
-            text += f"\n    {self.hint}"
+            text += f"\n    {visible(self.hint)}"
         return text

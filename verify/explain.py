@@ -4,9 +4,23 @@ Only words are made here; what happened was decided by the analyses, and why
 each step of a route is blocked was decided by the engine's own evaluation
 (a :class:`~verify.results.Block`).  Every reason code has its sentence in
 this module and nowhere else.
+
+The words quote the design (ids, names, statements built from them), which
+may come from anyone: every public function here is decorated with
+:func:`_line` or :func:`_lines`, which pass what it returns through
+:func:`verify.safety.visible`, so no control or bidirectional character it
+quotes reaches a terminal or a report raw, and a line break inside a quoted
+name cannot start a line of its own.  It is done where each line leaves this
+module, not at each f-string, so a sentence added later cannot forget it;
+tests/test_terminal_safety.py fails if a function in ``__all__`` is not
+decorated.
 """
 
 from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import ParamSpec
 
 from verify.durations import format_duration
 from verify.model import Regime
@@ -27,15 +41,43 @@ from verify.results import (
     Vote,
     WorstCase,
 )
+from verify.safety import visible
 
 __all__ = ["title", "params_text", "route_text", "block_text", "vote_text", "notice_text", "unseen_text",
            "explain"]
+
+_P = ParamSpec("_P")
+
+#: The public functions whose words are made visible (see the module's doc).
+VISIBLE: set[str] = set()
+
+
+def _line(f: Callable[_P, str]) -> Callable[_P, str]:
+    """``f``'s line, made :func:`~verify.safety.visible`."""
+    @functools.wraps(f)
+    def safe(*args: _P.args, **kwargs: _P.kwargs) -> str:
+        return visible(f(*args, **kwargs))
+
+    VISIBLE.add(f.__name__)
+    return safe
+
+
+def _lines(f: Callable[_P, list[str]]) -> Callable[_P, list[str]]:
+    """``f``'s lines, each made :func:`~verify.safety.visible`."""
+    @functools.wraps(f)
+    def safe(*args: _P.args, **kwargs: _P.kwargs) -> list[str]:
+        return [visible(line) for line in f(*args, **kwargs)]
+
+    VISIBLE.add(f.__name__)
+    return safe
+
 
 _GRADE = {Grade.SEALED: "sealed", Grade.DIRECT: "direct", Grade.INDIRECT: "indirect"}
 _NOTICED = {Reason.REFUSED_ACCESS: "a refused access to", Reason.WITHHELD_SEALED: "a missing report on",
             Reason.RELAY_DROPPED: "a dropped report on"}
 
 
+@_line
 def params_text(result: Result) -> str:
     parts = [result.violation]
     for k, v in result.params:
@@ -45,6 +87,7 @@ def params_text(result: Result) -> str:
     return ", ".join(parts)
 
 
+@_line
 def title(result: Result) -> str:
     return f"{result.property}({params_text(result)}): {result.verdict.value.upper()}"
 
@@ -58,6 +101,7 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+@_line
 def vote_text(v: Vote) -> str:
     note = f" ({', '.join(v.recused)} recused)" if v.recused else ""
     if v.rule == "approve":
@@ -80,6 +124,7 @@ def _unnoticed(b: Block | None, mandatory: str) -> str:
     return f"not noticed: {block_text(b, '')}"
 
 
+@_line
 def block_text(b: Block, element: str) -> str:
     """What a block means, in a sentence about the step's ``element``."""
     r, who = b.reason, b.who or ""
@@ -123,6 +168,7 @@ def block_text(b: Block, element: str) -> str:
     raise ValueError(f"no words for a block of reason {r.value}")
 
 
+@_line
 def unseen_text(u: Unseen) -> str:
     if u.reason == Reason.NOT_COVERED:
         return f"it does not cover {', '.join(u.about)}"
@@ -137,6 +183,7 @@ def unseen_text(u: Unseen) -> str:
     raise ValueError(f"no words for a mechanism unseen for reason {u.reason.value}")
 
 
+@_line
 def notice_text(n: Notice) -> str:
     return f"{n.holder} notices {_NOTICED[n.reason]} {n.element} at {format_duration(n.time)}"
 
@@ -151,6 +198,7 @@ def _link(s: Step) -> str:
     return f"{s.element} -> {s.holder}"
 
 
+@_lines
 def route_text(regime: Regime, route: Route) -> list[str]:
     """A route as a chain, each noticed breach on it, then where it stops."""
     lines = [" => ".join(_link(s) for s in route.steps)]
@@ -187,6 +235,7 @@ def _evasion(e: EvasionSets) -> list[str]:
     return lines
 
 
+@_lines
 def explain(regime: Regime, result: Result) -> list[str]:
     """The lines under a result's title."""
     lines = [f"statement: {result.statement}"]

@@ -6,7 +6,15 @@ diagnostics with exit status 2.
 Reports go to the command's ``stream`` (stdout); diagnostics, warnings about
 the command line and usage errors go to :func:`errors` (stderr), so that
 ``verify check --format json bad.yaml > out.json`` leaves nothing but JSON in
-out.json.  An in-process caller that passes one stream to
+out.json.
+
+Untrusted text (docs/cli.md): every text and GitHub report passes through
+:func:`deliver`, which escapes any control or bidirectional character left in
+it (:func:`verify.safety.visible_lines`) before colouring it, whether it goes
+to the terminal or to ``-o FILE``; what a command writes on the error stream
+itself quotes a path or a value only through ``visible`` (or ``!r``).
+
+An in-process caller that passes one stream to
 :func:`verify.cli.main` and no error stream gets both in it, in order (a
 transcript); the console script always separates them.
 """
@@ -28,6 +36,7 @@ from verify.diagnostics import Diagnostic
 from verify.errors import ExtendsError, RegimeError, YAMLSyntaxError
 from verify.files import write_atomically
 from verify.model import Location, Regime
+from verify.safety import visible, visible_lines
 
 __all__ = ["Parser", "ArgumentError", "report_regime_error", "write_atomically", "count", "seconds",
            "errors", "error_stream", "expand_paths", "load_design", "STDIN", "use_colour", "paint",
@@ -165,7 +174,7 @@ def expand_paths(paths: Sequence[str], command: str) -> list[str]:
                 found.extend(os.path.normpath(os.path.join(top, f)) for f in files
                              if f.endswith((".yaml", ".yml")) and not f.startswith("."))
             if not found:
-                errors().write(f"{command}: {path}: no *.yaml or *.yml files in this folder\n")
+                errors().write(f"{command}: {visible(path)}: no *.yaml or *.yml files in this folder\n")
                 raise ArgumentError(path)
             out.extend(sorted(found, key=lambda p: p.split(os.sep)))
         else:
@@ -287,16 +296,23 @@ def add_report_options(parser: Parser, formats: Sequence[str], output: bool = Tr
 
 def deliver(text: str, args: argparse.Namespace, stream: TextIO, prog: str) -> int | None:
     """Write the report to ``-o FILE`` or to ``stream`` (verdicts coloured on a
-    terminal, for the text format); None on success, else the exit status."""
+    terminal, for the text format); None on success, else the exit status.
+
+    The text and GitHub reports are made visible here, once more, whatever
+    made them (only their line breaks are kept): the last point before a
+    terminal, which a report added later cannot bypass.  JSON, SARIF and
+    JUnit escape in their own syntax (:mod:`verify.report`)."""
+    if args.format in ("text", "github"):
+        text = visible_lines(text)
     output = getattr(args, "output", None)
     if output:
         try:
             write_atomically(output, text)
         except OSError as e:
-            errors().write(f"{prog}: cannot write {output}: {e.strerror}\n")
+            errors().write(f"{prog}: cannot write {visible(output)}: {e.strerror}\n")
             return EXIT_INVALID
         if not args.quiet:
-            errors().write(f"wrote {output}\n")
+            errors().write(f"wrote {visible(output)}\n")
         return None
     stream.write(paint(text, args.format == "text" and use_colour(stream)))
     return None

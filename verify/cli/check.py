@@ -37,6 +37,7 @@ from verify.model import PropertySpec, Regime, effective
 from verify.report import FORMATS, to_github, to_json, to_junit, to_sarif, to_text
 from verify.report.cases import Note, Suite, result_case
 from verify.results import Result, Verdict
+from verify.safety import visible
 from verify.versions import versions
 
 __all__ = ["main", "add_property_options", "spec_from_args", "status_of", "suites", "render"]
@@ -121,7 +122,7 @@ def render(done: list[Checked], fmt: str, quiet: bool = False) -> str:
         return to_json(done, versions())
     if fmt == "text":
         if quiet:
-            return "".join(f"{regime.path or regime.id}: {_summary(results)}\n" for regime, results, _ in done)
+            return "".join(f"{visible(regime.path or regime.id)}: {_summary(results)}\n" for regime, results, _ in done)
         return "".join(to_text(regime, results, warnings) for regime, results, warnings in done)
     return _ci(suites(done), fmt, _summary([r for _, rs, _ in done for r in rs]))
 
@@ -154,7 +155,7 @@ def main(argv: list[str], stream: TextIO) -> int:
     for path in paths:
         try:
             regimes.append(load_design(path))
-            progress(args, f"verify check: loaded {regimes[-1].path}")
+            progress(args, f"verify check: loaded {visible(regimes[-1].path or '')}")
         except RegimeError as e:
             report_regime_error(e)
             broken.append(Suite(path="<stdin>" if path == "-" else path, name=path,
@@ -174,7 +175,7 @@ def main(argv: list[str], stream: TextIO) -> int:
         regime, warnings = effective(regime, as_is=args.as_is)
         specs = [spec] if spec else list(regime.properties)
         if spec and spec.param("violation") and spec.param("violation") not in regime.violation:
-            errors().write(f"verify: {regime.path}: no violation {spec.param('violation')!r}\n")
+            errors().write(f"verify: {visible(regime.path or '')}: no violation {spec.param('violation')!r}\n")
             return EXIT_INVALID
         if not specs:
             warnings = (*warnings, "the design lists no properties; use --property")
@@ -183,7 +184,8 @@ def main(argv: list[str], stream: TextIO) -> int:
             started = time.monotonic()
             got = run(regime, s, timeout=args.timeout)
             for r in got:
-                progress(args, f"verify check: {regime.path}: {title(r)} ({time.monotonic() - started:.1f}s)")
+                progress(args, f"verify check: {visible(regime.path or '')}: {title(r)} "
+                               f"({time.monotonic() - started:.1f}s)")
             if not got:
                 warnings = (*warnings, f"{s.property} is not checked: its violation "
                                        f"{s.param('violation')!r} is absent")

@@ -4,6 +4,10 @@ A claim is upheld when the checker's verdict is the one the drafter expected
 (a claim may expect a property to fail: "a single state CAN hide this").
 Exit status: 0 every claim upheld, 1 some refuted, 2 invalid input, 3 some
 unknown and none refuted.
+
+Each line of the text report is made visible (:func:`verify.safety.visible`):
+a claim's id and text are the drafter's own words, and must not be able to
+make REFUTED read UPHELD (docs/cli.md, "Untrusted text").
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from verify.errors import RegimeError
 from verify.model import effective
 from verify.report.cases import Note, Suite, claim_case
 from verify.results import Verdict, combine
+from verify.safety import visible
 
 __all__ = ["main"]
 
@@ -59,7 +64,7 @@ def main(argv: list[str], stream: TextIO) -> int:
     for path in paths:
         try:
             regimes.append(load_design(path))
-            progress(args, f"verify claims: loaded {regimes[-1].path}")
+            progress(args, f"verify claims: loaded {visible(regimes[-1].path or '')}")
         except RegimeError as e:
             report_regime_error(e)
             broken.append(Suite(path="<stdin>" if path == "-" else path, name=path, diagnostics=list(e.diagnostics)))
@@ -79,8 +84,8 @@ def main(argv: list[str], stream: TextIO) -> int:
         suite = Suite(path=regime.path or regime.id, name=regime.title or regime.id,
                       notes=[Note(w, "left-out", level="note") for w in warnings])
         found.append(suite)
-        text.append(f"== {regime.path}: {regime.title or regime.id}\n")
-        text.extend(f"warning: {w}\n" for w in warnings)
+        text.append(visible(f"== {regime.path}: {regime.title or regime.id}") + "\n")
+        text.extend(visible(f"warning: {w}") + "\n" for w in warnings)
         if not regime.claims:
             text.append("no claims in this design\n")
         for claim in regime.claims:
@@ -92,12 +97,13 @@ def main(argv: list[str], stream: TextIO) -> int:
             else:
                 outcome = "UPHELD" if verdict.value == claim.expect else "REFUTED"
             outcomes.append(outcome)
-            progress(args, f"verify claims: {regime.path}: {outcome}: {claim.id} "
-                           f"({time.monotonic() - started:.1f}s)")
+            progress(args, visible(f"verify claims: {regime.path}: {outcome}: {claim.id} "
+                                   f"({time.monotonic() - started:.1f}s)"))
             case = claim_case(regime, claim, results, outcome, verdict)
             suite.cases.append(case)
             if verdict is None:
-                text.append(f"\nUNKNOWN: {claim.id}: its violation {claim.spec.param('violation')!r} is absent\n")
+                text.append("\n" + visible(f"UNKNOWN: {claim.id}: its violation {claim.spec.param('violation')!r} "
+                                           "is absent") + "\n")
             else:
                 text.append("\n" + case.text + "\n")
     summary = _summary(outcomes)

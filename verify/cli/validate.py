@@ -3,6 +3,11 @@
 Problems and warnings are diagnostics, on stderr, one per line in gcc's shape
 (``file:line:col: error: E015 message``); the ``ok`` lines and the count are
 the report, on stdout.  Status 0 if every file is valid, 2 otherwise.
+
+Warnings include elements a reader could take for one another
+(:func:`verify.safety.confusables`: names alike after Unicode normalisation
+and case folding, ids that differ only by case).  Every path, message and
+name printed is made visible (docs/cli.md, "Untrusted text").
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from verify.errors import RegimeError
 from verify.graph import dead_mechanisms
 from verify.model import effective
 from verify.report.cases import Note, Suite
+from verify.safety import confusables, visible
 
 __all__ = ["main"]
 
@@ -61,8 +67,8 @@ def main(argv: list[str], stream: TextIO) -> int:
             total += len(e.diagnostics)
             status = EXIT_INVALID
             continue
-        progress(args, f"verify validate: loaded {regime.path}"
-                       + (f" (extends {', '.join(regime.extends)})" if regime.extends else ""))
+        progress(args, visible(f"verify validate: loaded {regime.path}"
+                               + (f" (extends {', '.join(regime.extends)})" if regime.extends else "")))
         shown = regime.path or shown
         regime, warnings = effective(regime)
         for w in warnings:
@@ -72,11 +78,13 @@ def main(argv: list[str], stream: TextIO) -> int:
         for m in dead_mechanisms(regime):
             suite.notes.append(Note(f"mechanism {m!r} has no chain of flows to any verifier", "unrouted-mechanism",
                                     where=regime.mechanism[m].where))
+        for message, where in confusables(regime):
+            suite.notes.append(Note(message, "confusable-name", where=where))
         for n in suite.notes:
             if not args.quiet:
-                err.write(paint(f"{n.where or shown}: warning: {n.message}\n", colour))
+                err.write(paint(f"{visible(str(n.where or shown))}: warning: {n.message}\n", colour))
         if not args.quiet:
-            report.append(f"{shown}: ok ({len(regime.actors)} actors, {len(regime.mechanisms)} mechanisms, "
+            report.append(f"{visible(shown)}: ok ({len(regime.actors)} actors, {len(regime.mechanisms)} mechanisms, "
                           f"{len(regime.flows)} flows)\n")
     summary = f"{total} error{'s' if total != 1 else ''}"
     if args.format == "text":

@@ -3,6 +3,12 @@ one :class:`Suite` per file, holding its test cases (a property and
 violation, a claim, or a file's validity), the diagnostics that kept it from
 loading, and its warnings.  The three formats are views of this and nothing
 else, so they always agree with each other and with the exit status.
+
+A :class:`Case` and a :class:`Note` hold only visible text: whatever they are
+given is passed through :func:`verify.safety.visible` (line by line for a
+case's text) when they are made, so that no format built on them can write a
+control or bidirectional character the design carried (docs/cli.md,
+"Untrusted text").
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from verify.diagnostics import CODES, Diagnostic
 from verify.explain import explain, title
 from verify.model import Claim, Location, Regime
 from verify.results import Result, Verdict
+from verify.safety import visible, visible_lines
 
 __all__ = ["Case", "Note", "Suite", "Outcome", "result_case", "claim_case", "rule_help", "display_path",
            "STDIN"]
@@ -43,6 +50,11 @@ class Case:
     text: str
     where: Location | None = None
 
+    def __post_init__(self) -> None:
+        for key in ("name", "rule", "headline"):
+            object.__setattr__(self, key, visible(getattr(self, key)))
+        object.__setattr__(self, "text", visible_lines(self.text))
+
 
 @dataclass(frozen=True)
 class Note:
@@ -53,6 +65,10 @@ class Note:
     rule: str
     where: Location | None = None
     level: Level = "warning"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", visible(self.message))
+        object.__setattr__(self, "rule", visible(self.rule))
 
 
 @dataclass
@@ -91,11 +107,11 @@ def claim_case(regime: Regime, claim: Claim, results: list[Result], outcome: str
     """``outcome``: UPHELD, REFUTED or UNKNOWN; ``verdict`` None when the
     claim's violation is absent (nothing was checked)."""
     kind: Outcome = {"UPHELD": "pass", "REFUTED": "fail"}.get(outcome, "unknown")  # type: ignore[assignment]
-    head = f"{outcome}: {claim.id}"
-    lines = [f'{head}: "{claim.text}"']
+    head = visible(f"{outcome}: {claim.id}")
+    lines = [visible(f'{head}: "{claim.text}"')]
     if verdict is None:
         kind = "error"
-        lines.append(f"  its violation {claim.spec.param('violation')!r} is absent: nothing was checked")
+        lines.append(visible(f"  its violation {claim.spec.param('violation')!r} is absent: nothing was checked"))
     else:
         lines.append(f"  means: {claim.spec.property}, expected to {claim.expect.rstrip('s')}; "
                      f"the checker says it {verdict.value}")
@@ -127,6 +143,8 @@ WARNING_RULES: dict[str, str] = {
     "unrouted-mechanism": "a mechanism has no chain of flows to any verifier",
     "no-properties": "the design lists no properties; use --property",
     "violation-absent": "a property's (or claim's) violation is absent, so nothing was checked",
+    "confusable-name": "two elements read alike: names the same after Unicode normalisation and case folding, "
+                       "or ids that differ only by case",
 }
 
 

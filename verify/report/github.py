@@ -6,13 +6,17 @@ design.  Then one plain summary line.
 
 Escaping follows GitHub's runner: in the message ``%``, CR and LF become
 ``%25``, ``%0D`` and ``%0A``; in property values ``:`` and ``,`` also become
-``%3A`` and ``%2C``.
+``%3A`` and ``%2C``.  Before that, every field is made
+:func:`~verify.safety.visible` (the message line by line): the runner
+prints a message raw in the log, where an escape sequence would be acted on
+(docs/cli.md, "Untrusted text").
 """
 
 from __future__ import annotations
 
 from verify.model import Location
 from verify.report.cases import STDIN, Suite, display_path
+from verify.safety import visible, visible_lines
 
 __all__ = ["to_github", "escape_data", "escape_property", "annotation"]
 
@@ -33,8 +37,8 @@ def annotation(level: str, path: str, where: Location | None, title: str, messag
         if where is not None:
             props += [("line", str(where.line)), ("col", str(where.column))]
     props.append(("title", title))
-    joined = ",".join(f"{k}={escape_property(v)}" for k, v in props)
-    return f"::{level} {joined}::{escape_data(message)}"
+    joined = ",".join(f"{k}={escape_property(visible(v))}" for k, v in props)
+    return f"::{level} {joined}::{escape_data(visible_lines(message))}"
 
 
 _LEVEL = {"fail": "error", "unknown": "warning", "error": "warning"}
@@ -45,7 +49,7 @@ def to_github(suites: list[Suite], summary: str) -> str:
     for s in suites:
         for d in s.diagnostics:
             detail = str(d).split("\n", 1)
-            message = f"{d.code} {d.message}" + (f"\n{detail[1]}" if len(detail) > 1 else "")
+            message = f"{d.code} {visible(d.message)}" + (f"\n{detail[1]}" if len(detail) > 1 else "")
             lines.append(annotation("error", s.path, d.where, f"verify {d.code}", message))
         for n in s.notes:
             lines.append(annotation("warning" if n.level == "warning" else "notice", s.path, n.where,

@@ -1,5 +1,12 @@
 """JSON report.  The shape is documented in docs/json-output.md and stable:
-fields may be added, never renamed or removed without a new ``format``."""
+fields may be added, never renamed or removed without a new ``format``.
+
+Ids, names and paths are the design's own, exactly; the document is written
+through :func:`verify.safety.json_safe`, so a control, format or
+bidirectional character in them is a ``\\uXXXX`` escape (the same string to
+a JSON reader), never raw on a terminal that prints the file.  The words
+(``blocked``, ``notices``, ...) are :mod:`verify.explain`'s, visible text.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ from typing import Any
 from verify.explain import block_text, notice_text, unseen_text
 from verify.model import Regime
 from verify.results import Block, EvasionSets, Figures, Margin, Result, Route, Witness, WorstCase
+from verify.safety import json_safe
 
 __all__ = ["to_json", "FORMAT"]
 
@@ -112,4 +120,4 @@ def to_json(files: list[tuple[Regime, list[Result], tuple[str, ...]]], versions:
             for regime, results, warnings in files
         ],
     }
-    return _json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json_safe(_json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False)) + "\n"

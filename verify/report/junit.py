@@ -15,6 +15,12 @@ the text report) or per claim (named by its id).
 
 No timestamps or timings (``time="0"`` is left out): the same input gives the
 same bytes.
+
+Well-formed whatever the design holds: every attribute is made
+:func:`~verify.safety.visible` and every text visible line by line, so no
+character XML 1.0 forbids (NUL and the other C0 controls, lone surrogates,
+U+FFFE, U+FFFF) is written, and no control or bidirectional character reaches
+a CI log raw (docs/cli.md, "Untrusted text").
 """
 
 from __future__ import annotations
@@ -22,25 +28,33 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from verify.report.cases import Suite, display_path
+from verify.safety import visible, visible_lines
 
 __all__ = ["to_junit"]
 
 
+def _element(parent: ET.Element, tag: str, attrs: dict[str, str], text: str | None = None) -> ET.Element:
+    """The only way an element is made here: attributes and text visible."""
+    el = ET.SubElement(parent, tag, {k: visible(v) for k, v in attrs.items()})
+    if text is not None:
+        el.text = visible_lines(text)
+    return el
+
+
 def _case(suite: ET.Element, classname: str, name: str) -> ET.Element:
-    return ET.SubElement(suite, "testcase", {"classname": classname, "name": name})
+    return _element(suite, "testcase", {"classname": classname, "name": name})
 
 
 def _add(parent: ET.Element, tag: str, message: str, type_: str, text: str) -> None:
-    el = ET.SubElement(parent, tag, {"message": message, "type": type_})
-    el.text = text
+    _element(parent, tag, {"message": message, "type": type_}, text)
 
 
 def to_junit(suites: list[Suite], command: str) -> str:
-    root = ET.Element("testsuites", {"name": f"verify {command}"})
+    root = ET.Element("testsuites", {"name": visible(f"verify {command}")})
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for s in suites:
         shown = s.path if s.path == "<stdin>" else display_path(s.path)
-        suite = ET.SubElement(root, "testsuite", {"name": shown})
+        suite = _element(root, "testsuite", {"name": shown})
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         if s.validity or s.diagnostics:
             name = "valid" if s.validity else "load"
@@ -66,8 +80,7 @@ def to_junit(suites: list[Suite], command: str) -> str:
                 _add(case, "error", c.headline, c.outcome, c.text)
                 counts["errors"] += 1
         if s.notes:
-            out = ET.SubElement(suite, "system-out")
-            out.text = "\n".join(f"warning: {n.message}" for n in s.notes)
+            _element(suite, "system-out", {}, "\n".join(f"warning: {n.message}" for n in s.notes))
         for key, value in counts.items():
             suite.set(key, str(value))
             totals[key] += value

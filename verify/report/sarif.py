@@ -4,7 +4,10 @@ diagnostic code and kind of warning; one result per property that fails or
 is unknown, refuted or unknown claim, diagnostic and warning, at the line and
 column of the property spec, claim or mistake in the YAML.
 
-Deterministic like the other reports: no timestamps, sorted rules.
+Deterministic like the other reports: no timestamps, sorted rules.  Its
+messages are made of visible text (:mod:`verify.report.cases`), and the
+document is written through :func:`verify.safety.json_safe`, so no control or
+bidirectional character is in it raw.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 
 from verify.model import Location
 from verify.report.cases import STDIN, Level, Suite, rule_help, uri
+from verify.safety import json_safe
 
 __all__ = ["to_sarif", "SCHEMA_URI"]
 
@@ -69,4 +73,4 @@ def to_sarif(suites: list[Suite], version: str) -> str:
             "results": results,
         }],
     }
-    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False)) + "\n"

@@ -1,10 +1,16 @@
-"""Plain-text report."""
+"""Plain-text report.
+
+Every line is passed through :func:`verify.safety.visible` as it is joined
+into the report: the file name, the title, the warnings and the explanations
+all quote the design (docs/cli.md, "Untrusted text").
+"""
 
 from __future__ import annotations
 
 from verify.explain import explain, title
 from verify.model import Regime
 from verify.results import Result, Verdict
+from verify.safety import visible
 
 __all__ = ["to_text"]
 
@@ -20,4 +26,4 @@ def to_text(regime: Regime, results: list[Result], warnings: tuple[str, ...] = (
     counts = {v: sum(1 for r in results if r.verdict == v) for v in Verdict}
     lines.append("")
     lines.append(f"{counts[Verdict.HOLDS]} hold, {counts[Verdict.FAILS]} fail, {counts[Verdict.UNKNOWN]} unknown")
-    return "\n".join(lines) + "\n"
+    return "\n".join(visible(line) for line in lines) + "\n"

@@ -24,7 +24,7 @@ import pytest
 
 from verify import explain as explain_module
 from verify.cli import main
-from verify.cli._common import deliver
+from verify.cli._common import deliver, paint
 from verify.diagnostics import Diagnostic
 from verify.load import load
 from verify.model import Location
@@ -164,6 +164,12 @@ def test_deliver_escapes_a_text_report_whatever_made_it():
     args = Namespace(format="text", output=None, quiet=False)
     assert deliver(f"FAILS{PAYLOAD}\nnext\n", args, out, "verify check") is None
     assert out.getvalue() == f"FAILS{SHOWN}\nnext\n"
+
+
+def test_a_title_that_ends_like_a_verdict_is_not_coloured_as_one():
+    painted = paint("== f.yaml: Our design: HOLDS\n\np(v): FAILS\n", True)
+    assert painted.startswith("== f.yaml: Our design: HOLDS\n")
+    assert "\033[1;31mFAILS\033[0m" in painted
 
 
 # ------------------------------------------------------------------ the commands

@@ -268,15 +268,24 @@ _SEVERITY = re.compile(r"(?m)^([^\n]*?:\d+:\d*:? |[^\n]*?: )(error|warning)(?=:)
 
 
 def paint(text: str, on: bool) -> str:
-    """Verdict words (and the severity of diagnostic lines) in colour, if ``on``."""
+    """Verdict words (and the severity of diagnostic lines) in colour, if ``on``.
+
+    A file's heading (``== FILE: TITLE``) is never painted: its title is the
+    design's own words, and one ending in ``: HOLDS`` must not be coloured
+    as if it were a verdict."""
     if not on:
         return text
 
     def word(w: str) -> str:
         return f"\033[1;{_CODES[w]}m{w}\033[0m"
 
-    text = _VERDICT.sub(lambda m: word(m.group(0)), text)
-    return _SEVERITY.sub(lambda m: m.group(1) + word(m.group(2)), text)
+    def line(text: str) -> str:
+        if text.startswith("== "):
+            return text
+        text = _VERDICT.sub(lambda m: word(m.group(0)), text)
+        return _SEVERITY.sub(lambda m: m.group(1) + word(m.group(2)), text)
+
+    return "".join(line(x) for x in text.splitlines(keepends=True))
 
 
 # ---------------------------------------------------------------- reports

@@ -1,10 +1,14 @@
 """Reading a regime file and the chain of files it ``extends``.
 
 A variant states only what differs from its base: top-level fields replace the
-base's, elements are merged by id (a variant's field replaces the base's field
-of the element with the same id; a new id is added), and ``remove:`` drops base
-elements by id.  Positions travel with the values, so an error in a field that
-came from the base points into the base file.
+base's, ``remove:`` drops base elements by id, and then the variant's elements
+are merged by id: an item that gives only some fields changes the base's
+element with its id (each field it gives replaces the base's), an item with a
+new id is added.  An item that declares anew an element the base still has
+(it gives every field a new element needs) is not merged but reported as a
+duplicate id (E021), as it would be in one file: replacing an element whole
+takes ``remove:`` too.  Positions travel with the values, so an error in a
+field that came from the base points into the base file.
 """
 
 from __future__ import annotations
@@ -14,15 +18,17 @@ import hashlib
 import io
 import os
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 from verify.diagnostics import Diagnostic
 from verify.errors import ExtendsError, YAMLSyntaxError
 from verify.load.yamlsrc import Map, Seq, parse
 from verify.model import Location
+from verify.schema import schema
 from verify.vocabulary import MERGED_BY_ID
 
-__all__ = ["read", "MERGED_BY_ID"]
+__all__ = ["read", "declares", "MERGED_BY_ID"]
 
 
 def read(path: str | os.PathLike[str]) -> tuple[Map, tuple[str, ...], str]:
@@ -102,22 +108,26 @@ def _short(p: str) -> str:
 
 def _merge(base: Map, variant: Map) -> Map:
     out = Map(variant.where)
+    out.chain = (*base.chain, *variant.chain)
     if base.nan_count is not None and variant.nan_count is not None:
         out.nan_count = base.nan_count + variant.nan_count
     for key, value in base.items():
         if key in ("extends", "remove"):
             continue
         _put(out, key, value, base)
+    # `remove:` applies to the base, before the variant's own items: an
+    # element removed and written again is a new element that replaces it.
+    removals = variant.get("remove")
+    if isinstance(removals, Map):
+        _remove(out, removals)
     for key, value in variant.items():
         if key in ("extends", "remove"):
             continue
         if key in MERGED_BY_ID and isinstance(value, Seq) and isinstance(out.get(key), Seq):
-            _put(out, key, _merge_items(out[key], value), variant)
+            _put(out, key, _merge_items(key, out[key], value), variant)
         else:
             _put(out, key, value, variant)
-    removals = variant.get("remove")
     if isinstance(removals, Map):
-        _remove(out, removals)
         # keep `remove` for schema validation of its own shape
         _put(out, "remove", removals, variant)
     return out
@@ -137,17 +147,42 @@ def _item_id(item: object) -> str | None:
     return None
 
 
-def _merge_items(base: Seq, variant: Seq) -> Seq:
+@cache
+def _declaring_fields(section: str) -> frozenset[str]:
+    """The fields an item of ``section`` needs in a complete regime (the
+    schema's ``else`` branch): an item of a variant that gives all of them
+    declares an element, where one that gives fewer can only change one."""
+    sections = schema().get("else", {}).get("properties", {})
+    return frozenset(sections.get(section, {}).get("items", {}).get("required", ()))
+
+
+def declares(section: str, item: object) -> bool:
+    """Whether a variant's item with a base's id declares an element anew
+    (it gives every field an element of its section needs) rather than
+    changing the base's.  Items of a section that needs nothing but an id
+    (signatures, labels, verifiers) always change."""
+    needed = _declaring_fields(section)
+    return bool(needed) and isinstance(item, Map) and needed <= item.keys()
+
+
+def _merge_items(section: str, base: Seq, variant: Seq) -> Seq:
+    """The base's items, each changed by the variant's item with its id, then
+    the variant's new items.  An item that would declare anew an element the
+    base has (see :func:`declares`), or that repeats an id the variant itself
+    already gave, is not merged: it stays a second element with that id,
+    which validation reports as a duplicate (E021).  Merging it would have
+    made a silent hybrid of two elements."""
     out = Seq(variant.where)
     index: dict[str, int] = {}
     for item, at in zip(base, base.item_at):
         if (i := _item_id(item)) is not None:
-            index[i] = len(out)
+            index.setdefault(i, len(out))
         out.append(item)
         out.item_at.append(at)
+    given: set[str] = set()
     for item, at in zip(variant, variant.item_at):
         i = _item_id(item)
-        if i is not None and i in index:
+        if i is not None and i in index and i not in given and not declares(section, item):
             old = out[index[i]]
             if isinstance(old, Map) and isinstance(item, Map):
                 merged = Map(item.where)
@@ -161,6 +196,8 @@ def _merge_items(base: Seq, variant: Seq) -> Seq:
         else:
             out.append(item)
             out.item_at.append(at)
+        if i is not None:
+            given.add(i)
     return out
 
 

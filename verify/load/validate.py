@@ -11,22 +11,32 @@ from __future__ import annotations
 import copy
 import difflib
 import math
+import re
 from collections.abc import Callable, Iterable, Iterator
-from functools import lru_cache
+from fractions import Fraction
+from functools import cache, lru_cache
 from typing import Any
 
 import fastjsonschema
 import networkx as nx
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
+from jsonschema.validators import extend
 
 from verify.catalogue import catalogue
 from verify.diagnostics import Diagnostic
 from verify.load.yamlsrc import Map, Seq
-from verify.model import Location
+from verify.model import SECONDS, Location
 from verify.schema import schema
 from verify.vocabulary import ID_SECTIONS, RESERVED, SECTIONS, Ref, Section
 
-__all__ = ["diagnose", "SECTION_KIND"]
+__all__ = ["diagnose", "SECTION_KIND", "MAX_DURATION", "whole_pattern"]
+
+#: The longest duration a regime may write, in seconds: 1000 years (1000y).
+#: Longer is surely a mistake, and ``forever`` says "never fades".
+MAX_DURATION = 1000 * SECONDS["y"]
+#: Digits a duration may have after its decimal point (``1.5d``): the
+#: checker counts whole seconds, so more says nothing.
+MAX_DURATION_DECIMALS = 9
 
 #: section -> the kind of element its items are (those in the one namespace).
 SECTION_KIND = {s.name: s.kind for s in ID_SECTIONS}
@@ -40,13 +50,38 @@ _TITLED = {
     "persistence": "a duration such as 30d, or forever",
     "concealment": "a duration such as 7d, or never",
     "probability": "a probability between 0 and 1",
-    "amount": "a number of at least 0",
+    "amount": "a number from 0 to 1e100",
 }
+_DURATION_TITLES = ("duration", "persistence", "concealment")
+_DURATION_NUMBER = re.compile(r"([0-9]+)(?:\.([0-9]+))?(s|min|h|d|w|y)")
+
+
+@cache
+def whole_pattern(pattern: str) -> re.Pattern[str]:
+    """A schema pattern as Python must read it to mean what it means in the
+    schema (ECMA-262, which editors use): there ``$`` is the end of the text,
+    whereas Python's ``$`` also matches before a final newline, so that
+    ``"state-b\\n"`` would pass as an id."""
+    return re.compile(re.sub(r"(?<!\\)\$", r"\\Z", pattern))
+
+
+def _is_id(text: str) -> bool:
+    return whole_pattern(schema()["$defs"]["id"]["pattern"]).search(text) is not None
+
+
+def _whole_pattern(validator: Any, pattern: str, instance: Any, sch: Any) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not whole_pattern(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+#: Draft 2020-12 with patterns read as the schema means them (fastjsonschema,
+#: the fast path, already reads ``$`` as the end of the text).
+_Validator = extend(Draft202012Validator, {"pattern": _whole_pattern})
 
 
 @lru_cache(maxsize=1)
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(schema())
+def _validator() -> Any:
+    return _Validator(schema())
 
 
 def diagnose(data: Map, file: str) -> list[Diagnostic]:
@@ -54,6 +89,8 @@ def diagnose(data: Map, file: str) -> list[Diagnostic]:
     out = list(_schema_diagnostics(data))
     flagged = {d.where for d in out}
     out.extend(d for d in _nan_diagnostics(data) if d.where not in flagged)
+    flagged = {d.where for d in out}
+    out.extend(d for d in _number_diagnostics(data) if d.where not in flagged)
     out.extend(_reference_diagnostics(data))
     # One problem can be reported by two routes (e.g. a wrong type and a bad
     # reference); keep the first per place and code.
@@ -89,7 +126,10 @@ def _describe(data: Map, path: Iterable[Any]) -> str:
         if isinstance(node, Seq) and isinstance(step, int) and step < len(node):
             item = node[step]
             name = item.get("id") if isinstance(item, Map) else None
-            words.append(name if isinstance(name, str) else f"item {step + 1}")
+            if not isinstance(name, str):
+                words.append(f"item {step + 1}")
+            else:  # an id that is not one is quoted, escapes and all
+                words.append(name if _is_id(name) else _show(name))
             node = item
         else:
             words.append(str(step))
@@ -108,6 +148,13 @@ def _show(value: object) -> str:
         return "nothing (null)"
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _bound(value: object) -> str:
+    """A bound as the format's documentation writes it: ``1e100``, ``1000000000``."""
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 1e16:
+        return f"{value:.0e}".replace("e+", "e")
+    return str(value)
 
 
 def _a(noun: str) -> str:
@@ -145,9 +192,39 @@ def schema_valid(data: Map) -> bool:
 
 
 def _schema_diagnostics(data: Map) -> Iterator[Diagnostic]:
-    if schema_valid(data):
+    try:
+        _fast_check()(data)
         return
+    except fastjsonschema.JsonSchemaException as e:
+        fast = e
     # Only a document with errors pays for jsonschema, which reports them all.
+    reported = False
+    for d in _jsonschema_diagnostics(data):
+        reported = True
+        yield d
+    if not reported:
+        # The two validators disagree: never let a document the fast one
+        # refused through unreported.
+        path = _fast_path(data, fast)
+        yield Diagnostic("E016", f"{_describe(data, path)}: {getattr(fast, 'message', fast)}",
+                         _locate(data, path), found=_show(getattr(fast, "value", None)))
+
+
+def _fast_path(data: Map, err: Exception) -> list[Any]:
+    """fastjsonschema's ``['data', 'actors', '0', 'id']`` as a path into ``data``."""
+    path: list[Any] = []
+    node: Any = data
+    for step in list(getattr(err, "path", []))[1:]:
+        if isinstance(node, Seq) and isinstance(step, str) and step.isdigit():
+            path.append(int(step))
+            node = node[int(step)] if int(step) < len(node) else None
+        else:
+            path.append(step)
+            node = node.get(step) if isinstance(node, Map) else None
+    return path
+
+
+def _jsonschema_diagnostics(data: Map) -> Iterator[Diagnostic]:
     for err in _validator().iter_errors(data):
         path = list(err.absolute_path)
         where = _locate(data, path)
@@ -206,7 +283,7 @@ def _schema_diagnostics(data: Map) -> Iterator[Diagnostic]:
                 bound = "at least" if "inimum" in kind else "at most"
                 yield Diagnostic("E013", f"{field} is out of range", where,
                                  found=_show(err.instance),
-                                 expected=f"{bound} {err.validator_value}")
+                                 expected=f"{bound} {_bound(err.validator_value)}")
         elif kind in ("minItems", "uniqueItems"):
             what = "is empty" if kind == "minItems" else "repeats an item"
             yield Diagnostic("E017", f"{field} {what}", where, found=_show(err.instance),
@@ -228,6 +305,109 @@ def _nan_diagnostics(data: Map) -> Iterator[Diagnostic]:
                                  found=".nan", expected="a number")
             elif isinstance(v, (Map, Seq)):
                 stack.append((v, [*path, k]))
+
+
+def _deref(node: Any) -> dict[str, Any]:
+    """A schema node with its ``$ref`` (``#/$defs/NAME``) followed."""
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+        node = schema()["$defs"][node["$ref"].rsplit("/", 1)[1]]
+    return node if isinstance(node, dict) else {}
+
+
+def _types(node: dict[str, Any]) -> set[str]:
+    t = node.get("type", [])
+    return {t} if isinstance(t, str) else set(t)
+
+
+def _whole_only(node: dict[str, Any]) -> bool:
+    """The node takes whole numbers but not other numbers: a count, or a
+    duration (whose only number is 0)."""
+    types = _types(node)
+    return "integer" in types and "number" not in types
+
+
+class _Step:
+    """What :func:`_number_diagnostics` does at one node of the schema."""
+
+    __slots__ = ("whole_only", "title", "props", "items")
+
+    def __init__(self, node: dict[str, Any]):
+        self.whole_only = _whole_only(node)
+        self.title: str | None = node.get("title")
+        self.props: dict[str, _Step] = {}
+        self.items: _Step | None = None
+
+
+@lru_cache(maxsize=1)
+def _plan() -> _Step:
+    """The schema as :func:`_number_diagnostics` walks it: only the branches
+    that hold a count or a duration (actors, assets... are skipped)."""
+    def visit(node: dict[str, Any]) -> _Step | None:
+        node = _deref(node)
+        step = _Step(node)
+        for key, sub in node.get("properties", {}).items():
+            if (child := visit(sub)) is not None:
+                step.props[key] = child
+        if isinstance(node.get("items"), dict):
+            step.items = visit(node["items"])
+        wanted = step.whole_only or step.title in _DURATION_TITLES or step.props or step.items
+        return step if wanted else None
+
+    return visit(schema()) or _Step({})
+
+
+def _number_diagnostics(data: Map) -> Iterator[Diagnostic]:
+    """What JSON Schema cannot say about numbers.
+
+    A count (``approve``, ``block``, ``threat_model.max``, ``k``, ``f``,
+    ``K``) must be written as a whole number: JSON Schema counts ``4.0`` as
+    an integer, so ``approve: 4.0`` would pass where ``approve: 4`` is
+    refused as more than the body's members.  (A boolean is already not an
+    integer there.)  And a duration must stay within :data:`MAX_DURATION`,
+    with at most :data:`MAX_DURATION_DECIMALS` decimals.
+    """
+    stack: list[tuple[_Step, Any, list[Any]]] = [(_plan(), data, [])]
+    while stack:
+        step, value, path = stack.pop()
+        if isinstance(value, Map):
+            for key, sub in value.items():
+                if (child := step.props.get(key)) is not None:
+                    stack.append((child, sub, [*path, key]))
+        elif isinstance(value, Seq):
+            if step.items is not None:
+                child = step.items
+                stack.extend((child, sub, [*path, i]) for i, sub in enumerate(value))
+        elif isinstance(value, float):
+            if step.whole_only and not math.isnan(value):
+                title = step.title
+                yield Diagnostic(
+                    "E011", f"wrong type for {_describe(data, path)}", _locate(data, path),
+                    found=_show(value),
+                    expected=_TITLED.get(title or "") or "a whole number, written without a decimal point",
+                    hint=(f"write {int(value)}, not {value}"
+                          if math.isfinite(value) and title not in _DURATION_TITLES else None))
+        elif isinstance(value, str) and step.title in _DURATION_TITLES:
+            yield from _duration_bound(data, path, value, step.title)
+
+
+def _duration_bound(data: Map, path: list[Any], text: str, title: str) -> Iterator[Diagnostic]:
+    m = _DURATION_NUMBER.fullmatch(text)
+    if m is None:
+        return  # `0`, `forever`, `never`, or malformed: the schema's business
+    whole, decimals, unit = m.group(1).lstrip("0"), m.group(2), m.group(3)
+    if decimals is not None and len(decimals) > MAX_DURATION_DECIMALS:
+        yield Diagnostic("E014", f"malformed {title} in {_describe(data, path)}", _locate(data, path),
+                         found=_show(text),
+                         expected=f"at most {MAX_DURATION_DECIMALS} digits after the decimal point "
+                                  "(the checker counts whole seconds)")
+    elif len(whole) > 15 or int(whole or 0) * SECONDS[unit] > MAX_DURATION or (
+            decimals and Fraction(f"{whole or 0}.{decimals}") * SECONDS[unit] > MAX_DURATION):
+        longest = f"at most {MAX_DURATION // SECONDS['y']}y" + (", or forever" if title == "persistence" else "")
+        yield Diagnostic("E013", f"{title} too long in {_describe(data, path)}", _locate(data, path),
+                         found=_show(text), expected=longest)
+    elif len(m.group(1)) > 15:  # within bounds, but padded with zeros
+        yield Diagnostic("E014", f"malformed {title} in {_describe(data, path)}", _locate(data, path),
+                         found=_show(text), expected="at most 15 digits before the decimal point")
 
 
 # ---------------------------------------------------------------- references
@@ -252,22 +432,34 @@ def _items(data: Map, section: str) -> Iterator[tuple[int, Map]]:
 def _reference_diagnostics(data: Map) -> Iterator[Diagnostic]:
     kinds: dict[str, str] = {}
     first_at: dict[str, Location] = {}
-    for section, kind in SECTION_KIND.items():
-        for _, item in _items(data, section):
-            ident = item.get("id")
-            if not isinstance(ident, str):
-                continue
-            at = item.value_at["id"]
-            if ident in RESERVED:
-                yield Diagnostic("E016", f"{ident!r} is a reserved word and cannot be an id", at,
-                                 found=ident, expected="another id")
-            elif ident in kinds:
-                yield Diagnostic("E021", f"duplicate id {ident!r}", at,
-                                 hint=f"{kinds[ident]} {ident!r} is already declared at "
-                                      f"{first_at[ident]}; every element needs its own id")
+    first_in: dict[str, str] = {}
+    # Declarations in the order they count: a base's before its variant's
+    # (the variant's duplicate is the one reported), then by section.
+    rank = {f: i for i, f in enumerate(data.chain)}
+    declared = sorted(
+        ((section, kind, item) for section, kind in SECTION_KIND.items() for _, item in _items(data, section)
+         if isinstance(item.get("id"), str)),
+        key=lambda d: rank.get(d[2].value_at["id"].file, len(rank)))
+    for section, kind, item in declared:
+        ident = item["id"]
+        at = item.value_at["id"]
+        if ident in RESERVED:
+            yield Diagnostic("E016", f"{ident!r} is a reserved word and cannot be an id", at,
+                             found=ident, expected="another id")
+        elif ident in kinds:
+            hint = f"{kinds[ident]} {ident!r} is already declared at {first_at[ident]}; "
+            if first_at[ident].file == at.file:
+                hint += "every element needs its own id"
+            elif first_in[ident] == section:
+                hint += ("to change it, give only `id` and the fields that change; "
+                         f"to replace it, also list it under `remove: {{{section}: [{ident}]}}`")
             else:
-                kinds[ident] = kind
-                first_at[ident] = at
+                hint += f"to give its id to a new {kind}, list it under `remove: {{{first_in[ident]}: [{ident}]}}`"
+            yield Diagnostic("E021", f"duplicate id {ident!r}", at, hint=hint)
+        else:
+            kinds[ident] = kind
+            first_at[ident] = at
+            first_in[ident] = section
 
     def ref(value: object, at: Location, allowed: tuple[str, ...], what: str,
             extra: tuple[str, ...] = ()) -> Iterator[Diagnostic]:

@@ -19,13 +19,19 @@ from verify.diagnostics import Diagnostic
 from verify.errors import UnsafeYAMLError, YAMLSyntaxError
 from verify.model import Location
 
-__all__ = ["Map", "Seq", "parse", "ALIAS_BUDGET", "MAX_DEPTH"]
+__all__ = ["Map", "Seq", "parse", "ALIAS_BUDGET", "MAX_DEPTH", "MAX_DIGITS"]
 
 #: How many nodes aliases may re-expand before the document counts as a bomb.
 ALIAS_BUDGET = 100_000
 #: How deep lists and mappings may nest (a regime needs about six levels).
 #: Deeper input would overflow the stack of the composer or of ``build``.
 MAX_DEPTH = 100
+#: How many digits a whole number may be written with.  Every number a
+#: regime accepts is far shorter (counts are at most 10**9, amounts at most
+#: 1e100); a longer numeral is refused as it is read, before Python converts
+#: it (a conversion that takes quadratic time, and refuses outright beyond
+#: 4300 digits).
+MAX_DIGITS = 1000
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -45,7 +51,7 @@ _NAN = re.compile(r"\.(nan|NaN|NAN)")
 class Map(dict[str, Any]):
     """A mapping that remembers where it, its keys and its values were written."""
 
-    __slots__ = ("where", "key_at", "value_at", "nan_count")
+    __slots__ = ("where", "key_at", "value_at", "nan_count", "chain")
 
     def __init__(self, where: Location):
         super().__init__()
@@ -54,6 +60,9 @@ class Map(dict[str, Any]):
         self.value_at: dict[str, Location] = {}
         #: On a document's root: how many .nan scalars it holds (None: unknown).
         self.nan_count: int | None = None
+        #: On a document's root: the files it was read from, the farthest
+        #: base first and the file itself last (see ``extends``).
+        self.chain: tuple[str, ...] = ()
 
 
 class Seq(list[Any]):
@@ -82,6 +91,8 @@ def _plain(text: str) -> Any:
     if text in ("false", "False", "FALSE"):
         return False
     if _INT.fullmatch(text):
+        if _digits(text) > MAX_DIGITS:
+            return _TOO_LONG
         return int(text, 0) if text[:2] in ("0o", "0x") else int(text)
     if _FLOAT.fullmatch(text):
         return float(text)
@@ -166,7 +177,10 @@ def parse(text: str, file: str) -> Map:
                     value = event.value
                 else:
                     value = _plain(event.value)
-                    if value != value:  # only NaN is unequal to itself
+                    if value is _TOO_LONG:
+                        errors.append(_too_long(event.value, at(event.start_mark)))
+                        value = None
+                    elif value != value:  # only NaN is unequal to itself
                         nans += 1
                 if event.anchor is not None:
                     anchors[event.anchor] = (value, 1)
@@ -231,6 +245,7 @@ def parse(text: str, file: str) -> Map:
     data = root[0]
     if isinstance(data, Map):
         data.nan_count = nans
+        data.chain = (file,)
     if not isinstance(data, Map):
         raise YAMLSyntaxError([Diagnostic("E006", "the document is not a mapping", at(root_mark),
                                           found="a list" if isinstance(data, Seq) else repr(data),
@@ -239,7 +254,22 @@ def parse(text: str, file: str) -> Map:
 
 
 _NO_KEY = object()  # a mapping frame waiting for its next key
+_TOO_LONG = object()  # what _plain makes of a numeral of more than MAX_DIGITS digits
 _SKIP = object()    # a mapping frame discarding the value of a rejected key
+
+
+def _digits(numeral: str) -> int:
+    """How many digits an integer numeral is written with (sign and 0x, 0o left out)."""
+    bare = numeral.lstrip("+-")
+    return len(bare) - 2 if bare[:2] in ("0x", "0o") else len(bare)
+
+
+def _too_long(text: str, where: Location) -> Diagnostic:
+    digits = _digits(text)
+    return Diagnostic("E013", f"number too long to read: {digits} digits", where,
+                      found=f"{text[:20]}... ({digits} digits)",
+                      expected=f"a number of at most {MAX_DIGITS} digits "
+                               "(counts are at most 1000000000, amounts at most 1e100)")
 
 
 def _short(value: object) -> str:

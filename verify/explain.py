@@ -146,13 +146,11 @@ def block_text(b: Block, element: str) -> str:
         return f"{who} operates {element} and reports nothing (its output is not sealed)"
     if r == Reason.TRIGGER_IN_COALITION:
         return f"{who} is in the coalition and never calls for {element}"
-    if r == Reason.WITHHELD_SEALED:
+    if r in (Reason.WITHHELD_SEALED, Reason.RELAY_DROPPED):
         how = ("noticed: the report is mandatory" if b.noticed
                else _unnoticed(b.unnoticed, "the report is not mandatory"))
-        return f"{who} withholds the sealed evidence on {element} ({how})"
-    if r == Reason.RELAY_DROPPED:
-        how = ("noticed: the report is mandatory" if b.noticed
-               else _unnoticed(b.unnoticed, "the report is not mandatory"))
+        if r == Reason.WITHHELD_SEALED:
+            return f"{who} withholds the sealed evidence on {element} ({how})"
         return f"{who} relays {element} and drops the report ({how})"
     if r == Reason.RELAY_ALTERED:
         return f"{who} relays {element} and replaces the report (it is not authenticated)"

@@ -34,7 +34,7 @@ from verify.durations import parse_duration
 from verify.errors import RegimeError
 from verify.explain import title
 from verify.model import PropertySpec, Regime, effective
-from verify.report import FORMATS, to_github, to_json, to_junit, to_sarif, to_text
+from verify.report import FORMATS, to_ci, to_json, to_text
 from verify.report.cases import Note, Suite, result_case
 from verify.results import Result, Verdict
 from verify.safety import visible
@@ -124,17 +124,7 @@ def render(done: list[Checked], fmt: str, quiet: bool = False) -> str:
         if quiet:
             return "".join(f"{visible(regime.path or regime.id)}: {_summary(results)}\n" for regime, results, _ in done)
         return "".join(to_text(regime, results, warnings) for regime, results, warnings in done)
-    return _ci(suites(done), fmt, _summary([r for _, rs, _ in done for r in rs]))
-
-
-def _ci(found: list[Suite], fmt: str, summary: str) -> str:
-    from verify import __version__
-
-    if fmt == "sarif":
-        return to_sarif(found, __version__)
-    if fmt == "junit":
-        return to_junit(found, "check")
-    return to_github(found, summary)
+    return to_ci(suites(done), fmt, "check", _summary([r for _, rs, _ in done for r in rs]))
 
 
 def main(argv: list[str], stream: TextIO) -> int:
@@ -165,7 +155,7 @@ def main(argv: list[str], stream: TextIO) -> int:
         # code-scanning or test view shows why nothing was checked.
         if args.format in ("sarif", "junit", "github"):
             n = sum(len(s.diagnostics) for s in broken)
-            failed = deliver(_ci(broken, args.format, f"{n} error{'s' if n != 1 else ''}"), args, stream,
+            failed = deliver(to_ci(broken, args.format, "check", f"{n} error{'s' if n != 1 else ''}"), args, stream,
                              parser.prog)
             if failed is not None:
                 return failed

@@ -33,6 +33,7 @@ from verify.cli._common import (
 )
 from verify.errors import RegimeError
 from verify.model import effective
+from verify.report import to_ci
 from verify.report.cases import Note, Suite, claim_case
 from verify.results import Verdict, combine
 from verify.safety import visible
@@ -71,7 +72,7 @@ def main(argv: list[str], stream: TextIO) -> int:
     if broken:
         if args.format != "text":
             n = sum(len(s.diagnostics) for s in broken)
-            failed = deliver(_ci(broken, args.format, f"{n} error{'s' if n != 1 else ''}"), args, stream,
+            failed = deliver(to_ci(broken, args.format, "claims", f"{n} error{'s' if n != 1 else ''}"), args, stream,
                              parser.prog)
             if failed is not None:
                 return failed
@@ -110,23 +111,11 @@ def main(argv: list[str], stream: TextIO) -> int:
     if args.format == "text":
         report = f"{summary}\n" if args.quiet else "".join(text) + f"\n{summary}\n"
     else:
-        report = _ci(found, args.format, summary)
+        report = to_ci(found, args.format, "claims", summary)
     failed = deliver(report, args, stream, parser.prog)
     if failed is not None:
         return failed
     if "REFUTED" in outcomes:
         return EXIT_FAILS
     return EXIT_UNKNOWN if "UNKNOWN" in outcomes else EXIT_OK
-
-
-def _ci(found: list[Suite], fmt: str, summary: str) -> str:
-    from verify import __version__
-    from verify.report import to_github, to_junit, to_sarif
-
-    if fmt == "sarif":
-        return to_sarif(found, __version__)
-    if fmt == "junit":
-        return to_junit(found, "claims")
-    return to_github(found, summary)
-
 

@@ -30,6 +30,7 @@ from verify.cli._common import (
 from verify.errors import RegimeError
 from verify.graph import dead_mechanisms
 from verify.model import effective
+from verify.report import to_ci
 from verify.report.cases import Note, Suite
 from verify.safety import confusables, visible
 
@@ -92,20 +93,10 @@ def main(argv: list[str], stream: TextIO) -> int:
             err.write(f"{summary}\n")
         text = "".join(report)
     else:
-        text = _ci(found, args.format, summary)
+        text = to_ci(found, args.format, "validate", summary)
     if text or args.format != "text":
         failed = deliver(text, args, stream, parser.prog)
         if failed is not None:
             return failed
     return status
 
-
-def _ci(found: list[Suite], fmt: str, summary: str) -> str:
-    from verify import __version__
-    from verify.report import to_github, to_junit, to_sarif
-
-    if fmt == "sarif":
-        return to_sarif(found, __version__)
-    if fmt == "junit":
-        return to_junit(found, "validate")
-    return to_github(found, summary)

@@ -4,9 +4,11 @@ report or drawing, and a reader never sees a half-written one."""
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
+from collections.abc import Iterable
 
-__all__ = ["write_atomically"]
+__all__ = ["write_atomically", "output_refusal"]
 
 
 def write_atomically(path: str | os.PathLike[str], data: str | bytes) -> None:
@@ -41,3 +43,44 @@ def write_atomically(path: str | os.PathLike[str], data: str | bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def output_refusal(path: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str]] = ()) -> str | None:
+    """Why ``path`` may not be written as an output, or None if it may.
+
+    A new path, or an existing regular file that is none of ``inputs``, may
+    be written.  Refused: one of the input files (the same file by
+    :func:`os.path.samefile`: same device and inode, through any name or
+    link), and anything that exists but is not a regular file (a folder, a
+    FIFO, a device, a socket), which replacing would destroy.  Only
+    :func:`os.stat` is used: nothing is opened."""
+    path = os.fspath(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        return e.strerror or str(e)
+    if stat.S_ISDIR(st.st_mode):
+        return "is a folder, not a file"
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("a FIFO" if stat.S_ISFIFO(st.st_mode) else "a device" if stat.S_ISCHR(st.st_mode)
+                or stat.S_ISBLK(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
+        return f"is {kind}; only a regular file or a new path can be written"
+    for given in inputs:
+        given = os.fspath(given)
+        if given == "-":
+            continue
+        try:
+            other = os.stat(given)
+        except OSError:
+            continue
+        if stat.S_ISDIR(other.st_mode):
+            # a folder given as input stands for the designs under it
+            real, folder = os.path.realpath(path), os.path.realpath(given)
+            if real.endswith((".yaml", ".yml")) and os.path.commonpath([real, folder]) == folder:
+                return "is an input design file (in the folder given); writing the report there would destroy it"
+            continue
+        if (other.st_dev, other.st_ino) == (st.st_dev, st.st_ino):
+            return "is an input design file; writing the report there would destroy it"
+    return None

@@ -34,7 +34,7 @@ from typing import Any, NoReturn, TextIO
 
 from verify.diagnostics import Diagnostic
 from verify.errors import ExtendsError, RegimeError, YAMLSyntaxError
-from verify.files import write_atomically
+from verify.files import output_refusal, write_atomically
 from verify.model import Location, Regime
 from verify.safety import visible, visible_lines
 
@@ -315,6 +315,8 @@ def deliver(text: str, args: argparse.Namespace, stream: TextIO, prog: str) -> i
         text = visible_lines(text)
     output = getattr(args, "output", None)
     if output:
+        if refuse_output(output, args, prog):
+            return EXIT_INVALID
         try:
             write_atomically(output, text)
         except OSError as e:
@@ -325,6 +327,21 @@ def deliver(text: str, args: argparse.Namespace, stream: TextIO, prog: str) -> i
         return None
     stream.write(paint(text, args.format == "text" and use_colour(stream)))
     return None
+
+
+def refuse_output(output: str, args: argparse.Namespace, prog: str) -> bool:
+    """Say so on the error stream and return True if ``-o OUTPUT`` may not be
+    written: it is one of the command's input files (``args.files`` or
+    ``args.file``), or it exists and is not a regular file (a folder, a FIFO,
+    a device).  Nothing is opened, nothing written."""
+    inputs = list(getattr(args, "files", None) or ())
+    if getattr(args, "file", None):
+        inputs.append(args.file)
+    why = output_refusal(output, inputs)
+    if why is None:
+        return False
+    errors().write(f"{prog}: error: -o {visible(output)}: {why}; nothing written\n")
+    return True
 
 
 def progress(args: argparse.Namespace, message: str) -> None:

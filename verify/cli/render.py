@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TextIO
 
-from verify.cli._common import EXIT_INVALID, ArgumentError, Parser, errors, load_design, report_regime_error
+from verify.cli._common import (
+    EXIT_INVALID,
+    ArgumentError,
+    Parser,
+    errors,
+    load_design,
+    refuse_output,
+    report_regime_error,
+)
 from verify.errors import RegimeError, RenderError
 from verify.model import effective
 from verify.render import FORMATS, output_format, render
@@ -40,6 +48,8 @@ def main(argv: Sequence[str], stream: TextIO) -> int:
         output_format(args.output)
     except RenderError as err:
         errors().write(f"{parser.prog}: error: {err}\n")
+        return EXIT_INVALID
+    if refuse_output(args.output, args, parser.prog):
         return EXIT_INVALID
 
     try:

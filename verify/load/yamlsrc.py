@@ -233,7 +233,8 @@ def parse(text: str, file: str) -> Map:
         raise YAMLSyntaxError([Diagnostic("E001", f"YAML syntax: {problem}", where,
                                           expected="well-formed YAML")]) from None
     except yaml.YAMLError as e:  # e.g. a reader error on a control character
-        raise YAMLSyntaxError([Diagnostic("E001", f"YAML syntax: {e}", Location(file, 1, 1),
+        raise YAMLSyntaxError([Diagnostic("E001", f"YAML syntax: {_cut(str(e).splitlines()[0] if str(e) else '')}",
+                                          Location(file, 1, 1),
                                           expected="well-formed YAML")]) from None
 
     if errors:
@@ -248,7 +249,7 @@ def parse(text: str, file: str) -> Map:
         data.chain = (file,)
     if not isinstance(data, Map):
         raise YAMLSyntaxError([Diagnostic("E006", "the document is not a mapping", at(root_mark),
-                                          found="a list" if isinstance(data, Seq) else repr(data),
+                                          found="a list" if isinstance(data, Seq) else _quoted_line(data),
                                           expected="a regime: a mapping with at least `regime: ID`")])
     return data
 
@@ -275,3 +276,22 @@ def _too_long(text: str, where: Location) -> Diagnostic:
 def _short(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+#: The most of a file's own text an error quotes: one line, cut to this length.
+QUOTE_LIMIT = 200
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= QUOTE_LIMIT else text[:QUOTE_LIMIT] + "..."
+
+
+def _quoted_line(value: object) -> str:
+    """A value that is not a design, quoted no further than its first line,
+    cut to QUOTE_LIMIT characters: a file that failed to parse as a design
+    (``extends: /etc/passwd``) is never echoed whole."""
+    text = repr(value)
+    first = str(value).splitlines()[0] if isinstance(value, str) and value.splitlines() else None
+    if first is not None and first != value:
+        return _cut(repr(first)) + " (first line only)"
+    return _cut(text)

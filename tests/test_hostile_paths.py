@@ -1,4 +1,8 @@
-"""Hostile paths (issue 11, items 1 and 3's ``-o``): a file that is not a
+"""Hostile paths (issue 11, items 1 and 3's ``-o``): ``extends`` reaches only
+regular files inside the design's folder (or folders allowed with
+``--allow-extends``), never an absolute path, a ``..`` out of the folder, a
+symlink out of it, a device or a FIFO, and nothing is read from those (a read
+of a FIFO would hang: the timeout fails the test); a file that is not a
 design is never echoed beyond one bounded line; ``-o`` never overwrites an
 input design or replaces something that is not a regular file (a FIFO, a
 device, a folder), and a write error is status 2, never 1.  The CLI runs in a
@@ -10,13 +14,16 @@ from __future__ import annotations
 import errno
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+import verify
 from verify.cli import main
+from verify.errors import ExtendsError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,11 +47,118 @@ def cli(*argv: str, cwd: Path | None = None, stdin: bytes = b"") -> subprocess.C
     return done
 
 
+def assert_e033(done: subprocess.CompletedProcess[str], file: Path, line: int = 2, col: int = 10) -> None:
+    assert done.returncode == 2, done.stderr
+    assert re.search(rf"{re.escape(str(file))}:{line}:{col}: error: E033 extends: ", done.stderr), done.stderr
+
+
 @pytest.fixture()
 def design(tmp_path: Path) -> Path:
     folder = tmp_path / "design"
     folder.mkdir()
     return folder
+
+
+def test_an_absolute_path_is_refused(design: Path):
+    v = design / "v.yaml"
+    v.write_text(variant("/etc/passwd"))
+    done = cli("validate", str(v))
+    assert_e033(done, v)
+    assert "absolute path" in done.stderr
+    assert "root:" not in done.stderr  # nothing of the target is quoted
+
+
+def test_a_path_leaving_the_folder_is_refused(design: Path):
+    (design.parent / "outside.yaml").write_text(BASE)
+    v = design / "v.yaml"
+    v.write_text(variant("../outside.yaml"))
+    done = cli("validate", str(v))
+    assert_e033(done, v)
+    assert "leaves the design's folder" in done.stderr
+
+
+def test_allow_extends_lets_a_folder_in(design: Path):
+    (design.parent / "outside.yaml").write_text(BASE)
+    v = design / "v.yaml"
+    v.write_text(variant("../outside.yaml"))
+    done = cli("validate", "--allow-extends", str(design.parent), str(v))
+    assert done.returncode == 0, done.stderr
+    assert verify.load(v, allow=(design.parent,)).id == "variant"
+    with pytest.raises(ExtendsError) as err:
+        verify.load(v)
+    assert [d.code for d in err.value.diagnostics] == ["E033"]
+
+
+def test_a_base_below_the_folder_is_accepted(design: Path):
+    (design / "bases").mkdir()
+    (design / "bases" / "b.yaml").write_text(BASE)
+    v = design / "v.yaml"
+    v.write_text(variant("bases/b.yaml"))
+    assert cli("validate", str(v)).returncode == 0
+
+
+def test_a_symlink_out_of_the_folder_is_refused(design: Path):
+    (design.parent / "outside.yaml").write_text(BASE)
+    os.symlink(design.parent / "outside.yaml", design / "link.yaml")
+    v = design / "v.yaml"
+    v.write_text(variant("link.yaml"))
+    done = cli("validate", str(v))
+    assert_e033(done, v)
+    assert "link" in done.stderr
+
+
+def test_a_symlink_inside_the_folder_is_accepted(design: Path):
+    (design / "base.yaml").write_text(BASE)
+    os.symlink("base.yaml", design / "link.yaml")
+    v = design / "v.yaml"
+    v.write_text(variant("link.yaml"))
+    assert cli("validate", str(v)).returncode == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_is_refused_and_never_opened(design: Path):
+    os.mkfifo(design / "pipe.yaml")
+    v = design / "v.yaml"
+    v.write_text(variant("pipe.yaml"))
+    done = cli("validate", str(v))  # a read would block: the timeout fails the test
+    assert_e033(done, v)
+    assert "FIFO" in done.stderr
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "/dev/stdin", "/proc/self/fd/0"])
+def test_devices_are_refused(design: Path, target: str):
+    if not os.path.exists(target):
+        pytest.skip(f"no {target} here")
+    v = design / "v.yaml"
+    v.write_text(variant(target))
+    done = cli("validate", str(v))
+    assert_e033(done, v)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero here")
+def test_a_device_inside_the_allowed_folder_is_still_refused(design: Path):
+    v = design / "v.yaml"
+    v.write_text(variant("/dev/zero"))
+    done = cli("validate", "--allow-extends", "/dev", str(v))
+    assert_e033(done, v)
+    assert "not a regular file" in done.stderr
+
+
+def test_every_command_takes_allow_extends_and_refuses(design: Path):
+    v = design / "v.yaml"
+    v.write_text(variant("/etc/passwd"))
+    out = design / "out.svg"
+    for argv in (["validate", str(v)], ["check", str(v)], ["claims", str(v)], ["render", str(v), "-o", str(out)]):
+        done = cli(*argv)
+        assert_e033(done, v)
+    assert not out.exists()
+
+
+def test_stdin_extends_stays_in_the_working_directory(design: Path):
+    (design.parent / "outside.yaml").write_text(BASE)
+    done = cli("validate", "-", cwd=design, stdin=variant("../outside.yaml").encode())
+    assert done.returncode == 2
+    assert "<stdin>:2:10: error: E033" in done.stderr
 
 
 def test_a_file_that_is_no_design_is_quoted_one_bounded_line_at_most(design: Path):

@@ -353,7 +353,11 @@ def test_extends_paths_are_relative_to_the_extending_file(tmp_path, monkeypatch)
     write(tmp_path / "base.yaml", "regime: decoy\n")
     (tmp_path / "cwd").mkdir()
     monkeypatch.chdir(tmp_path / "cwd")
-    regime = load("../treaty/variants/v.yaml")
+    # ../base.yaml leaves the variant's folder: refused unless that folder is allowed.
+    with pytest.raises(ExtendsError) as err:
+        load("../treaty/variants/v.yaml")
+    assert [d.code for d in err.value.diagnostics] == ["E033"]
+    regime = load("../treaty/variants/v.yaml", allow=["../treaty"])
     assert regime.id == "v"
     assert [m.id for m in regime.mechanisms] == ["seals", "cameras"]
     assert regime.extends == ("../treaty/base.yaml",)

@@ -48,6 +48,7 @@ CODES: dict[str, str] = {
     "E030": "extends: file not found",
     "E031": "extends: cycle",
     "E032": "extends: removal of an id the base does not have",
+    "E033": "extends: a base outside the design's folder, or not a regular file",
 }
 
 

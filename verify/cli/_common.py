@@ -185,24 +185,33 @@ def expand_paths(paths: Sequence[str], command: str) -> list[str]:
     return out
 
 
-def load_design(path: str, stdin: io.BufferedIOBase | None = None) -> Regime:
+def add_extends_option(parser: Parser) -> None:
+    """--allow-extends DIR (repeatable), on validate, check, claims and render."""
+    parser.add_argument("--allow-extends", action="append", default=[], metavar="DIR",
+                        help="let `extends:` also reach files in DIR (repeatable); by default only "
+                             "files in the extending file's own folder or below it")
+
+
+def load_design(path: str, stdin: io.BufferedIOBase | None = None,
+                allow: Sequence[str] = ()) -> Regime:
     """:func:`verify.load.load`, and ``-``: the design read from stdin, named
     ``<stdin>`` in messages, its ``extends`` resolved from the working
-    directory."""
+    directory (and confined to it, as a file's are to its folder).  ``allow``:
+    more folders ``extends`` may reach (``--allow-extends``)."""
     from verify.load import load
 
     if path != "-":
-        return load(path)
+        return load(path, allow=tuple(allow))
     raw = (stdin or sys.stdin.buffer).read()
-    return _load_bytes(raw)
+    return _load_bytes(raw, tuple(allow))
 
 
-def _load_bytes(raw: bytes) -> Regime:
+def _load_bytes(raw: bytes, allow: tuple[str, ...] = ()) -> Regime:
     """A design from bytes: what :func:`verify.load.load` does for a file,
     with the file's bytes given (the same parse, merge, checks and hash)."""
     from verify.gcpause import gc_paused
     from verify.load.build import build
-    from verify.load.extends import _merge, read
+    from verify.load.extends import _merge, read, resolve_base
     from verify.load.validate import diagnose
     from verify.load.yamlsrc import parse
 
@@ -220,13 +229,13 @@ def _load_bytes(raw: bytes) -> Regime:
         bases: tuple[str, ...] = ()
         base_name = data.get("extends")
         if isinstance(base_name, str):
-            base_path = os.path.normpath(base_name)
+            base_path = resolve_base(base_name, "", data.value_at["extends"], allow)
             if not os.path.isfile(base_path):
                 raise ExtendsError([Diagnostic("E030", f"extends: no such file {base_path!r}",
                                                data.value_at["extends"],
                                                expected="a path relative to the working directory "
                                                         "(the design was read from stdin)")])
-            base, more, _ = read(base_path)
+            base, more, _ = read(base_path, allow)
             bases = (base_path, *more)
             for p in bases:
                 with open(p, "rb") as fh:

@@ -20,6 +20,7 @@ from verify.cli._common import (
     EXIT_UNKNOWN,
     ArgumentError,
     Parser,
+    add_extends_option,
     add_report_options,
     count,
     deliver,
@@ -134,6 +135,7 @@ def main(argv: list[str], stream: TextIO) -> int:
     parser.add_argument("files", nargs="+", metavar="FILE")
     add_property_options(parser)
     add_report_options(parser, FORMATS)
+    add_extends_option(parser)
     try:
         args = parser.parse_args(argv)
         spec = spec_from_args(args)
@@ -144,7 +146,7 @@ def main(argv: list[str], stream: TextIO) -> int:
     broken: list[Suite] = []
     for path in paths:
         try:
-            regimes.append(load_design(path))
+            regimes.append(load_design(path, allow=args.allow_extends))
             progress(args, f"verify check: loaded {visible(regimes[-1].path or '')}")
         except RegimeError as e:
             report_regime_error(e)

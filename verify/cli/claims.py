@@ -23,6 +23,7 @@ from verify.cli._common import (
     EXIT_UNKNOWN,
     ArgumentError,
     Parser,
+    add_extends_option,
     add_report_options,
     deliver,
     expand_paths,
@@ -56,6 +57,7 @@ def main(argv: list[str], stream: TextIO) -> int:
     parser.add_argument("--timeout", type=seconds, default=60.0, help="seconds per solver call (default 60)")
     parser.add_argument("--as-is", action="store_true", help="check in-force elements only")
     add_report_options(parser, FORMATS)
+    add_extends_option(parser)
     try:
         args = parser.parse_args(argv)
         paths = expand_paths(args.files, parser.prog)
@@ -64,7 +66,7 @@ def main(argv: list[str], stream: TextIO) -> int:
     regimes, broken = [], []
     for path in paths:
         try:
-            regimes.append(load_design(path))
+            regimes.append(load_design(path, allow=args.allow_extends))
             progress(args, f"verify claims: loaded {visible(regimes[-1].path or '')}")
         except RegimeError as e:
             report_regime_error(e)

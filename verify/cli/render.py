@@ -9,6 +9,7 @@ from verify.cli._common import (
     EXIT_INVALID,
     ArgumentError,
     Parser,
+    add_extends_option,
     errors,
     load_design,
     refuse_output,
@@ -37,6 +38,7 @@ def main(argv: Sequence[str], stream: TextIO) -> int:
         "--as-is", action="store_true",
         help="draw only what is in force: leave out proposed and suspended elements",
     )
+    add_extends_option(parser)
     try:
         args = parser.parse_args(argv)
     except ArgumentError as err:
@@ -53,7 +55,7 @@ def main(argv: Sequence[str], stream: TextIO) -> int:
         return EXIT_INVALID
 
     try:
-        regime = load_design(args.file)
+        regime = load_design(args.file, allow=args.allow_extends)
     except RegimeError as err:
         return report_regime_error(err)
 

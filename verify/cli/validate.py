@@ -18,6 +18,7 @@ from verify.cli._common import (
     EXIT_INVALID,
     ArgumentError,
     Parser,
+    add_extends_option,
     add_report_options,
     deliver,
     errors,
@@ -45,6 +46,7 @@ def main(argv: list[str], stream: TextIO) -> int:
                                 "FILE may be - (stdin) or a folder (its *.yaml and *.yml files, sorted).")
     parser.add_argument("files", nargs="+", metavar="FILE")
     add_report_options(parser, FORMATS)
+    add_extends_option(parser)
     try:
         args = parser.parse_args(argv)
         paths = expand_paths(args.files, parser.prog)
@@ -60,7 +62,7 @@ def main(argv: list[str], stream: TextIO) -> int:
         suite = Suite(path=shown, name=shown, validity=True)
         found.append(suite)
         try:
-            regime = load_design(path)
+            regime = load_design(path, allow=args.allow_extends)
         except RegimeError as e:
             for d in e.diagnostics:
                 err.write(paint(f"{d}\n", colour))

@@ -8,6 +8,7 @@ file, and returns a :class:`~verify.model.Regime` otherwise.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 
 from verify.durations import format_duration, parse_duration
 from verify.errors import InvalidRegimeError
@@ -21,9 +22,12 @@ __all__ = ["load", "parse_duration", "format_duration"]
 
 
 @gc_paused
-def load(path: str | os.PathLike[str]) -> Regime:
+def load(path: str | os.PathLike[str], allow: Iterable[str | os.PathLike[str]] = ()) -> Regime:
+    """The regime in ``path``.  Its ``extends`` may reach only regular files
+    inside the folder of the file that names them (or below it), or inside
+    one of the ``allow`` folders (E033 otherwise)."""
     path = os.fspath(path)
-    data, extends, sha256 = read(path)
+    data, extends, sha256 = read(path, tuple(allow))
     problems = diagnose(data, path)
     if problems:
         raise InvalidRegimeError(problems)

@@ -17,6 +17,7 @@ import difflib
 import hashlib
 import io
 import os
+import stat
 from collections.abc import Iterable
 from functools import cache
 from typing import Any
@@ -28,13 +29,18 @@ from verify.model import Location
 from verify.schema import schema
 from verify.vocabulary import MERGED_BY_ID
 
-__all__ = ["read", "declares", "MERGED_BY_ID"]
+__all__ = ["read", "declares", "resolve_base", "MERGED_BY_ID"]
 
 
-def read(path: str | os.PathLike[str]) -> tuple[Map, tuple[str, ...], str]:
+def read(path: str | os.PathLike[str],
+         allow: Iterable[str | os.PathLike[str]] = ()) -> tuple[Map, tuple[str, ...], str]:
     """The merged document, the files it extends (nearest first), and the
     SHA-256 (hex) of the bytes parsed: the file's, then each base's in that
-    order."""
+    order.
+
+    Each base must be a regular file inside the folder of the file that
+    names it (or below it), or inside one of the ``allow`` folders: see
+    :func:`resolve_base` (E033 otherwise)."""
     path = os.path.normpath(os.fspath(path))
     digest = hashlib.sha256()
     docs: list[Map] = []
@@ -60,7 +66,7 @@ def read(path: str | os.PathLike[str]) -> tuple[Map, tuple[str, ...], str]:
             break
         chain = (*chain, real)
         cited_at = data.value_at["extends"]
-        path = os.path.normpath(os.path.join(os.path.dirname(path), base_name))
+        path = resolve_base(base_name, os.path.dirname(path), cited_at, allow)
         bases.append(path)
     # Merge from the farthest base inwards: each variant onto what it extends.
     merged = docs[-1]
@@ -69,12 +75,76 @@ def read(path: str | os.PathLike[str]) -> tuple[Map, tuple[str, ...], str]:
     return merged, tuple(bases), digest.hexdigest()
 
 
+def _inside(real: str, folder: str) -> bool:
+    try:
+        return os.path.commonpath([real, folder]) == folder
+    except ValueError:  # different drives
+        return False
+
+
+def resolve_base(base_name: str, folder: str, cited_at: Location,
+                 allow: Iterable[str | os.PathLike[str]] = ()) -> str:
+    """The path of the base ``extends: BASE_NAME`` names, written in a file in
+    ``folder``; ExtendsError (E033) unless it is a regular file inside
+    ``folder`` (or below it) or inside an ``allow`` folder, where symlinks are
+    followed before deciding.  An absolute path, a ``..`` that leaves the
+    folder, a symlink out of it, a device, a FIFO or a socket is refused
+    from :func:`os.stat` alone, before anything is opened.  A base that does
+    not exist is left for the reader to report (E030)."""
+    path = os.path.normpath(os.path.join(folder, base_name))
+    roots = [os.path.realpath(folder or "."), *(os.path.realpath(os.fspath(a)) for a in allow)]
+    expected = ("a regular file in the extending file's folder or below it"
+                + (" or in a folder allowed with --allow-extends" if len(roots) > 1 else
+                   " (allow another folder with --allow-extends DIR)"))
+
+    def refuse(why: str) -> ExtendsError:
+        return ExtendsError([Diagnostic("E033", f"extends: {why}", cited_at, found=_quote(base_name),
+                                        expected=expected)])
+
+    real = os.path.realpath(path)
+    if not any(_inside(real, r) for r in roots):
+        if os.path.isabs(base_name):
+            raise refuse("an absolute path outside the design's folder")
+        if os.path.islink(path) or real != os.path.abspath(path):
+            raise refuse("a link that leads outside the design's folder")
+        raise refuse("a path that leaves the design's folder")
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return path  # E030, with a suggestion, from the reader
+    except OSError as e:
+        raise refuse(f"cannot be examined ({e.strerror or e})") from None
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("a folder" if stat.S_ISDIR(st.st_mode) else "a FIFO" if stat.S_ISFIFO(st.st_mode)
+                else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+                else "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
+        raise refuse(f"not a regular file ({kind})")
+    return path
+
+
+def _quote(text: str, limit: int = 200) -> str:
+    text = text.splitlines()[0] if text.splitlines() else text
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + "..."
+
+
 def _bytes_and_text(path: str, cited_at: Location | None) -> tuple[bytes, str]:
     """The file's bytes, and its text decoded as ``open(path, encoding='utf-8')``
-    would (universal newlines): the hash is of exactly what is parsed."""
+    would (universal newlines): the hash is of exactly what is parsed.
+
+    A base is opened without blocking and read only if it is (still) a
+    regular file: a FIFO or device put in its place after it was examined is
+    never read from."""
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
+        if cited_at is not None:
+            flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+            with os.fdopen(os.open(path, flags), "rb") as fh:
+                if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                    raise ExtendsError([Diagnostic("E033", "extends: not a regular file", cited_at,
+                                                   expected="a regular file in the extending file's folder")])
+                raw = fh.read()
+        else:
+            with open(path, "rb") as fh:
+                raw = fh.read()
         return raw, io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8").read()
     except FileNotFoundError:
         if cited_at is None:

@@ -3,7 +3,8 @@
 Each subcommand module has ``main(argv, stream) -> int`` so that tests call it
 directly, without a subprocess.  Exit status: 0 all hold (or success),
 1 some property fails, 2 invalid input, 3 some result unknown and none fails,
-4 an internal error of the tool.
+4 an internal error of the tool; 130 / 143 stopped by SIGINT / SIGTERM (only
+through :func:`run`, the console entry point).
 
 Reports go to ``stream`` (stdout); diagnostics and usage errors to the error
 stream (stderr), see :mod:`verify.cli._common`.
@@ -15,13 +16,17 @@ import importlib
 import io
 import os
 import re
+import signal
 import sys
+import threading
+import time
 from collections.abc import Sequence
+from types import FrameType
 from typing import TextIO
 
 from verify.cli._common import ArgumentError, Captured, capture_parser, error_stream, errors
 
-__all__ = ["main", "run", "COMMANDS", "EXIT_INTERNAL", "EXIT_PIPE", "completion"]
+__all__ = ["main", "run", "COMMANDS", "EXIT_INTERNAL", "EXIT_PIPE", "EXIT_SIGINT", "EXIT_SIGTERM", "completion"]
 
 #: subcommand -> (module, one-line help).  A plain table, read only here.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -275,9 +280,74 @@ EXIT_INTERNAL = 4
 EXIT_PIPE = 141
 
 
+#: Exit statuses for a run stopped by a signal: what a shell reports for a
+#: process ended by SIGINT (Ctrl-C) or SIGTERM (128 + the signal's number).
+EXIT_SIGINT = 128 + signal.SIGINT
+EXIT_SIGTERM = 128 + signal.SIGTERM
+#: Seconds a stopped run has to unwind (removing a temporary output file)
+#: before it is ended regardless: a solver call does not return to Python
+#: until it is done, which may be minutes.
+STOP_GRACE = 1.0
+
+#: The exit status of the first stopping signal received, once there is one.
+_stopping: list[int] = []
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    """SIGINT and SIGTERM: stop cleanly, as for Ctrl-C (KeyboardInterrupt).
+
+    A second signal while the first stop unwinds is ignored, so that it
+    cannot break off the clean-up."""
+    if _stopping:
+        return
+    _stopping.append(128 + signum)
+    raise KeyboardInterrupt
+
+
+def _watch(fd: int) -> None:
+    """Runs in a thread: ends the process when a stopping signal arrives and
+    the main thread has not ended within STOP_GRACE seconds.
+
+    Python runs a signal handler only between bytecodes of the main thread;
+    inside a z3 call (seconds to minutes) it cannot, but the C-level handler
+    writes the signal's number to the wakeup fd at once.  Inside a solver
+    call nothing is being written (outputs are written at the end, each
+    through a temporary file), so ending the process there writes nothing and
+    leaves nothing behind; Python code, including that write, is stopped by
+    the handler above within the grace period."""
+    while True:
+        try:
+            data = os.read(fd, 1)
+        except OSError:
+            return
+        if not data:
+            return
+        if data[0] in (signal.SIGINT, signal.SIGTERM):
+            break
+    time.sleep(STOP_GRACE)
+    os._exit(_stopping[0] if _stopping else 128 + data[0])
+
+
+def _install_stop_handlers() -> None:
+    """Route SIGINT and SIGTERM to :func:`_stop`, with :func:`_watch` as the
+    backstop.  Only for the console command: tests call :func:`main` in the
+    same process as pytest, whose signals are its own."""
+    try:
+        read_fd, write_fd = os.pipe()
+        os.set_blocking(write_fd, False)
+        signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+    except (OSError, ValueError):
+        read_fd = -1
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    if read_fd >= 0:
+        threading.Thread(target=_watch, args=(read_fd,), name="verify-stop", daemon=True).start()
+
+
 def run() -> None:
     """Console-script entry point."""
     try:
+        _install_stop_handlers()
         status = main()
         sys.stdout.flush()
     except BrokenPipeError:
@@ -290,7 +360,9 @@ def run() -> None:
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(EXIT_PIPE)
     except KeyboardInterrupt:
-        status = 130
+        # Ctrl-C or SIGTERM (see _stop): no verdict, no report, no traceback;
+        # an output file being written was removed with its temporary file.
+        status = _stopping[0] if _stopping else EXIT_SIGINT
     except Exception as e:  # noqa: BLE001 - the last line of defence
         # A crash must never read as a verdict (1 means "some property
         # fails"), nor dump a traceback on a drafter.

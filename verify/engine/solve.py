@@ -28,6 +28,11 @@ from verify.model import Regime
 
 __all__ = ["Answer", "Outcome", "Query"]
 
+# z3 installs a Ctrl-C handler of its own around each solver call, which
+# swallows SIGINT and returns "unknown" (read as a time-out, exit 3).  Off, so
+# that the signal reaches Python's handler and verify stops (exit 130).
+z3.set_param("ctrl_c", False)
+
 
 class Answer(str, Enum):
     #: Some allowed choice keeps every verifier without evidence (or late).

@@ -116,6 +116,34 @@ def test_access_refused_concealed_at_the_boundary():
         "blocked at m: P refuses m access (not noticed: the operator O is in the coalition too)"
 
 
+def test_an_operator_that_must_grant_access_itself():
+    """The operator is also the access holder: refusing is being the
+    corrupt operator, and nobody reports it."""
+    r = make(["P", "O", "V"], [mech("m", "O", requires_access=("O",), mandatory=True)],
+             [flow("f", "O", "V", mandatory=True)], colluders=("O",))
+    assert lines_of(r, ["O"])[1] == \
+        "blocked at m: O refuses m access (not noticed: the operator O is in the coalition too)"
+
+
+def test_a_failed_operator_is_asked_for_nothing():
+    r = make(["P", "O", "V"], [mech("m", "O", requires_access=("host",), mandatory=True)], [flow("f", "O", "V")])
+    assert lines_of(r, failed=["O"])[1] == "blocked at m: O has failed"
+
+
+def test_a_trigger_exactly_at_the_limit_still_sees():
+    """Called for at the last moment the trace persists for: it sees; one
+    second later: faded (the same bound as the engine's own evaluation)."""
+    def regime(latency: int) -> Regime:
+        traces = (Trace(signature="sig", magnitude=10.0, persists=5 * D),)
+        return make(["P", "S", "O", "T", "V"],
+                    [mech("s", "S", latency=latency, tamper_evident=True), mech("m", "O", triggered_by="T", period=D)],
+                    [flow("h", "S", "T"), flow("g", "O", "V")], traces=traces)
+    assert lines_of(regime(4 * D))[-1] == "arrives at V after 5d"
+    assert lines_of(regime(4 * D + 1))[-1] == \
+        "blocked at m: m is called for only at 345601s, after every trace it could see has faded " \
+        "(it had to be called for by 4d)"
+
+
 def test_refusal_not_mandatory():
     r = make(["P", "O", "V"], [mech("m", "O", requires_access=("host",))], [flow("f", "O", "V")])
     assert lines_of(r)[1] == "blocked at m: P refuses m access (not noticed: access is not mandatory)"
@@ -243,6 +271,9 @@ def test_refused_inspection_shows_the_vote_that_decides_the_finding(tmp_path):
     steps = json.loads(out.read_text())["files"][0]["results"][0]["witness"]["routes"][0]["steps"]
     assert [s["reason"] and s["reason"]["code"] for s in steps] == [None, None, "refused-access", "blocked-vote"]
     assert steps[2]["reason"]["noticed"] is True and steps[2]["grade"] == "I"
+    # A non-null `blocked` still means the route stops there (verify-results/1).
+    assert steps[2]["blocked"] is None and steps[2]["noticed"].startswith("state-x refuses challenge access")
+    assert steps[3]["blocked"].startswith("conference's vote fails")
     assert steps[3]["reason"]["vote"] == {"body": "conference", "rule": "approve", "needed": 3,
                                           "counted": ["state-c", "state-r"], "recused": []}
 

@@ -110,7 +110,7 @@ def vote_text(v: Vote) -> str:
     return f"{v.body}'s vote is blocked by {', '.join(v.counted)} ({v.needed} no votes stop it){note}"
 
 
-def _unnoticed(b: Block | None, mandatory: str) -> str:
+def _unnoticed(b: Block | None, mandatory: str, element: str) -> str:
     """Why a breach goes unnoticed: nothing makes it mandatory, or the step
     that would notice it is itself blocked."""
     if b is None:
@@ -121,7 +121,7 @@ def _unnoticed(b: Block | None, mandatory: str) -> str:
         return f"not noticed: {b.who} is in the coalition"
     if b.reason == Reason.FADED:
         return "not noticed: what it could not hide has faded by then"
-    return f"not noticed: {block_text(b, '')}"
+    return f"not noticed: {block_text(b, element)}"
 
 
 @_line
@@ -140,7 +140,7 @@ def block_text(b: Block, element: str) -> str:
                 f"(it needs at most {format_duration(b.conceal or 0)}), then grants access")
     if r == Reason.REFUSED_ACCESS:
         how = ("noticed: the refusal is itself evidence, which the operator reports" if b.noticed
-               else _unnoticed(b.unnoticed, "access is not mandatory"))
+               else _unnoticed(b.unnoticed, "access is not mandatory", element))
         return f"{who} refuses {element} access ({how})"
     if r == Reason.OPERATOR_IN_COALITION:
         return f"{who} operates {element} and reports nothing (its output is not sealed)"
@@ -148,7 +148,7 @@ def block_text(b: Block, element: str) -> str:
         return f"{who} is in the coalition and never calls for {element}"
     if r in (Reason.WITHHELD_SEALED, Reason.RELAY_DROPPED):
         how = ("noticed: the report is mandatory" if b.noticed
-               else _unnoticed(b.unnoticed, "the report is not mandatory"))
+               else _unnoticed(b.unnoticed, "the report is not mandatory", element))
         if r == Reason.WITHHELD_SEALED:
             return f"{who} withholds the sealed evidence on {element} ({how})"
         return f"{who} relays {element} and drops the report ({how})"

@@ -68,6 +68,12 @@ def guard_holds(regime: Regime, graph: RuleGraph, g: Guard, sc: Scenario) -> boo
     )
 
 
+def in_time(r: Rule, t: int) -> bool:
+    """Whether a source first held at ``t`` still lets ``r`` fire (a trace
+    persists until a mechanism called for by then observes)."""
+    return r.limit is None or t <= r.limit
+
+
 def arrivals(regime: Regime, graph: RuleGraph, sc: Scenario) -> Mapping[State, Arrival]:
     """Earliest time each state holds, with the rule that first reached it."""
     out: dict[State, Arrival] = {START: Arrival(0, None)}
@@ -84,7 +90,7 @@ def arrivals(regime: Regime, graph: RuleGraph, sc: Scenario) -> Mapping[State, A
             continue
         done.add(s)
         for r in by_src.get(s, ()):
-            if r.limit is not None and t > r.limit:
+            if not in_time(r, t):
                 continue
             nt = t + r.delay
             if r.dst not in out or nt < out[r.dst].time:
@@ -109,7 +115,7 @@ def detection(regime: Regime, graph: RuleGraph, sc: Scenario) -> tuple[int, Stat
 def fires(regime: Regime, graph: RuleGraph, r: Rule, sc: Scenario, times: Mapping[State, Arrival]) -> bool:
     """Whether rule ``r`` carries evidence in the scenario (as in :func:`arrivals`)."""
     src = times.get(r.src)
-    return (src is not None and (r.limit is None or src.time <= r.limit)
+    return (src is not None and in_time(r, src.time)
             and guard_holds(regime, graph, r.guard, sc))
 
 
@@ -135,7 +141,7 @@ def block(regime: Regime, graph: RuleGraph, r: Rule, sc: Scenario, times: Mappin
     src = times.get(r.src)
     if src is None:
         return Block(Reason.UNREACHED, r.src[0])
-    if r.limit is not None and src.time > r.limit:
+    if not in_time(r, src.time):
         return Block(Reason.FADED, at=src.time, limit=r.limit)
     g, c = r.guard, sc.coalition
     if r.element in sc.failed:
@@ -157,10 +163,17 @@ def block(regime: Regime, graph: RuleGraph, r: Rule, sc: Scenario, times: Mappin
         m = regime.mechanism[r.element]
         if m.triggered_by in g.honest and m.triggered_by in c:
             return Block(Reason.TRIGGER_IN_COALITION, m.triggered_by)
+        # A mechanism whose operator has failed never runs: nobody asks for
+        # access (as the oracle has it), so nothing is refused.
+        if m.operator in sc.failed:
+            return Block(Reason.FAILED, m.operator)
         host = regime.asset[regime.violation[graph.violation].at].host
         for a in m.requires_access:
             a = host if a == HOST else a
-            if a in g.honest and a in c:
+            # Only the observation asks for access; on the rule that notices a
+            # refusal, an access holder who is also the operator is the
+            # operator (its guard needs it honest to report).
+            if r.kind == RuleKind.OBSERVE and a in g.honest and a in c:
                 if m.id in graph.concealable:
                     return Block(Reason.CONCEALED, a, notice=m.notice, conceal=graph.concealable[m.id])
                 return breach(Reason.REFUSED_ACCESS, a)

@@ -15,7 +15,7 @@ from typing import Any
 
 from verify.explain import block_text, notice_text, unseen_text
 from verify.model import Regime
-from verify.results import Block, EvasionSets, Figures, Margin, Result, Route, Witness, WorstCase
+from verify.results import Block, EvasionSets, Figures, Margin, Result, Route, Step, Witness, WorstCase
 from verify.safety import json_safe
 
 __all__ = ["to_json", "FORMAT"]
@@ -40,16 +40,27 @@ def _block(b: Block | None) -> dict[str, Any] | None:
     return out
 
 
+def _step(s: Step, end: Block | None, verifier: str) -> dict[str, Any]:
+    # verify-results/1 promised that a non-null `blocked` means the route
+    # stops at this step: a noticed breach (the route goes on) is written
+    # under `noticed`, and evidence the verifier does not count (`end`) is
+    # also the last step's `blocked`, as it always was.
+    stop = s.block if s.block is not None and not s.block.noticed else None
+    stop_text = None if stop is None else block_text(stop, s.element)
+    if end is not None:
+        stop, stop_text = end, block_text(end, verifier)
+    return {"element": s.element, "kind": s.kind.value, "holder": s.holder, "grade": s.grade.value,
+            "time": s.time, "blocked": stop_text, "blocker": None if stop is None else stop.who,
+            "noticed": block_text(s.block, s.element) if s.block is not None and s.block.noticed else None,
+            "reason": _block(s.block)}
+
+
 def _route(r: Route) -> dict[str, Any]:
+    last = len(r.steps) - 1
     return {
         "verifier": r.verifier,
         "arrives": r.time,
-        "steps": [
-            {"element": s.element, "kind": s.kind.value, "holder": s.holder, "grade": s.grade.value,
-             "time": s.time, "blocked": None if s.block is None else block_text(s.block, s.element),
-             "blocker": s.blocker, "reason": _block(s.block)}
-            for s in r.steps
-        ],
+        "steps": [_step(s, r.end if i == last else None, r.verifier) for i, s in enumerate(r.steps)],
         "end": _block(r.end),
         "end_text": None if r.end is None else block_text(r.end, r.verifier),
     }

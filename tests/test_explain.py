@@ -349,3 +349,52 @@ def test_explained_blocks_are_blocked_in_the_oracle():
                             assert times[(step.holder, _ORACLE_GRADE[step.grade])] == step.time, (seed, step)
     # The corpus exercises every branch, not just the easy one.
     assert min(checked.values()) > 20, checked
+
+
+# ---------------------------------------------- whole explanations, as words
+
+
+def test_a_whole_counterexample_in_words():
+    """Every line of a counterexample: header, coalition roles, failures,
+    routes, mechanisms that cannot see, outcome."""
+    regime = load(ROOT / "designs" / "iaea-safeguards.yaml")
+    result = verify_check(regime, "fault-tolerance", f=1, violation="pu-diversion")
+    assert explain(regime, result)[1:] == [
+        "counterexample for perpetrator state-n:",
+        "  coalition: state-n (State N) [perpetrator]; n-operator (State N's nuclear operator) [controlled by the "
+        "coalition]; n-ssac (State N's system of accounting for and control of nuclear material (SSAC)) "
+        "[controlled by the coalition]",
+        "  failed: iaea",
+        "  route 1: cs-monitoring observes -> iaea [sealed]",
+        "           blocked at cs-monitoring: iaea has failed",
+        "  route 2: routine-inspection observes -> iaea [direct]",
+        "           blocked at routine-inspection: iaea has failed",
+        "  route 3: accounting-reports observes -> n-ssac [direct]",
+        "           blocked at accounting-reports: n-ssac operates accounting-reports and reports nothing "
+        "(its output is not sealed)",
+        "  ap-declaration cannot see pu-diversion: it observes site-activity, which the violation does not leave",
+        "  complementary-access cannot see pu-diversion: it observes site-activity, env-particles, which the "
+        "violation does not leave",
+        "  wide-area-sampling cannot see pu-diversion: it observes env-particles, which the violation does not leave",
+        "  outcome: no verifier outside the coalition ever holds evidence",
+    ]
+
+
+def test_analyses_in_words():
+    regime = load(ROOT / "designs" / "flagship-ai-agreement.yaml")
+    margin = explain(regime, verify_check(regime, "robustness-margin"))
+    assert margin[1:5] == ["k* = 2", "without each mechanism or flow, k* would be:",
+                           "  chip-logging: 0  (drops from 2)", "  aisi-network-report: 1  (drops from 2)"]
+    assert margin[-1] == "  wb-to-agency: 2"
+    sets = explain(regime, verify_check(regime, "minimal-evasion-sets", K=3))
+    assert sets[1] == "evades: state-a with uk, agency, insider"
+    assert sets[-1] == "criticality: agency 4, uk 2, aisi-uk 2, insider 2, wb-ngo 2"
+    worst = explain(regime, verify_check(regime, "timeliness", T="90d", k=2))
+    assert worst[1] == "worst case: first evidence after 51d, when state-a colludes with aisi-uk, agency"
+
+
+def verify_check(regime: Regime, prop: str, **params: object):
+    import verify
+
+    [result] = verify.check(regime, prop, **params)  # type: ignore[arg-type]
+    return result

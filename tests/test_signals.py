@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -35,16 +36,23 @@ def slow_design(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def stopped(design: Path, out: Path, signum: int, after: float) -> tuple[int, str, str, float]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "verify", "check", str(design), "-p", "robustness-margin", "-o", str(out)],
+        [sys.executable, "-m", "verify", "check", str(design), "-p", "robustness-margin", "-o", str(out), "-v"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
+        # The handlers are installed before anything is loaded: wait for -v's
+        # first progress line, so that a slow start (a busy CI machine) never
+        # meets the signal before them.
+        assert proc.stderr is not None
+        ready, _, _ = select.select([proc.stderr], [], [], 60)
+        assert ready, "no progress line within 60 s"
+        first = proc.stderr.readline()
         time.sleep(after)
         assert proc.poll() is None, "the run ended before the signal: the design is too quick"
         sent = time.monotonic()
         proc.send_signal(signum)
         stdout, stderr = proc.communicate(timeout=30)
-        return proc.returncode, stdout, stderr, time.monotonic() - sent
+        return proc.returncode, stdout, first + stderr, time.monotonic() - sent
     finally:
         if proc.poll() is None:
             proc.kill()

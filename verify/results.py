@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from verify.model import Location
@@ -106,7 +106,7 @@ class Vote:
     body: str
     #: "approve": passes with at least ``needed`` yes votes; "block": fails
     #: with at least ``needed`` no votes.
-    rule: str
+    rule: Literal["approve", "block"]
     needed: int
     #: The members counted: honest working voters (approve), coalition voters (block).
     counted: tuple[str, ...]

@@ -20,7 +20,6 @@ from verify.engine import (
     Outcome,
     Query,
     RuleGraph,
-    RuleKind,
     Scenario,
     arrivals,
     coalition_of,
@@ -28,6 +27,7 @@ from verify.engine import (
     detection,
     without,
 )
+from verify.engine.evaluate import NOTICED_BY
 from verify.errors import UsageError
 from verify.model import PropertySpec, Regime, effective
 from verify.results import (
@@ -36,7 +36,6 @@ from verify.results import (
     KStar,
     Margin,
     Notice,
-    Reason,
     Result,
     Verdict,
     Witness,
@@ -93,9 +92,8 @@ def _statement(regime: Regime, prop: str, violation: str, perpetrator: str | Non
         return text
 
 
-#: Rules that notice a breach, and the breach.
-_NOTICE = {RuleKind.REFUSE: Reason.REFUSED_ACCESS, RuleKind.WITHHOLD: Reason.WITHHELD_SEALED,
-           RuleKind.RELAY_DROP: Reason.RELAY_DROPPED}
+#: Rules that notice a breach, and the breach (the engine's table, read backwards).
+_NOTICE = {kind: reason for reason, kind in NOTICED_BY.items()}
 
 
 def witness(regime: Regime, graph: RuleGraph, chosen: Sequence[str] = (), failed: Sequence[str] = ()) -> Witness:

@@ -70,6 +70,10 @@ def routed_elements(graph: RuleGraph) -> frozenset[str]:
 
 def explain_routes(regime: Regime, graph: RuleGraph, sc: Scenario, limit: int = 12) -> tuple[Route, ...]:
     """Up to ``limit`` routes of ``graph`` (unfolded), walked in scenario ``sc``."""
+    if not graph.unfolded:
+        # Folding drops the rules that notice breaches when they cannot
+        # matter to a verdict; an explanation needs them to say "noticed".
+        raise ValueError("explain_routes needs compile_rules(..., fold=False)")
     times = arrivals(regime, graph, sc)
     by_src: dict[tuple[State, str, RuleKind], Rule] = {(r.src, r.element, r.kind): r for r in graph.rules}
     out: list[Route] = []

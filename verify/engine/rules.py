@@ -133,6 +133,9 @@ class RuleGraph:
     #: refusal is ever needed, so none is noticed.
     concealable: dict[str, int] = field(hash=False, compare=False)
     direct_only: bool = False
+    #: Every rule kept (compile_rules(fold=False)): what explanations walk,
+    #: so that a route the perpetrator's own side blocks can be shown.
+    unfolded: bool = False
 
 
 def recused(regime: Regime, body: Body, perpetrator: str) -> frozenset[str]:
@@ -277,7 +280,7 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
     graph = RuleGraph(violation, perpetrator, base, candidates, tuple(rules), tuple(targets),
                       {b.id: recused(regime, b, perpetrator) for b in regime.bodies}, blind, concealable,
                       direct_only)
-    return _fold(regime, graph) if fold else graph
+    return _fold(regime, graph) if fold else replace(graph, unfolded=True)
 
 
 def without(regime: Regime, graph: RuleGraph, elements: Iterable[str]) -> RuleGraph:

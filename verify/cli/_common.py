@@ -39,7 +39,7 @@ from verify.model import Location, Regime
 from verify.safety import visible, visible_lines
 
 __all__ = ["Parser", "ArgumentError", "report_regime_error", "write_atomically", "count", "seconds",
-           "errors", "error_stream", "expand_paths", "load_design", "STDIN", "use_colour", "paint",
+           "errors", "error_stream", "expand_paths", "load_design", "load_designs", "STDIN", "use_colour", "paint",
            "Captured", "capture_parser",
            "EXIT_OK", "EXIT_FAILS", "EXIT_INVALID", "EXIT_UNKNOWN"]
 
@@ -356,3 +356,33 @@ def refuse_output(output: str, args: argparse.Namespace, prog: str) -> bool:
 def progress(args: argparse.Namespace, message: str) -> None:
     if getattr(args, "verbose", False) and not getattr(args, "quiet", False):
         errors().write(f"{message}\n")
+
+
+def load_designs(paths: Sequence[str], args: argparse.Namespace, command: str,
+                 stream: TextIO) -> tuple[list[Regime], int | None]:
+    """Load every design of a ``check`` or ``claims`` run.  If any does not
+    load, its diagnostics go to stderr (and, in a CI format, into the report,
+    so that a code-scanning or test view shows why nothing was checked), and
+    the status to end with is returned instead of None."""
+    from verify.report import to_ci
+    from verify.report.cases import Suite
+
+    regimes: list[Regime] = []
+    broken: list[Suite] = []
+    for path in paths:
+        try:
+            regimes.append(load_design(path, allow=args.allow_extends))
+            progress(args, f"verify {command}: loaded {visible(regimes[-1].path or '')}")
+        except RegimeError as e:
+            report_regime_error(e)
+            broken.append(Suite(path="<stdin>" if path == "-" else path, name=path,
+                                diagnostics=list(e.diagnostics)))
+    if not broken:
+        return regimes, None
+    if args.format in ("sarif", "junit", "github"):
+        n = sum(len(s.diagnostics) for s in broken)
+        failed = deliver(to_ci(broken, args.format, command, f"{n} error{'s' if n != 1 else ''}"), args, stream,
+                         f"verify {command}")
+        if failed is not None:
+            return regimes, failed
+    return regimes, EXIT_INVALID

@@ -26,13 +26,11 @@ from verify.cli._common import (
     deliver,
     errors,
     expand_paths,
-    load_design,
+    load_designs,
     progress,
-    report_regime_error,
     seconds,
 )
 from verify.durations import parse_duration
-from verify.errors import RegimeError
 from verify.explain import title
 from verify.model import PropertySpec, Regime, effective
 from verify.report import FORMATS, to_ci, to_json, to_text
@@ -142,26 +140,9 @@ def main(argv: list[str], stream: TextIO) -> int:
         paths = expand_paths(args.files, parser.prog)
     except ArgumentError as e:
         return e.status
-    regimes = []
-    broken: list[Suite] = []
-    for path in paths:
-        try:
-            regimes.append(load_design(path, allow=args.allow_extends))
-            progress(args, f"verify check: loaded {visible(regimes[-1].path or '')}")
-        except RegimeError as e:
-            report_regime_error(e)
-            broken.append(Suite(path="<stdin>" if path == "-" else path, name=path,
-                                diagnostics=list(e.diagnostics)))
-    if broken:
-        # Diagnostics are on stderr; the CI formats carry them too, so that a
-        # code-scanning or test view shows why nothing was checked.
-        if args.format in ("sarif", "junit", "github"):
-            n = sum(len(s.diagnostics) for s in broken)
-            failed = deliver(to_ci(broken, args.format, "check", f"{n} error{'s' if n != 1 else ''}"), args, stream,
-                             parser.prog)
-            if failed is not None:
-                return failed
-        return EXIT_INVALID
+    regimes, stop = load_designs(paths, args, "check", stream)
+    if stop is not None:
+        return stop
     done: list[Checked] = []
     for regime in regimes:
         regime, warnings = effective(regime, as_is=args.as_is)

@@ -18,7 +18,6 @@ from typing import TextIO
 from verify.analyses.properties import run
 from verify.cli._common import (
     EXIT_FAILS,
-    EXIT_INVALID,
     EXIT_OK,
     EXIT_UNKNOWN,
     ArgumentError,
@@ -27,12 +26,10 @@ from verify.cli._common import (
     add_report_options,
     deliver,
     expand_paths,
-    load_design,
+    load_designs,
     progress,
-    report_regime_error,
     seconds,
 )
-from verify.errors import RegimeError
 from verify.model import effective
 from verify.report import to_ci
 from verify.report.cases import Note, Suite, claim_case
@@ -63,22 +60,9 @@ def main(argv: list[str], stream: TextIO) -> int:
         paths = expand_paths(args.files, parser.prog)
     except ArgumentError as e:
         return e.status
-    regimes, broken = [], []
-    for path in paths:
-        try:
-            regimes.append(load_design(path, allow=args.allow_extends))
-            progress(args, f"verify claims: loaded {visible(regimes[-1].path or '')}")
-        except RegimeError as e:
-            report_regime_error(e)
-            broken.append(Suite(path="<stdin>" if path == "-" else path, name=path, diagnostics=list(e.diagnostics)))
-    if broken:
-        if args.format != "text":
-            n = sum(len(s.diagnostics) for s in broken)
-            failed = deliver(to_ci(broken, args.format, "claims", f"{n} error{'s' if n != 1 else ''}"), args, stream,
-                             parser.prog)
-            if failed is not None:
-                return failed
-        return EXIT_INVALID
+    regimes, stop = load_designs(paths, args, "claims", stream)
+    if stop is not None:
+        return stop
     outcomes: list[str] = []
     text: list[str] = []
     found: list[Suite] = []

@@ -428,7 +428,9 @@ def effective(regime: Regime, as_is: bool = False) -> tuple[Regime, tuple[str, .
 
     Idempotent: a regime already applied this way comes back at once, with no
     warnings.  One applied as-is has nothing suspended left, so applying the
-    design to it changes nothing either (it keeps its ``as-is`` mark).
+    design to it changes nothing either (it keeps its ``as-is`` mark).  The
+    mark survives ``dataclasses.replace``: a regime edited after it was applied
+    (elements added with a status) must be rebuilt with ``applied=None``.
     """
     mode: Applied = "as-is" if as_is else "design"
     if regime.applied == mode or regime.applied == "as-is":

@@ -79,3 +79,23 @@ def test_z3_ctrl_c_handler_is_off() -> None:
     # Else z3 swallows SIGINT during a solver call and answers "unknown",
     # which would be reported as a time-out (exit 3).
     assert z3.get_param("ctrl_c") == "false"
+
+
+def test_a_stop_wrapped_by_ctypes_is_still_a_stop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ctypes turns a KeyboardInterrupt raised while it converts z3's
+    arguments into an ArgumentError: after a stop signal that is the stop,
+    exit 143 here, never "internal error" (exit 4)."""
+    import ctypes
+
+    import verify.cli as cli
+
+    def interrupted(*_: object) -> int:
+        cli._stopping.append(143)
+        raise ctypes.ArgumentError("argument 1: KeyboardInterrupt: ")
+
+    monkeypatch.setattr(cli, "_install_stop_handlers", lambda: None)
+    monkeypatch.setattr(cli, "main", interrupted)
+    monkeypatch.setattr(cli, "_stopping", [])
+    with pytest.raises(SystemExit) as stop:
+        cli.run()
+    assert stop.value.code == 143

@@ -364,9 +364,15 @@ def run() -> None:
         # an output file being written was removed with its temporary file.
         status = _stopping[0] if _stopping else EXIT_SIGINT
     except Exception as e:  # noqa: BLE001 - the last line of defence
-        # A crash must never read as a verdict (1 means "some property
-        # fails"), nor dump a traceback on a drafter.
-        sys.stderr.write(f"verify: internal error: {type(e).__name__}: {e}\n"
-                         "this is a bug in verify, not in your regime; please report it with the file\n")
-        status = EXIT_INTERNAL
+        if _stopping:
+            # The stop arrived inside a call that wraps what it raises (ctypes
+            # turns the KeyboardInterrupt raised while it converts z3's
+            # arguments into an ArgumentError): still a stop, not a bug.
+            status = _stopping[0]
+        else:
+            # A crash must never read as a verdict (1 means "some property
+            # fails"), nor dump a traceback on a drafter.
+            sys.stderr.write(f"verify: internal error: {type(e).__name__}: {e}\n"
+                             "this is a bug in verify, not in your regime; please report it with the file\n")
+            status = EXIT_INTERNAL
     sys.exit(status)

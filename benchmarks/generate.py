@@ -18,7 +18,7 @@ import random
 
 import yaml
 
-__all__ = ["synthetic", "to_yaml"]
+__all__ = ["synthetic", "council", "to_yaml"]
 
 
 def synthetic(n: int, seed: int = 1, pure: bool = False, fanout: int = 3, agencies: int | None = None) -> dict:
@@ -110,6 +110,38 @@ def synthetic(n: int, seed: int = 1, pure: bool = False, fanout: int = 3, agenci
     doc["threat_model"] = {"max": 2}
     doc["properties"] = [{"property": "non-circumventability", "k": 2}]
     return doc
+
+
+def council(n: int, block: int | None = None, approve: int | None = None) -> dict:
+    """A challenge inspection before an ``n``-member council of interchangeable
+    states: a requesting state's national means see the violation, its request
+    reaches the inspectorate unless the council blocks it (``block`` votes) or
+    fails to approve it (``approve`` votes); the inspected state is a member,
+    recused.  The question is pure counting: how
+    many members must collude to stop the request."""
+    members = [f"member{i:03d}" for i in range(1, n + 1)]
+    vote: dict = {"block": block} if block is not None else {"approve": approve or (2 * n + 2) // 3}
+    return {
+        "regime": f"council{n}",
+        "actors": ([{"id": "state-x", "kind": "state"}, {"id": "requester", "kind": "state"},
+                    {"id": "secretariat", "kind": "inspectorate"}]
+                   + [{"id": m, "kind": "state"} for m in members]),
+        "assets": [{"id": "site", "host": "state-x"}],
+        "signatures": [{"id": "sig"}],
+        "violations": [{"id": "v", "perpetrator": "state-x", "at": "site",
+                        "signatures": [{"signature": "sig", "magnitude": 1}]}],
+        "mechanisms": [
+            {"id": "national-means", "operator": "requester", "observes": ["sig"]},
+        ],
+        "flows": [
+            {"id": "request", "from": "requester", "to": "secretariat", "via": ["council"]},
+        ],
+        "bodies": [{"id": "council", "members": ["state-x", *members], **vote, "recused": "perpetrator",
+                    "latency": "12h"}],
+        "verifiers": ["secretariat"],
+        "threat_model": {"colluders": members, "max": 2},
+        "properties": [{"property": "non-circumventability", "k": 2}],
+    }
 
 
 def to_yaml(doc: dict) -> str:

@@ -255,7 +255,8 @@ def test_refused_inspection_shows_the_vote_that_decides_the_finding(tmp_path):
     result = non_circumventability(regime, "production", 2)
     assert result.verdict == Verdict.FAILS
     assert explain(regime, result)[2:] == [
-        "  coalition: state-x [perpetrator]; state-a [chosen colluder]; state-b [chosen colluder]",
+        "  coalition: state-x [perpetrator]; state-a, state-b: any 2 of the 3 members of council and conference"
+        " would do [chosen colluders]",
         "  route 1: national-means observes -> state-r [direct] => request -> council => challenge (refused) -> "
         "inspectorate [indirect] => inspection-report -> conference",
         "           at challenge: state-x refuses challenge access (noticed: the refusal is itself evidence, "

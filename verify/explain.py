@@ -19,7 +19,7 @@ decorated.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import ParamSpec
 
 from verify.durations import format_duration
@@ -27,6 +27,7 @@ from verify.model import Regime
 from verify.results import (
     Block,
     EvasionSets,
+    Group,
     Grade,
     KStar,
     Margin,
@@ -101,13 +102,24 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+#: Longer lists of voters are shortened to their first and last: a council of
+#: 41 is read by its count, not its roll call.
+VOTERS_SHOWN = 6
+
+
+def _voters(ids: Sequence[str]) -> str:
+    return ", ".join(ids) if len(ids) <= VOTERS_SHOWN else f"{ids[0]}, {ids[1]} ... {ids[-1]}"
+
+
 @_line
 def vote_text(v: Vote) -> str:
-    note = f" ({', '.join(v.recused)} recused)" if v.recused else ""
+    note = f" ({_voters(v.recused)} recused)" if v.recused else ""
     if v.rule == "approve":
-        yes = f" ({', '.join(v.counted)})" if v.counted else ""
+        yes = f" ({_voters(v.counted)})" if v.counted else ""
         return f"{v.body}'s vote fails: {_plural(len(v.counted), 'yes vote')}{yes} of the {v.needed} needed{note}"
-    return f"{v.body}'s vote is blocked by {', '.join(v.counted)} ({v.needed} no votes stop it){note}"
+    by = _plural(len(v.counted), "member") + f" ({_voters(v.counted)})" if len(v.counted) > VOTERS_SHOWN \
+        else ", ".join(v.counted)
+    return f"{v.body}'s vote is blocked by {by} ({v.needed} no votes stop it){note}"
 
 
 def _unnoticed(b: Block | None, mandatory: str, element: str) -> str:
@@ -224,12 +236,34 @@ def _margin(m: Margin) -> list[str]:
     return lines
 
 
+def colluders_text(chosen: Sequence[str], groups: Sequence[Group]) -> str:
+    """Chosen colluders for a reader: named one by one; members of a counted
+    group named and counted ("state-a, state-b: any 2 of the 3 members of
+    council would do"), a long run of them shortened."""
+    parts = []
+    counted = {m for g in groups for m in g.members}
+    for g in groups:
+        picked = [m for m in chosen if m in set(g.members)]
+        if not picked:
+            continue
+        names = _voters(picked) if len(picked) <= VOTERS_SHOWN else f"{picked[0]} ... {picked[-1]}"
+        if len(picked) == len(g.members):
+            parts.append(f"{names}: all {len(picked)} {g.label}")
+        else:
+            parts.append(f"{names}: any {len(picked)} of the {len(g.members)} {g.label} would do")
+    named = [a for a in chosen if a not in counted]
+    return "; ".join([", ".join(named)] * bool(named) + parts) if named or parts else "no accomplice"
+
+
 def _evasion(e: EvasionSets) -> list[str]:
     lines = [] if e.sets else ["no coalition within the bound evades"]
     for p, s in e.sets:
-        lines.append(f"evades: {p} with {', '.join(s) if s else 'no accomplice'}")
-    if e.criticality:
-        lines.append("criticality: " + ", ".join(f"{a} {n}" for a, n in e.criticality))
+        groups = [g for g in e.groups if g.perpetrator == p]
+        lines.append(f"evades: {p} with {colluders_text(s, groups)}")
+    crit = [f"{a} {n}" for a, n in e.criticality]
+    crit += [f"any of the {len(g.members)} {g.label} {g.sets}" for g in e.groups]
+    if crit:
+        lines.append("criticality: " + ", ".join(crit))
     return lines
 
 
@@ -266,11 +300,16 @@ def explain(regime: Regime, result: Result) -> list[str]:
     if result.note:
         lines.append(f"note: {result.note}")
     chosen = set(w.chosen)
+    counted = {m for g in w.groups for m in g.members}
     members = []
     for a in w.coalition:
+        if a in counted:
+            continue
         role = ("perpetrator" if a == w.perpetrator else "chosen colluder" if a in chosen
                 else "controlled by the coalition")
         members.append(f"{_who(regime, a)} [{role}]")
+    for g in w.groups:
+        members.append(colluders_text(w.chosen, [g]) + " [chosen colluders]")
     lines.append(f"counterexample for perpetrator {w.perpetrator}:")
     lines.append("  coalition: " + "; ".join(members))
     if w.failed:

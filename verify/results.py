@@ -9,6 +9,8 @@ made only in verify/explain.py, so programs read codes, never English.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Literal
@@ -27,6 +29,7 @@ __all__ = [
     "Route",
     "Notice",
     "Unseen",
+    "Group",
     "Witness",
     "Margin",
     "KStar",
@@ -204,6 +207,25 @@ class Unseen:
 
 
 @dataclass(frozen=True)
+class Group:
+    """Colluders counted, not named: interchangeable voters (members of the
+    same bodies, with no other role), so that a set drawing ``n`` of them
+    stands for any ``n``.  The ids a set shows are the first ones."""
+
+    perpetrator: str
+    #: Every member, in declaration order.
+    members: tuple[str, ...]
+    #: What they are, for a reader: "members of council" or a declared group's name.
+    label: str
+    #: In how many of the evasion sets the group stands (for criticality).
+    sets: int = 0
+
+    def count(self, chosen: Iterable[str]) -> int:
+        inside = set(self.members)
+        return sum(1 for c in chosen if c in inside)
+
+
+@dataclass(frozen=True)
 class Witness:
     """A concrete scenario: who colludes, what failed, what happens."""
 
@@ -223,6 +245,8 @@ class Witness:
     blind: tuple[Unseen, ...] = ()
     #: Mechanisms that can see it but have no route to a verifier.
     unrouted: tuple[str, ...] = ()
+    #: Counted groups among the chosen colluders: any as many would do.
+    groups: tuple[Group, ...] = ()
 
 
 @dataclass(frozen=True, order=True)
@@ -282,10 +306,26 @@ class WorstCase:
 @dataclass(frozen=True)
 class EvasionSets:
     """minimal-evasion-sets: every inclusion-minimal evading set, per
-    perpetrator, and in how many sets each actor stands."""
+    perpetrator, and in how many sets each actor stands.
+
+    A set that draws members of a counted group stands for every set with
+    as many of that group's members (:meth:`expanded` lists them all); the
+    group's criticality is counted once, on the group, not on its members.
+    """
 
     sets: tuple[tuple[str, tuple[str, ...]], ...]
     criticality: tuple[tuple[str, int], ...]
+    groups: tuple[Group, ...] = ()
+
+    def expanded(self) -> Iterator[tuple[str, tuple[str, ...]]]:
+        """Every set the sets stand for, groups spelt out member by member
+        (can be very many: C(40, 31) for a council blocking at 31)."""
+        for p, s in self.sets:
+            groups = [g for g in self.groups if g.perpetrator == p and g.count(s)]
+            grouped = {m for g in groups for m in g.members}
+            fixed = tuple(a for a in s if a not in grouped)
+            for picks in itertools.product(*(itertools.combinations(g.members, g.count(s)) for g in groups)):
+                yield p, fixed + tuple(m for pick in picks for m in pick)
 
 
 Figures = Margin | WorstCase | EvasionSets

@@ -24,6 +24,7 @@ from verify.engine import (
     arrivals,
     coalition_of,
     compile_rules,
+    counted_groups,
     detection,
     without,
 )
@@ -33,6 +34,7 @@ from verify.model import PropertySpec, Regime, effective
 from verify.results import (
     EvasionSets,
     Grade,
+    Group,
     KStar,
     Margin,
     Notice,
@@ -96,12 +98,25 @@ def _statement(regime: Regime, prop: str, violation: str, perpetrator: str | Non
 _NOTICE = {kind: reason for reason, kind in NOTICED_BY.items()}
 
 
+def groups_of(regime: Regime, graph: RuleGraph) -> tuple[Group, ...]:
+    """The counted groups of one perpetrator's rule graph, named for a
+    reader by the bodies they vote in."""
+    out = []
+    for members in counted_groups(regime, graph):
+        inside = set(members)
+        bodies = [b.id for b in regime.bodies if inside <= set(b.members)]
+        label = "members of " + " and ".join(bodies) if bodies else "interchangeable colluders"
+        out.append(Group(graph.perpetrator, members, label))
+    return tuple(out)
+
+
 def witness(regime: Regime, graph: RuleGraph, chosen: Sequence[str] = (), failed: Sequence[str] = ()) -> Witness:
     """The scenario a solver answer describes, walked route by route.
 
     Walked on the unfolded rules, so that routes the perpetrator's own side
     blocks (a sanitised site, a silent operator) are shown too.
     """
+    groups = tuple(g for g in groups_of(regime, graph) if g.count(chosen))
     graph = compile_rules(regime, graph.violation, graph.perpetrator, graph.direct_only, fold=False)
     routed = routed_elements(graph)
     coalition = coalition_of(regime, graph, chosen)
@@ -126,6 +141,7 @@ def witness(regime: Regime, graph: RuleGraph, chosen: Sequence[str] = (), failed
         blind=tuple(graph.blind[m.id] for m in regime.mechanisms if m.id in graph.blind),
         unrouted=tuple(m.id for m in regime.mechanisms
                        if m.id not in graph.blind and m.id not in routed),
+        groups=groups,
     )
 
 
@@ -330,9 +346,11 @@ def minimal_evasion_sets(regime: Regime, violation: str, K: int | None = None, *
     K = _count("K", regime.threat_model.max if K is None else K)
     params = _params(violation=violation, K=K, direct=direct or None)
     sets: list[tuple[str, tuple[str, ...]]] = []
+    groups: list[Group] = []
     for p in regime.violation[violation].perpetrators:
         graph = compile_rules(regime, violation, p, direct)
         q = Query(regime, graph, timeout_ms=_ms(timeout))
+        groups += [g for g in groups_of(regime, graph) if g.members in q.groups]
         for s in q.minimal_sets(K, q.evades_with):
             if s is None:
                 return Result("minimal-evasion-sets", params, violation, Verdict.UNKNOWN,
@@ -342,10 +360,14 @@ def minimal_evasion_sets(regime: Regime, violation: str, K: int | None = None, *
     order = {a.id: i for i, a in enumerate(regime.actors)}
     sets.sort(key=lambda ps: (order[ps[0]], len(ps[1]), [order[a] for a in ps[1]]))
     crit: dict[str, int] = {}
-    for _, s in sets:
+    grouped = {(g.perpetrator, m) for g in groups for m in g.members}
+    for p, s in sets:
         for a in s:
-            crit[a] = crit.get(a, 0) + 1
-    figures = EvasionSets(tuple(sets), tuple(sorted(crit.items(), key=lambda kv: (-kv[1], order[kv[0]]))))
+            if (p, a) not in grouped:
+                crit[a] = crit.get(a, 0) + 1
+    groups = [replace(g, sets=sum(1 for p, s in sets if p == g.perpetrator and g.count(s))) for g in groups]
+    figures = EvasionSets(tuple(sets), tuple(sorted(crit.items(), key=lambda kv: (-kv[1], order[kv[0]]))),
+                          tuple(g for g in groups if g.sets))
     # As a verdict: does any set breach the threat model's claimed size?
     verdict = Verdict.FAILS if any(len(s) <= regime.threat_model.max for _, s in sets) else Verdict.HOLDS
     return Result("minimal-evasion-sets", params, violation, verdict,

@@ -17,12 +17,14 @@ from verify.engine.rules import (
                                  Target,
                                  coalition_of,
                                  compile_rules,
+                                 counted_groups,
                                  without,
 )
 from verify.engine.solve import Answer, Outcome, Query
 
 __all__ = [
     "Scenario", "arrivals", "block", "detection", "guard_holds", "target_block", "vote", "votes_pass",
-    "START", "Guard", "Rule", "RuleGraph", "RuleKind", "State", "Target", "coalition_of", "compile_rules", "without",
+    "START", "Guard", "Rule", "RuleGraph", "RuleKind", "State", "Target", "coalition_of", "compile_rules", "counted_groups",
+    "without",
     "Answer", "Outcome", "Query",
 ]

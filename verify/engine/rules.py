@@ -37,6 +37,7 @@ __all__ = [
     "without",
     "coalition_of",
     "recused",
+    "counted_groups",
 ]
 
 SEALED, DIRECT, INDIRECT = Grade.SEALED, Grade.DIRECT, Grade.INDIRECT
@@ -296,6 +297,39 @@ def coalition_of(regime: Regime, graph: RuleGraph, chosen: Iterable[str]) -> fro
     for c in chosen:
         out |= regime.closure(c)
     return frozenset(out)
+
+
+def counted_groups(regime: Regime, graph: RuleGraph,
+                   candidates: Iterable[str] | None = None) -> tuple[tuple[str, ...], ...]:
+    """Candidate colluders the rules cannot tell apart, which the solver may
+    count rather than choose one by one.
+
+    A candidate qualifies when it only ever votes: no guard names it, it
+    controls nobody and nobody controls it.  Two such candidates are
+    interchangeable when they vote (are members and not recused) in exactly
+    the same bodies that some rule's vote consults: swapping them changes no
+    rule, so which of them collude cannot matter, only how many.  That is
+    what turns a 41-member council blocking at 31 from a pigeonhole search
+    into linear arithmetic.  Groups of two or more, members in candidate
+    order.
+    """
+    named: set[str] = set()
+    bodies: set[str] = set()
+    for g in [r.guard for r in graph.rules] + [t.guard for t in graph.targets]:
+        named |= g.actors()
+        bodies |= g.passes
+    votes_in: dict[str, list[str]] = {}
+    for b in sorted(bodies):
+        recused = graph.recusals[b]
+        for m in regime.body[b].members:
+            if m not in recused:
+                votes_in.setdefault(m, []).append(b)
+    by_sig: dict[tuple[str, ...], list[str]] = {}
+    for c in graph.candidates if candidates is None else candidates:
+        if c in named or c not in votes_in or regime.actor[c].controlled_by or regime.controlled[c]:
+            continue
+        by_sig.setdefault(tuple(votes_in[c]), []).append(c)
+    return tuple(tuple(g) for g in by_sig.values() if len(g) > 1)
 
 
 def _fold(regime: Regime, graph: RuleGraph) -> RuleGraph:

@@ -22,7 +22,7 @@ from enum import Enum
 import z3
 
 from verify.engine.evaluate import Scenario, detection
-from verify.engine.rules import START, Guard, RuleGraph, State, coalition_of, without
+from verify.engine.rules import START, Guard, RuleGraph, State, coalition_of, counted_groups, without
 from verify.gcpause import gc_paused
 from verify.model import Regime
 
@@ -91,6 +91,11 @@ class Query:
         self.candidates = tuple(
             c for c in graph.candidates if regime.closure(c) & mentioned) if colluders else ()
         self.failures = failures
+        # Interchangeable voters are counted, not chosen (an integer per
+        # group): blocking majorities become linear arithmetic rather than a
+        # pigeonhole search.  Failures are chosen one by one, so not then.
+        self.groups = () if failures else counted_groups(regime, graph, self.candidates)
+        self._group_of = {m: i for i, g in enumerate(self.groups) for m in g}
         failable: list[str] = []
         if failures:
             elements = [a for a in mentioned if a not in graph.base]
@@ -99,7 +104,11 @@ class Query:
             failable = sorted(set(elements))
         self._failable = set(failable)
         for c in self.candidates:
-            self._sym("chosen", c, "Bool")
+            if c not in self._group_of:
+                self._sym("chosen", c, "Bool")
+        for i, g in enumerate(self.groups):
+            n = self._sym("count", i, "Int")
+            self._decl.append(f"(assert (and (<= 0 {n}) (<= {n} {len(g)})))")
         for e in failable:
             self._sym("failed", e, "Bool")
         self._encode()
@@ -108,7 +117,8 @@ class Query:
         def handle(kind: str, key: object) -> z3.BoolRef:
             return z3.Bool(self._names[(kind, key)], self.ctx)
 
-        self.chosen = {c: handle("chosen", c) for c in self.candidates}
+        self.chosen = {c: handle("chosen", c) for c in self.candidates if c not in self._group_of}
+        self.counts = [z3.Int(self._names[("count", i)], self.ctx) for i in range(len(self.groups))]
         self._f = {e: handle("failed", e) for e in failable}
         self.switch = {el: handle("on", el) for el in sorted({r.element for r in graph.rules})}
         self._deadline = z3.Real(self._names[("deadline", "")], self.ctx)
@@ -185,13 +195,16 @@ class Query:
             return self._votes[body]
         b = self.regime.body[body]
         recused = self.graph.recusals[body]
-        voters = [m for m in b.members if m not in recused]
+        voters = [m for m in b.members if m not in recused and m not in self._group_of]
+        # A group votes here whole or not at all (counted_groups says so).
+        groups = sorted({self._group_of[m] for m in b.members if m in self._group_of and m not in recused})
+        counts = [(self._names[("count", i)], len(self.groups[i])) for i in groups]
         if b.approve is not None:
             lits = [_and(_not(self.x(m)), _not(self.failed(m))) for m in voters]
-            value = _at_least(lits, b.approve)
+            value = _at_least(lits, b.approve, [f"(- {size} {n})" for n, size in counts])
         else:
             assert b.block is not None  # validation: exactly one of approve and block
-            value = _not(_at_least([self.x(m) for m in voters], b.block))
+            value = _not(_at_least([self.x(m) for m in voters], b.block, [n for n, _ in counts]))
         if not isinstance(value, bool):
             var = self._sym("passes", body, "Bool")
             self._body.append(f"(assert (= {var} {value}))")
@@ -256,15 +269,14 @@ class Query:
         try:
             if self.deadline is not None:
                 self.solver.add(self._deadline == self.deadline)
-            if k is not None and k < len(self.chosen):
-                self.solver.add(_at_most(self.chosen.values(), k))
+            if k is not None and k < len(self.candidates):
+                self.solver.add(self._budget(k))
             if f is not None and f < len(self._f):
                 self.solver.add(_at_most(self._f.values(), f))
             answer = self.solver.check(*assumptions)
             if answer == z3.sat:
                 model = self.solver.model()
-                chosen = tuple(c for c in self.candidates
-                               if z3.is_true(model.eval(self.chosen[c], model_completion=True)))
+                chosen = self._chosen(model)
                 failed = tuple(e for e, var in self._f.items()
                                if z3.is_true(model.eval(var, model_completion=True)))
                 return Outcome(Answer.EVADES, chosen, failed)
@@ -273,6 +285,61 @@ class Query:
             return Outcome(Answer.UNKNOWN, reason=self.solver.reason_unknown())
         finally:
             self.solver.pop()
+
+    def _budget(self, k: int) -> z3.BoolRef:
+        """At most k chosen colluders, counting each group's members."""
+        if not self.groups:
+            return _at_most(self.chosen.values(), k)
+        one, zero = z3.IntVal(1, self.ctx), z3.IntVal(0, self.ctx)
+        terms = [z3.If(c, one, zero) for c in self.chosen.values()] + list(self.counts)
+        return z3.Sum(terms) <= k
+
+    def _chosen(self, model: z3.ModelRef) -> tuple[str, ...]:
+        """The colluders a model chooses: each group's count taken as its
+        first members, which is as good as any of them."""
+        picked = {c for c, var in self.chosen.items() if z3.is_true(model.eval(var, model_completion=True))}
+        for g, n in zip(self.groups, self.counts):
+            picked.update(g[:model.eval(n, model_completion=True).as_long()])
+        return tuple(c for c in self.candidates if c in picked)
+
+    def canonical(self, chosen: Iterable[str]) -> tuple[str, ...]:
+        """The same choice with each group's members replaced by its first
+        ones (equivalent by symmetry), in candidate order."""
+        picked = set(chosen)
+        for g in self.groups:
+            n = sum(1 for m in g if m in picked)
+            picked.difference_update(g)
+            picked.update(g[:n])
+        return tuple(c for c in self.candidates if c in picked)
+
+    def _shrink(self, chosen: Sequence[str], evades: Callable[[tuple[str, ...]], bool]) -> tuple[str, ...]:
+        """An inclusion-minimal evading subset of ``chosen`` (which evades).
+
+        A group's count is lowered by bisection (its members are
+        interchangeable, so only how many matters and evasion is monotone in
+        it); the other colluders are dropped one at a time.
+        """
+        kept = list(self.canonical(chosen))
+        for g in self.groups:
+            inside = [m for m in kept if m in set(g)]
+            if not inside:
+                continue
+            rest = [m for m in kept if m not in set(g)]
+            lo, hi = 0, len(inside)  # evades with hi members of g; lo - 1 does not, or lo = 0
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if evades(tuple(rest + list(g[:mid]))):
+                    hi = mid
+                else:
+                    lo = mid + 1
+            kept = self.canonical(rest + list(g[:hi]))
+            kept = list(kept)
+        grouped = self._group_of
+        for c in [c for c in kept if c not in grouped]:
+            trial = [x for x in kept if x != c]
+            if evades(tuple(trial)):
+                kept = trial
+        return self.canonical(kept)
 
     def worst_time(self, k: int) -> tuple[int, tuple[str, ...]] | None:
         """The latest first detection any coalition of at most k colluders can
@@ -353,12 +420,8 @@ class Query:
                     if self.evades_with((), trial, removed):
                         kept = trial
                 return Outcome(Answer.EVADES, (), tuple(kept))
-            kept = list(out.chosen)
-            for c in out.chosen:
-                trial = [x for x in kept if x != c]
-                if self.evades_with(trial, (), removed):
-                    kept = trial
-            return Outcome(Answer.EVADES, tuple(kept), ())
+            kept = self._shrink(out.chosen, lambda trial: self.evades_with(trial, (), removed))
+            return Outcome(Answer.EVADES, kept, ())
 
         def size(o: Outcome) -> int:
             return len(o.failed) if self.failures else len(o.chosen)
@@ -387,8 +450,8 @@ class Query:
         """
         self.solver.push()
         try:
-            if bound < len(self.chosen):
-                self.solver.add(_at_most(self.chosen.values(), bound))
+            if bound < len(self.candidates):
+                self.solver.add(self._budget(bound))
             on = [s for _, s in sorted(self.switch.items())]
             while True:
                 answer = self.solver.check(*on)
@@ -397,17 +460,18 @@ class Query:
                     return
                 if answer == z3.unsat:
                     return
-                model = self.solver.model()
-                current = [c for c in self.candidates
-                           if z3.is_true(model.eval(self.chosen[c], model_completion=True))]
-                for c in list(current):
-                    trial = [x for x in current if x != c]
-                    if evades(tuple(trial)):
-                        current = trial
-                yield tuple(current)
+                current = self._shrink(self._chosen(self.solver.model()), evades)
+                yield current
                 if not current:
                     return
-                self.solver.add(z3.Or([z3.Not(self.chosen[c]) for c in current]))
+                # Exclude every superset: fewer of these colluders, or fewer
+                # of each group's members than this set uses.
+                out = [z3.Not(self.chosen[c]) for c in current if c in self.chosen]
+                for g, n in zip(self.groups, self.counts):
+                    used = sum(1 for m in current if self._group_of.get(m) is not None and m in g)
+                    if used:
+                        out.append(n < used)
+                self.solver.add(z3.Or(out))
         finally:
             self.solver.pop()
 
@@ -471,12 +535,16 @@ def _implies(premise: Term, conclusion: Term) -> str:
     return f"(=> {premise} {'true' if conclusion is True else 'false' if conclusion is False else conclusion})"
 
 
-def _at_least(lits: Sequence[Term], n: int) -> Term:
-    """At least n of lits are true, folded over constant literals."""
+def _at_least(lits: Sequence[Term], n: int, counts: Sequence[str] = ()) -> Term:
+    """At least n of lits are true, plus the integer terms ``counts`` (each a
+    group's number of votes), folded over constant literals."""
     n -= sum(1 for lit in lits if lit is True)
     rest = [lit for lit in lits if lit is not True and lit is not False]
     if n <= 0:
         return True
+    if counts:
+        terms = [f"(ite {lit} 1 0)" for lit in rest] + list(counts)
+        return f"(>= {terms[0] if len(terms) == 1 else '(+ ' + ' '.join(terms) + ')'} {n})"
     if n > len(rest):
         return False
     if n == 1:

@@ -146,11 +146,34 @@ def minimal_evasion_sets(
     perpetrator: str,
     k_max: int,
     direct_only: bool = False,
+    shortcut: bool = False,
 ) -> list[tuple[str, ...]]:
     """Every inclusion-minimal evading chosen set of at most ``k_max``
-    colluders, each sorted, the list sorted."""
+    colluders, each sorted, the list sorted.
+
+    With ``shortcut``, one set per way of counting members of the
+    interchangeable classes (the first members of each): a set stands for
+    every set with as many members of each class, and a count vector is
+    minimal when no smaller one, class by class, evades.
+    """
     pool = candidates(regime, perpetrator)
     ev = _evaluator(regime, violation_id, perpetrator, direct_only)
+    if shortcut:
+        classes = interchangeable_classes(regime, violation_id, perpetrator)
+        where = {m: i for i, cls in enumerate(classes) for m in cls}
+        vectors: list[tuple[int, ...]] = []
+        out: list[tuple[str, ...]] = []
+        for size in range(min(k_max, len(pool)) + 1):
+            for chosen in class_choices(classes, pool, size):
+                vec = [0] * len(classes)
+                for m in chosen:
+                    vec[where[m]] += 1
+                if any(all(a >= b for a, b in zip(vec, f)) for f in vectors):
+                    continue
+                if ev.evades(chosen):
+                    vectors.append(tuple(vec))
+                    out.append(tuple(sorted(chosen)))
+        return sorted(out)
     found: list[frozenset[str]] = []
     for size in range(min(k_max, len(pool)) + 1):
         for chosen in combinations(pool, size):

@@ -21,7 +21,6 @@ import random
 from dataclasses import replace
 
 from test_agreement import random_regime
-
 from verify import oracle
 from verify.analyses.properties import minimal_evasion_sets, non_circumventability, robustness_margin, timeliness
 from verify.model import PERPETRATOR, Actor, Body, Flow, Regime, ThreatModel, effective

@@ -27,8 +27,8 @@ from verify.model import Regime
 from verify.results import (
     Block,
     EvasionSets,
-    Group,
     Grade,
+    Group,
     KStar,
     Margin,
     Notice,

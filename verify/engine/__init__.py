@@ -24,7 +24,7 @@ from verify.engine.solve import Answer, Outcome, Query
 
 __all__ = [
     "Scenario", "arrivals", "block", "detection", "guard_holds", "target_block", "vote", "votes_pass",
-    "START", "Guard", "Rule", "RuleGraph", "RuleKind", "State", "Target", "coalition_of", "compile_rules", "counted_groups",
-    "without",
+    "START", "Guard", "Rule", "RuleGraph", "RuleKind", "State", "Target", "coalition_of", "compile_rules",
+    "counted_groups", "without",
     "Answer", "Outcome", "Query",
 ]

@@ -332,8 +332,7 @@ class Query:
                     hi = mid
                 else:
                     lo = mid + 1
-            kept = self.canonical(rest + list(g[:hi]))
-            kept = list(kept)
+            kept = list(self.canonical(rest + list(g[:hi])))
         grouped = self._group_of
         for c in [c for c in kept if c not in grouped]:
             trial = [x for x in kept if x != c]
@@ -414,14 +413,13 @@ class Query:
             if out.status != Answer.EVADES:
                 return out
             if self.failures:
-                kept = list(out.failed)
+                kept_f = list(out.failed)
                 for e in out.failed:
-                    trial = [x for x in kept if x != e]
+                    trial = [x for x in kept_f if x != e]
                     if self.evades_with((), trial, removed):
-                        kept = trial
-                return Outcome(Answer.EVADES, (), tuple(kept))
-            kept = self._shrink(out.chosen, lambda trial: self.evades_with(trial, (), removed))
-            return Outcome(Answer.EVADES, kept, ())
+                        kept_f = trial
+                return Outcome(Answer.EVADES, (), tuple(kept_f))
+            return Outcome(Answer.EVADES, self._shrink(out.chosen, lambda t: self.evades_with(t, (), removed)), ())
 
         def size(o: Outcome) -> int:
             return len(o.failed) if self.failures else len(o.chosen)

@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -24,9 +25,12 @@ from typing import TypeVar
 from verify.durations import format_duration
 from verify.errors import RenderError
 from verify.files import write_atomically
-from verify.model import HOST, PERPETRATOR, Body, Element, Flow, Mechanism, Regime
+from verify.model import HOST, PERPETRATOR, Actor, Body, Element, Flow, Mechanism, Regime
+from verify.results import Result, Route
+from verify.safety import visible
+from verify.vocabulary import SECTIONS
 
-__all__ = ["to_dot", "draw", "render"]
+__all__ = ["to_dot", "draw", "render", "Overlay", "overlay_of", "member_groups", "PAGE_SIZE"]
 
 #: Output extension -> ``dot -T`` format (None: the DOT source itself).
 FORMATS: Mapping[str, str | None] = {".dot": None, ".svg": "svg", ".png": "png"}
@@ -67,6 +71,11 @@ TRIGGER_COLOUR = "#b8860b"
 CONTROL_COLOUR = "#7b4f9d"
 MEMBER_COLOUR = "#a0a0a0"
 HIGHLIGHT_COLOUR = "#d62728"
+PERPETRATOR_FILL = "#fde0dd"
+POOL_COLOUR = "#e6550d"
+NOTICED_COLOUR = "#e6a000"
+SURVIVING_COLOUR = "#2ca02c"
+FAILED_COLOUR = "#555555"
 PROPOSED_COLOUR = "#8c8c8c"
 SUSPENDED_COLOUR = "#d0d0d0"
 SUSPENDED_FILL = "#f7f7f7"
@@ -99,11 +108,18 @@ def _id(text: str) -> str:
 def _text(text: str) -> str:
     """One line of user text, escaped for a quoted label (an escString).
 
-    Labels, unlike ids, give backslash sequences meaning (``\\N`` is the node
-    name, ``\\l`` a line break) and decode HTML entities, so a literal backslash
-    is doubled and a literal ``&`` written as ``&amp;``.  Line breaks in the
-    text are kept as label line breaks; other control characters are spaces.
+    The one function every label, tooltip and title passes through.  First
+    :func:`verify.safety.visible` (each line of the text on its own): a
+    design from elsewhere must not put a control, format or bidirectional
+    character (an ANSI escape, U+202E) into a drawing any more than onto a
+    terminal; it is shown as a visible escape.  Then DOT's own syntax:
+    labels, unlike ids, give backslash sequences meaning (``\\N`` is the node
+    name, ``\\l`` a line break) and decode HTML entities, so a literal
+    backslash is doubled and a literal ``&`` written as ``&amp;``.  Line
+    breaks in the text are kept as label line breaks.  Graphviz writes
+    ``<``, ``>`` and ``&`` as entities in SVG, so no label becomes markup.
     """
+    text = "\n".join(visible(line) for line in text.split("\n"))
     out = []
     for ch in text:
         if ch == "\\":
@@ -233,18 +249,215 @@ def _check_highlight(regime: Regime, highlight: Mapping[str, Collection[str]] | 
     return coalition, blocked
 
 
-def to_dot(regime: Regime, highlight: Mapping[str, Collection[str]] | None = None) -> str:
+# --- counterexamples on the diagram --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """A counterexample drawn on the diagram (:func:`overlay_of` makes one
+    from a result).  Plain ids and short texts; every text is escaped like
+    any other label when drawn."""
+
+    #: The violation (drawn as a node at its asset) and the perpetrator.
+    violation: str | None = None
+    perpetrator: str | None = None
+    #: The chosen colluders (what k counts) and the whole coalition.
+    chosen: tuple[str, ...] = ()
+    coalition: tuple[str, ...] = ()
+    #: Failed elements (fault-tolerance).
+    failed: tuple[str, ...] = ()
+    #: The threat model's colluder pool when it names one (empty: every actor).
+    pool: tuple[str, ...] = ()
+    #: (element, how) for each mechanism or flow where a route stops.
+    blocked: tuple[tuple[str, str], ...] = ()
+    #: (element, how) for each breach that is itself noticed (the route goes on).
+    noticed: tuple[tuple[str, str], ...] = ()
+    #: Mechanisms and flows on routes whose evidence still counts.
+    surviving: tuple[str, ...] = ()
+    #: Verifiers outside the coalition that never hear of the violation.
+    deaf: tuple[str, ...] = ()
+    #: Lines under the drawing's title: what is drawn.
+    caption: tuple[str, ...] = ()
+
+
+#: Short words for why a route stops, by reason code (the full sentence of
+#: :func:`verify.explain.block_text` is the edge's tooltip).  A code added
+#: later is shown by its code.
+_SHORT = {
+    "failed": "{who} failed",
+    "faded": "traces faded",
+    "concealed": "{who} conceals",
+    "refused-access": "{who} refuses access",
+    "operator-in-coalition": "operator {who} colludes",
+    "trigger-in-coalition": "{who} never calls for it",
+    "withheld-sealed": "{who} withholds",
+    "relay-dropped": "{who} drops it",
+    "relay-altered": "{who} alters it",
+    "blocked-vote": "vote blocked in {who}",
+    "receiver-in-coalition": "receiver {who} colludes",
+    "verifier-in-coalition": "verifier {who} colludes",
+    "indirect-not-accepted": "indirect only",
+    "unreached": "nothing reaches {who}",
+}
+
+
+def _how(block: object) -> str:
+    code = getattr(getattr(block, "reason", None), "value", "blocked")
+    who = getattr(block, "who", None) or "?"
+    return _SHORT.get(code, code + " ({who})").format(who=who)
+
+
+def overlay_of(regime: Regime, result: Result) -> Overlay:
+    """The counterexample of ``result`` as an overlay on ``regime``'s diagram.
+
+    Raises ValueError when the result has no counterexample (it holds, or the
+    answer is unknown): drawing nothing red would read as "nothing breaks"."""
+    from verify.explain import params_text
+
+    w = result.witness
+    if w is None:
+        raise ValueError(f"{result.property}({params_text(result)}) has no counterexample "
+                         f"(its verdict is {result.verdict.value})")
+    blocked: dict[str, str] = {}
+    noticed: dict[str, str] = {}
+    surviving: dict[str, None] = {}
+    heard: set[str] = set()
+    routes: tuple[Route, ...] = w.routes
+    for route in routes:
+        for step in route.steps:
+            if step.block is None:
+                continue
+            if step.block.noticed:
+                noticed.setdefault(step.element, "noticed: " + _how(step.block))
+            else:
+                blocked.setdefault(step.element, _how(step.block))
+                break
+        if route.end is not None and route.steps:
+            blocked.setdefault(route.steps[-1].element, _how(route.end))
+        if route.time is not None:
+            heard.add(route.verifier)
+            surviving.update(dict.fromkeys(s.element for s in route.steps))
+    if w.detected_by is not None:
+        heard.add(w.detected_by[0])
+    coalition = set(w.coalition)
+    deaf = tuple(v.id for v in regime.verifiers if v.id not in heard and v.id not in coalition)
+    pool = regime.threat_model.colluders or ()
+    chosen = ", ".join(w.chosen) if w.chosen else "no accomplice"
+    caption = [f"counterexample: {result.property}({params_text(result)}): {result.verdict.value.upper()}",
+               f"perpetrator {w.perpetrator} with {chosen}"]
+    if w.failed:
+        caption.append("failed: " + ", ".join(w.failed))
+    if deaf:
+        caption.append("never hears of it: " + ", ".join(deaf))
+    known = set(regime.flow) | set(regime.mechanism)
+    return Overlay(
+        violation=w.violation if w.violation in regime.violation else None,
+        perpetrator=w.perpetrator if w.perpetrator in regime.actor else None,
+        chosen=tuple(a for a in w.chosen if a in regime.actor),
+        coalition=tuple(a for a in w.coalition if a in regime.actor),
+        failed=tuple(w.failed),
+        pool=tuple(pool),
+        blocked=tuple((e, h) for e, h in blocked.items() if e in known),
+        noticed=tuple((e, h) for e, h in noticed.items() if e in known and e not in blocked),
+        surviving=tuple(e for e in surviving if e in known and e not in blocked),
+        deaf=deaf,
+        caption=tuple(caption),
+    )
+
+
+# --- interchangeable members ------------------------------------------------------
+
+
+#: The fewest interchangeable members drawn as one node.
+GROUP_MIN = 3
+
+
+def _referenced(regime: Regime) -> set[str]:
+    """Actors named anywhere but in a body's member list or the colluder pool
+    (operators, hosts, owners, flow ends and relays, controllers and the
+    controlled, perpetrators, verifiers, recusals, ...), read from the
+    vocabulary's table so that a reference added to the format counts too."""
+    out: set[str] = set()
+    for sec in SECTIONS:
+        value = getattr(regime, sec.name, None)
+        if value is None:
+            continue
+        items = (value,) if sec.shape == "mapping" else value
+        for item in items:
+            for r in sec.refs:
+                if "actor" not in r.kinds or r.within is not None:
+                    continue
+                if (sec.name, r.attr) in (("bodies", "members"), ("threat_model", "colluders")):
+                    continue
+                named = getattr(item, r.attr, None)
+                if named is None:
+                    continue
+                out.update(x for x in ((named,) if isinstance(named, str) else named) if isinstance(x, str))
+    out.update(a.id for a in regime.actors if a.controlled_by)
+    return out
+
+
+def member_groups(regime: Regime, keep: Collection[str] = ()) -> list[tuple[str, ...]]:
+    """Body members that are interchangeable in the drawing: actors that
+    appear in the regime only as members of exactly the same bodies (and
+    maybe the colluder pool), of one kind and status, at least
+    :data:`GROUP_MIN` of them.  Each group is drawn as one node with a
+    count.  ``keep``: actors to draw on their own (a counterexample's
+    coalition).  Groups in declaration order of their first member."""
+    named = _referenced(regime) | set(keep)
+    pool = set(regime.threat_model.colluders or ())
+    bodies_of: dict[str, list[str]] = {}
+    for b in regime.bodies:
+        for m in b.members:
+            bodies_of.setdefault(m, []).append(b.id)
+    by_key: dict[tuple[object, ...], list[str]] = {}
+    for a in regime.actors:
+        if a.id in named or a.id not in bodies_of:
+            continue
+        key = (tuple(bodies_of[a.id]), a.kind, a.status, a.id in pool)
+        by_key.setdefault(key, []).append(a.id)
+    return [tuple(ids) for ids in by_key.values() if len(ids) >= GROUP_MIN]
+
+
+def _group_name(ids: tuple[str, ...]) -> str:
+    # Element ids have no colon, so no group node can take an element's name.
+    return f"group:{ids[0]}"
+
+
+# --- the drawing ------------------------------------------------------------------
+
+#: Graphviz's ``size`` (inches): a big design is scaled down to fit a page
+#: (about A4 less margins, either way round); a small one is left as it is.
+PAGE_SIZE = "11,16"
+
+
+def to_dot(regime: Regime, highlight: Mapping[str, Collection[str]] | None = None, *,
+           overlay: Overlay | None = None) -> str:
     """The regime as DOT source, the same bytes for the same regime.
 
-    ``highlight`` overlays a counterexample: ``"coalition"`` (actor ids) drawn
-    red, ``"blocked"`` (flow and mechanism ids) drawn red and dashed.
+    ``highlight`` overlays a coalition and blocked elements: ``"coalition"``
+    (actor ids) drawn red, ``"blocked"`` (flow and mechanism ids) drawn red
+    and dashed.  ``overlay`` draws a whole counterexample (:func:`overlay_of`):
+    the violation, the perpetrator, the chosen colluders, the colluder pool,
+    each blocked step and how, the routes that survive and the verifiers
+    that never hear.
     """
-    coalition, blocked = _check_highlight(regime, highlight)
+    coalition, blocked_ids = _check_highlight(regime, highlight)
+    ov = overlay or Overlay()
+    coalition = coalition | frozenset(ov.coalition)
+    blocked_how = dict(ov.blocked)
+    noticed_how = dict(ov.noticed)
+    blocked_ids = blocked_ids | frozenset(blocked_how)
+    surviving = frozenset(ov.surviving)
+    chosen, pool, failed, deaf = (frozenset(x) for x in (ov.chosen, ov.pool, ov.failed, ov.deaf))
     verifiers = {v.id: v for v in regime.verifiers}
+    groups = member_groups(regime, keep=coalition | failed | pool & coalition)
+    grouped = {m: g for g in groups for m in g}
+    used: set[str] = set()  # legend entries the drawing needs
     dot = _Dot()
     title = [regime.title, f"({regime.id})"] if regime.title else [regime.id]
     graph = {
-        "label": _label(title),
+        "label": _label([*title, *ov.caption]),
         "labelloc": "t",
         "fontname": FONT,
         "fontsize": "16",
@@ -252,6 +465,7 @@ def to_dot(regime: Regime, highlight: Mapping[str, Collection[str]] | None = Non
         "charset": "UTF-8",
         "nodesep": "0.35",
         "ranksep": "0.6",
+        "size": PAGE_SIZE,
     }
     dot.raw("graph" + _attrs(graph) + ";")
     dot.raw("node" + _attrs({"fontname": FONT, "fontsize": "10", "margin": "0.12,0.06"}) + ";")
@@ -260,27 +474,76 @@ def to_dot(regime: Regime, highlight: Mapping[str, Collection[str]] | None = Non
     def verifier_lines(element_id: str) -> tuple[list[str], dict[str, str]]:
         if element_id not in verifiers:
             return [], {}
+        used.add("verifier")
         finding = verifiers[element_id].finding
-        return (["verifier" + (f" ({finding})" if finding else "")], {"peripheries": "2"})
+        lines = ["verifier" + (f" ({finding})" if finding else "")]
+        if element_id in deaf:
+            lines.append("never hears of it")
+        return lines, {"peripheries": "2"}
+
+    def role_lines(a: Actor) -> list[str]:
+        if not overlay:
+            return []
+        if a.id == ov.perpetrator:
+            used.add("perpetrator")
+            return ["PERPETRATOR"]
+        if a.id in chosen:
+            used.add("coalition")
+            return ["chosen colluder"]
+        if a.id in coalition:
+            used.add("coalition")
+            return ["controlled by the coalition"]
+        if a.id in failed:
+            return ["failed"]
+        if a.id in pool:
+            used.add("pool")
+            return ["may collude (pool)"]
+        return []
 
     if regime.actors:
         dot.comment("actors")
     for a in regime.actors:
+        group = grouped.get(a.id)
+        if group is not None and a.id != group[0]:
+            continue
         shape, fill, extra = ACTOR_STYLES.get(a.kind, FALLBACK_STYLE)
+        used.add("kind:" + a.kind)
+        used.update(("proposed",) if a.status == "proposed" else ("suspended",) if a.status == "suspended" else ())
+        if group is not None:
+            used.add("group")
+            dot.node(
+                _group_name(group),
+                shape=shape,
+                **_node_style(a, fill, [extra]),
+                label=_label([f"{len(group)} members ({group[0]} … {group[-1]})", a.kind, *_status_tag(a)]),
+                tooltip=_label([f"{len(group)} interchangeable members of "
+                                + ", ".join(b.id for b in regime.bodies if group[0] in b.members),
+                                ", ".join(group)]),
+            )
+            continue
         vlines, vattrs = verifier_lines(a.id)
         attrs = {
             "shape": shape,
             **_node_style(a, fill, [extra], red=a.id in coalition),
             **vattrs,
-            "label": _label([*_names(a), *vlines, *_status_tag(a)]),
+            "label": _label([*_names(a), *role_lines(a), *vlines, *_status_tag(a)]),
             "tooltip": _tooltip(a, f"kind: {a.kind}"),
         }
+        if overlay and a.id == ov.perpetrator:
+            attrs["fillcolor"] = PERPETRATOR_FILL
+        elif overlay and a.id in pool and a.id not in coalition:
+            attrs.update(color=POOL_COLOUR, penwidth="2")
+            attrs["style"] = attrs["style"] + ",dashed" if "dashed" not in attrs["style"] else attrs["style"]
+        elif a.id in failed:
+            attrs.update(color=FAILED_COLOUR, fontcolor=FAILED_COLOUR)
         dot.node(a.id, **attrs)
 
     if regime.bodies:
         dot.comment("decision bodies")
+        used.add("body")
     for b in regime.bodies:
         vlines, vattrs = verifier_lines(b.id)
+        used.update(("proposed",) if b.status == "proposed" else ("suspended",) if b.status == "suspended" else ())
         dot.node(
             b.id,
             shape=BODY_STYLE[0],
@@ -292,12 +555,14 @@ def to_dot(regime: Regime, highlight: Mapping[str, Collection[str]] | None = Non
 
     if regime.assets:
         dot.comment("assets")
+        used.add("asset")
     for s in regime.assets:
         lines = [*_names(s)]
         if s.kind:
             lines.append(s.kind)
         if s.owner and s.owner != s.host:
             lines.append(f"owner: {s.owner}")
+        used.update(("proposed",) if s.status == "proposed" else ("suspended",) if s.status == "suspended" else ())
         dot.node(
             s.id,
             shape=ASSET_STYLE[0],
@@ -309,29 +574,72 @@ def to_dot(regime: Regime, highlight: Mapping[str, Collection[str]] | None = Non
     if regime.mechanisms:
         dot.comment("mechanisms")
     for m in regime.mechanisms:
+        used.add("triggered" if m.triggered_by else "mechanism")
+        used.update(("proposed",) if m.status == "proposed" else ("suspended",) if m.status == "suspended" else ())
         attrs = _node_style(
             m,
             MECHANISM_STYLE[1],
             ["dashed" if m.triggered_by else ""],
-            red_dashed=m.id in blocked,
+            red_dashed=m.id in blocked_ids,
         )
-        if m.tamper_evident and m.id not in blocked:
-            attrs["penwidth"] = "2.5"
+        if m.tamper_evident:
+            used.add("tamper")
+            if m.id not in blocked_ids:
+                attrs["penwidth"] = "2.5"
+        extra_lines: list[str] = []
+        if m.id in blocked_how:
+            used.add("blocked")
+            extra_lines.append("✗ " + blocked_how[m.id])
+        elif m.id in noticed_how:
+            used.add("noticed")
+            extra_lines.append("! " + noticed_how[m.id])
+            attrs.update(color=NOTICED_COLOUR, penwidth="2.5")
+        elif m.id in surviving:
+            used.add("surviving")
+            attrs.update(color=SURVIVING_COLOUR, penwidth="3")
+        if m.id in failed:
+            extra_lines.append("failed")
+            attrs.update(color=FAILED_COLOUR)
         dot.node(
             m.id,
             shape=MECHANISM_STYLE[0],
             **attrs,
-            label=_label([*_names(m), *_mechanism_lines(m), *_status_tag(m)]),
+            label=_label([*_names(m), *_mechanism_lines(m), *extra_lines, *_status_tag(m)]),
             tooltip=_tooltip(m, f"kind: {m.kind}"),
         )
+
+    if overlay and ov.violation is not None:
+        v = regime.violation[ov.violation]
+        dot.comment("the violation")
+        used.add("violation")
+        name = f"violation:{v.id}"
+        dot.node(name, shape="doubleoctagon", style="filled", fillcolor=PERPETRATOR_FILL, color=HIGHLIGHT_COLOUR,
+                 fontcolor=HIGHLIGHT_COLOUR, penwidth="2",
+                 label=_label(["violation", *_names(v), *([f"by {ov.perpetrator}"] if ov.perpetrator else [])]),
+                 tooltip=_tooltip(v))
+        if v.at in regime.asset:
+            dot.edge(name, v.at, color=HIGHLIGHT_COLOUR, fontcolor=HIGHLIGHT_COLOUR, label="at")
 
     if regime.flows:
         dot.comment("flows")
     for f in regime.flows:
-        _flow_edges(dot, f, red=f.id in blocked)
+        used.add("mandatory" if f.mandatory else "voluntary")
+        if f.authenticated:
+            used.add("authenticated")
+        used.update(("proposed",) if f.status == "proposed" else ("suspended",) if f.status == "suspended" else ())
+        how = blocked_how.get(f.id)
+        mark = ("blocked", "✗ " + how) if how is not None else \
+            ("noticed", "! " + noticed_how[f.id]) if f.id in noticed_how else \
+            ("surviving", "") if f.id in surviving else None
+        if mark is not None:
+            used.add(mark[0])
+        elif f.id in blocked_ids:
+            used.add("blocked")
+        _flow_edges(dot, f, red=f.id in blocked_ids, mark=mark)
 
     if any(a.controlled_by for a in regime.actors):
         dot.comment("control")
+        used.add("controls")
     for a in regime.actors:
         for c in a.controlled_by:
             dot.edge(c, a.id, **_edge_colours(a, CONTROL_COLOUR), arrowhead="odiamond",
@@ -339,10 +647,18 @@ def to_dot(regime: Regime, highlight: Mapping[str, Collection[str]] | None = Non
 
     if regime.bodies:
         dot.comment("membership")
+        used.add("member")
+    drawn_groups: set[tuple[str, str]] = set()
     for b in regime.bodies:
         for member in b.members:
-            dot.edge(member, b.id, **_edge_colours(b, MEMBER_COLOUR), arrowhead="none",
-                     penwidth="0.7")
+            group = grouped.get(member)
+            if group is None:
+                dot.edge(member, b.id, **_edge_colours(b, MEMBER_COLOUR), arrowhead="none",
+                         penwidth="0.7")
+            elif (group[0], b.id) not in drawn_groups:
+                drawn_groups.add((group[0], b.id))
+                dot.edge(_group_name(group), b.id, **_edge_colours(b, MEMBER_COLOUR), arrowhead="none",
+                         penwidth="1.5", label=f"each of {len(group)}")
 
     if regime.assets:
         dot.comment("hosting")
@@ -352,18 +668,24 @@ def to_dot(regime: Regime, highlight: Mapping[str, Collection[str]] | None = Non
 
     if regime.mechanisms:
         dot.comment("operation and triggers")
+        used.add("operated")
     for m in regime.mechanisms:
-        red = m.id in blocked
+        red = m.id in blocked_ids
         colours = _edge_colours(m, OPERATED_COLOUR)
         if red:
             colours = {"color": HIGHLIGHT_COLOUR, "fontcolor": HIGHLIGHT_COLOUR}
         dot.edge(m.id, m.operator, **colours, style="dashed" if red else "solid",
                  label=_label(_timing_lines(m)))
         if m.triggered_by:
+            used.add("triggers")
             dot.edge(m.triggered_by, m.id, **_edge_colours(m, TRIGGER_COLOUR), style="dotted",
                      label="triggers")
 
-    _legend(dot, regime, bool(coalition or blocked))
+    if coalition or blocked_ids:
+        used.add("coalition")
+        if blocked_ids:
+            used.add("blocked")
+    _legend(dot, regime, used)
 
     header = f"digraph {_id(regime.id)} {{"
     return "\n".join([header, *dot.lines, "}"]) + "\n"
@@ -415,11 +737,13 @@ def _timing_lines(m: Mechanism) -> list[str]:
     return lines or ["latency 0"]
 
 
-def _flow_edges(dot: _Dot, f: Flow, red: bool) -> None:
+def _flow_edges(dot: _Dot, f: Flow, red: bool, mark: tuple[str, str] | None = None) -> None:
     """A flow as a chain source -> relay -> ... -> target.
 
     Every segment carries the flow's id so a reader can follow it through a
     relay; only the first carries the timing, to keep the picture quiet.
+    ``mark``: a counterexample's (kind, words) for this flow: blocked (red,
+    dashed, how), noticed (orange, the breach) or surviving (green, bold).
     """
     label = [f.id]
     label.append(f"latency {format_duration(f.latency)}")
@@ -432,13 +756,20 @@ def _flow_edges(dot: _Dot, f: Flow, red: bool) -> None:
     elif f.cost is not None:
         label.append(f"cost {f.cost:g}")
     label.extend(_status_tag(f))
+    if mark is not None and mark[1]:
+        label.append(mark[1])
 
     attrs = _edge_colours(f, AUTH_COLOUR if f.authenticated else INK)
     attrs["style"] = "bold" if f.mandatory else "dashed"
     if f.mandatory:
         attrs["penwidth"] = "2"
-    if red:
+    kind = mark[0] if mark is not None else ("blocked" if red else None)
+    if kind == "blocked":
         attrs.update(color=HIGHLIGHT_COLOUR, fontcolor=HIGHLIGHT_COLOUR, style="dashed", penwidth="2.5")
+    elif kind == "noticed":
+        attrs.update(color=NOTICED_COLOUR, fontcolor=NOTICED_COLOUR, penwidth="2.5")
+    elif kind == "surviving":
+        attrs.update(color=SURVIVING_COLOUR, fontcolor=SURVIVING_COLOUR, style="bold", penwidth="3")
 
     hops = [f.source, *f.via, f.target]
     for i, (tail, head) in enumerate(zip(hops, hops[1:])):
@@ -446,12 +777,10 @@ def _flow_edges(dot: _Dot, f: Flow, red: bool) -> None:
         dot.edge(tail, head, **attrs, label=_label(text), tooltip=_label([f"flow {f.id}"]))
 
 
-def _legend(dot: _Dot, regime: Regime, highlighted: bool) -> None:
-    """A cluster of sample nodes and edges, one per kind of thing drawn.
-
-    Actor kinds are listed only when the regime has them; everything else is
-    always listed so that a reader learns the conventions once.
-    """
+def _legend(dot: _Dot, regime: Regime, used: Collection[str]) -> None:
+    """A cluster of sample nodes and edges, one per kind of thing the drawing
+    uses (``used``: the keys below, and ``kind:KIND`` for actor kinds), and
+    nothing else: a legend of things absent from the picture is noise."""
     dot.comment("legend")
     dot.raw(f"subgraph {_id('cluster_legend')} {{")
     dot.depth += 1
@@ -459,20 +788,23 @@ def _legend(dot: _Dot, regime: Regime, highlighted: bool) -> None:
                               "fontsize": "12", "fontname": FONT}) + ";")
     dot.raw("node" + _attrs({"fontsize": "9"}) + ";")
 
-    kinds = list(dict.fromkeys(a.kind for a in regime.actors))
+    kinds = list(dict.fromkeys(a.kind for a in regime.actors if "kind:" + a.kind in used))
     known = [k for k in ACTOR_STYLES if k in kinds]
     unlisted = sorted(k for k in kinds if k not in ACTOR_STYLES)
     samples: list[tuple[str, dict[str, str]]] = []
     for k in known:
         shape, fill, extra = ACTOR_STYLES[k]
-        label = k if k != "other" or not unlisted else "other: " + ", ".join(unlisted)
+        # Kinds are the design's words: escaped like every label.
+        label = _text(k if k != "other" or not unlisted else "other: " + ", ".join(unlisted))
         samples.append((k, {"shape": shape, "style": ",".join(filter(None, ["filled", extra])),
                             "fillcolor": fill, "label": label}))
     if unlisted and "other" not in kinds:
         shape, fill, extra = FALLBACK_STYLE
         samples.append(("other", {"shape": shape, "style": "filled", "fillcolor": fill,
-                                  "label": "other: " + ", ".join(unlisted)}))
-    samples += [
+                                  "label": _text("other: " + ", ".join(unlisted))}))
+    optional = [
+        ("group", {"shape": "box", "style": "filled", "fillcolor": "white",
+                   "label": "N members (first … last)\\ninterchangeable members"}),
         ("body", {"shape": BODY_STYLE[0], "style": "filled", "fillcolor": BODY_STYLE[1],
                   "label": "decision body\\nvoting rule, latency"}),
         ("asset", {"shape": ASSET_STYLE[0], "style": "filled", "fillcolor": ASSET_STYLE[1],
@@ -491,15 +823,22 @@ def _legend(dot: _Dot, regime: Regime, highlighted: bool) -> None:
         ("suspended", {"shape": "box", "style": "filled", "fillcolor": SUSPENDED_FILL,
                        "color": SUSPENDED_COLOUR, "fontcolor": SUSPENDED_TEXT,
                        "label": "(suspended)"}),
+        ("violation", {"shape": "doubleoctagon", "style": "filled", "fillcolor": PERPETRATOR_FILL,
+                       "color": HIGHLIGHT_COLOUR, "fontcolor": HIGHLIGHT_COLOUR, "label": "violation"}),
+        ("perpetrator", {"shape": "box", "style": "filled", "fillcolor": PERPETRATOR_FILL,
+                         "color": HIGHLIGHT_COLOUR, "fontcolor": HIGHLIGHT_COLOUR, "penwidth": "3",
+                         "label": "perpetrator"}),
+        ("coalition", {"shape": "box", "style": "filled", "fillcolor": "white",
+                       "color": HIGHLIGHT_COLOUR, "fontcolor": HIGHLIGHT_COLOUR,
+                       "penwidth": "3", "label": "coalition"}),
+        ("pool", {"shape": "box", "style": "filled,dashed", "fillcolor": "white",
+                  "color": POOL_COLOUR, "penwidth": "2", "label": "colluder pool\\n(may collude)"}),
     ]
-    if highlighted:
-        samples.append(("coalition", {"shape": "box", "style": "filled", "fillcolor": "white",
-                                      "color": HIGHLIGHT_COLOUR, "fontcolor": HIGHLIGHT_COLOUR,
-                                      "penwidth": "3", "label": "coalition"}))
+    samples += [(name, attrs) for name, attrs in optional if name in used]
     names = []
     for name, attrs in samples:
         label = attrs.pop("label")
-        # Labels here are ours, already in DOT escape syntax; quote, don't escape.
+        # Labels here are in DOT escape syntax already; quote, don't escape.
         dot.node(f"legend:{name}", **attrs, label=_Quoted(f'"{label}"'))
         names.append(f"legend:{name}")
 
@@ -510,18 +849,23 @@ def _legend(dot: _Dot, regime: Regime, highlighted: bool) -> None:
          "authenticated flow (blue)"),
         ("hosted", {"color": HOSTED_COLOUR, "arrowhead": "empty"}, "hosted by"),
         ("operated", {"color": OPERATED_COLOUR},
-         "mechanism to operator\n(period, notice, latency)"),
+         "mechanism to operator\\n(period, notice, latency)"),
         ("triggers", {"style": "dotted", "color": TRIGGER_COLOUR}, "triggers a mechanism"),
         ("controls", {"color": CONTROL_COLOUR, "arrowhead": "odiamond"}, "controls"),
         ("member", {"color": MEMBER_COLOUR, "arrowhead": "none", "penwidth": "0.7"},
          "member of body"),
+        ("blocked", {"style": "dashed", "penwidth": "2.5", "color": HIGHLIGHT_COLOUR},
+         "blocked (✗ how)"),
+        ("noticed", {"penwidth": "2.5", "color": NOTICED_COLOUR}, "breach noticed (! what)"),
+        ("surviving", {"style": "bold", "penwidth": "3", "color": SURVIVING_COLOUR},
+         "route whose evidence counts"),
     ]
-    if highlighted:
-        lines.append(("blocked", {"style": "dashed", "penwidth": "2.5", "color": HIGHLIGHT_COLOUR},
-                      "blocked"))
+    present = {"hosted"} if regime.assets else set()
     # Each sample line ends at the text that explains it: "--->  mandatory flow".
     pairs = []
     for name, attrs, label in lines:
+        if name not in used and name not in present:
+            continue
         tail, head = f"legend:{name}:line", f"legend:{name}"
         dot.node(tail, shape="point", width="0.04", color="#b0b0b0")
         dot.node(head, shape="plaintext", label=_Quoted(f'"{label}"'))
@@ -567,6 +911,7 @@ def render(
     regime: Regime,
     out_path: str | os.PathLike[str],
     highlight: Mapping[str, Collection[str]] | None = None,
+    overlay: Overlay | None = None,
 ) -> None:
     """Write the drawing to ``out_path``: .dot (source), .svg or .png.
 
@@ -575,13 +920,15 @@ def render(
     """
     path = Path(out_path)
     fmt = output_format(path)
-    data = to_dot(regime, highlight).encode("utf-8") if fmt is None else draw(regime, fmt, highlight)
+    source = to_dot(regime, highlight, overlay=overlay)
+    data = source.encode("utf-8") if fmt is None else _run_dot(source, fmt)
     _write_atomically(path, data)
 
 
-def draw(regime: Regime, fmt: str, highlight: Mapping[str, Collection[str]] | None = None) -> bytes:
+def draw(regime: Regime, fmt: str, highlight: Mapping[str, Collection[str]] | None = None,
+         overlay: Overlay | None = None) -> bytes:
     """The drawing as Graphviz renders it in ``fmt`` ("svg", "png")."""
-    return _run_dot(to_dot(regime, highlight), fmt)
+    return _run_dot(to_dot(regime, highlight, overlay=overlay), fmt)
 
 
 def _run_dot(source: str, fmt: str) -> bytes:

@@ -24,7 +24,7 @@ from test_agreement import random_regime
 from verify import oracle
 from verify.analyses.properties import minimal_evasion_sets, non_circumventability, robustness_margin, timeliness
 from verify.model import PERPETRATOR, Actor, Body, Flow, Regime, ThreatModel, effective
-from verify.results import Group, Verdict
+from verify.results import CountedGroup, Verdict
 
 
 def council_regime(rng: random.Random) -> Regime:
@@ -65,7 +65,7 @@ def council_regime(rng: random.Random) -> Regime:
 
 
 def _vectors(regime: Regime, p: str, sets: list[tuple[str, ...]],
-             groups: tuple[Group, ...] = ()) -> set[tuple[int, ...]]:
+             groups: tuple[CountedGroup, ...] = ()) -> set[tuple[int, ...]]:
     """Each set as its count of members per interchangeable class of the
     oracle.  A set drawing n members of one of the engine's counted groups
     stands for any n of them; the engine's groups are judged on one rule

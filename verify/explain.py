@@ -26,9 +26,9 @@ from verify.durations import format_duration
 from verify.model import Regime
 from verify.results import (
     Block,
+    CountedGroup,
     EvasionSets,
     Grade,
-    Group,
     KStar,
     Margin,
     Notice,
@@ -236,7 +236,7 @@ def _margin(m: Margin) -> list[str]:
     return lines
 
 
-def colluders_text(chosen: Sequence[str], groups: Sequence[Group]) -> str:
+def colluders_text(chosen: Sequence[str], groups: Sequence[CountedGroup]) -> str:
     """Chosen colluders for a reader: named one by one; members of a counted
     group named and counted ("state-a, state-b: any 2 of the 3 members of
     council would do"), a long run of them shortened."""

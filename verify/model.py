@@ -18,12 +18,13 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Literal, NamedTuple
 
-from verify.vocabulary import APPLY_ORDER, ELEMENT_SECTIONS, HOST, PERPETRATOR, SECTIONS, Ref, Section
+from verify.vocabulary import APPLY_ORDER, ELEMENT_SECTIONS, HOST, PERPETRATOR, REQUESTER, SECTIONS, Ref, Section
 
 __all__ = [
     "Location",
     "Element",
     "Actor",
+    "Group",
     "Asset",
     "Signature",
     "Trace",
@@ -32,6 +33,7 @@ __all__ = [
     "Mechanism",
     "Flow",
     "Body",
+    "Decision",
     "Verifier",
     "ThreatModel",
     "Label",
@@ -40,6 +42,7 @@ __all__ = [
     "Regime",
     "HOST",
     "PERPETRATOR",
+    "REQUESTER",
     "SECONDS",
     "effective",
 ]
@@ -100,6 +103,22 @@ class Actor(Element):
     kind: str
     #: Direct controllers; control is taken transitively.
     controlled_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Group(Element):
+    """A named set of actors, for selectors (``{group: g}``) and for naming
+    counted colluders ("any 13 of the 38 Executive Council members").
+
+    Declared with ``members`` or with a ``count``: then the loader declares
+    the members itself, as actors ``<id>.1`` to ``<id>.<count>`` of the
+    group's ``kind``.  ``members`` always holds them all, resolved.
+    """
+
+    members: tuple[str, ...] = ()
+    count: int | None = None
+    #: The kind of the actors a ``count`` declares.
+    kind: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -192,16 +211,36 @@ class Flow(Element):
     carries: tuple[str, ...] = ()
     cost: float | None = None
     optional: bool = False
+    #: When ``target`` is a body: the decision of that body that decides
+    #: whether it receives (None: the body's own rule).
+    decision: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class Body(Element):
-    """A decision body that votes.  Exactly one of ``approve``/``block`` is set."""
+    """A decision body that votes.  At most one of ``approve``/``block`` is
+    set: the body's own rule.  A body with named :class:`Decision` s may have
+    none; then every flow to it names the decision it goes through."""
 
     members: tuple[str, ...]
     approve: int | None = None
     block: int | None = None
     #: Actor ids, and possibly ``PERPETRATOR``.
+    recused: tuple[str, ...] = ()
+    latency: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Decision(Element):
+    """A named decision rule of a body: its own yes quorum or blocking
+    majority, latency and recusal, over the body's members.  Exactly one of
+    ``approve``/``block`` is set."""
+
+    body: str
+    approve: int | None = None
+    block: int | None = None
+    #: Actor ids, and possibly ``PERPETRATOR`` and ``REQUESTER`` (the
+    #: sender of the flow the vote is on).
     recused: tuple[str, ...] = ()
     latency: int = 0
 
@@ -314,12 +353,14 @@ class Regime:
     title: str | None = None
     description: str | None = None
     actors: tuple[Actor, ...] = ()
+    groups: tuple[Group, ...] = ()
     assets: tuple[Asset, ...] = ()
     signatures: tuple[Signature, ...] = ()
     violations: tuple[Violation, ...] = ()
     mechanisms: tuple[Mechanism, ...] = ()
     flows: tuple[Flow, ...] = ()
     bodies: tuple[Body, ...] = ()
+    decisions: tuple[Decision, ...] = ()
     verifiers: tuple[Verifier, ...] = ()
     threat_model: ThreatModel = ThreatModel()
     labels: tuple[Label, ...] = ()
@@ -372,6 +413,24 @@ class Regime:
     @cached_property
     def flow(self) -> Mapping[str, Flow]:
         return {f.id: f for f in self.flows}
+
+    @cached_property
+    def group(self) -> Mapping[str, Group]:
+        return {g.id: g for g in self.groups}
+
+    @cached_property
+    def decision(self) -> Mapping[str, Decision]:
+        return {d.id: d for d in self.decisions}
+
+    @cached_property
+    def vote_rule(self) -> Mapping[str, Decision]:
+        """Every rule a vote can be taken under, by id: each named decision,
+        and each body's own rule (if it has one) under the body's id."""
+        out = {b.id: Decision(id=b.id, body=b.id, approve=b.approve, block=b.block, recused=b.recused,
+                              latency=b.latency, where=b.where)
+               for b in self.bodies if b.approve is not None or b.block is not None}
+        out.update(self.decision)
+        return out
 
     @cached_property
     def body(self) -> Mapping[str, Body]:

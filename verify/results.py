@@ -29,7 +29,7 @@ __all__ = [
     "Route",
     "Notice",
     "Unseen",
-    "Group",
+    "CountedGroup",
     "Witness",
     "Margin",
     "KStar",
@@ -207,7 +207,7 @@ class Unseen:
 
 
 @dataclass(frozen=True)
-class Group:
+class CountedGroup:
     """Colluders counted, not named: interchangeable voters (members of the
     same bodies, with no other role), so that a set drawing ``n`` of them
     stands for any ``n``.  The ids a set shows are the first ones."""
@@ -246,7 +246,7 @@ class Witness:
     #: Mechanisms that can see it but have no route to a verifier.
     unrouted: tuple[str, ...] = ()
     #: Counted groups among the chosen colluders: any as many would do.
-    groups: tuple[Group, ...] = ()
+    groups: tuple[CountedGroup, ...] = ()
 
 
 @dataclass(frozen=True, order=True)
@@ -315,7 +315,7 @@ class EvasionSets:
 
     sets: tuple[tuple[str, tuple[str, ...]], ...]
     criticality: tuple[tuple[str, int], ...]
-    groups: tuple[Group, ...] = ()
+    groups: tuple[CountedGroup, ...] = ()
 
     def expanded(self) -> Iterator[tuple[str, tuple[str, ...]]]:
         """Every set the sets stand for, groups spelt out member by member

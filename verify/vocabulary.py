@@ -33,6 +33,7 @@ __all__ = [
     "RESERVED",
     "HOST",
     "PERPETRATOR",
+    "REQUESTER",
     "section",
 ]
 
@@ -40,6 +41,9 @@ __all__ = [
 HOST = "host"
 #: In a body's ``recused``: the perpetrator, what it controls and what controls it.
 PERPETRATOR = "perpetrator"
+#: In a decision's ``recused``: the sender of the flow the vote is on (the
+#: state that requested it).
+REQUESTER = "requester"
 
 #: What :func:`verify.model.effective` does with an item when an element a
 #: reference names is absent (suspended, or proposed in an as-is check):
@@ -131,11 +135,15 @@ class Section:
 
 _ACTOR = ("actor",)
 _HOLDER = ("actor", "body")  # who can hold evidence: send, receive, relay, trigger, verify
+_VOTE = ("body", "decision")  # what a flow can be gated by
 
 #: Every section, in the order of the schema and of docs/format.md.
 SECTIONS: tuple[Section, ...] = (
     Section("actors", "actor", "Actor", lookup="actor", refs=(
         Ref("controlled_by", "controlled_by", _ACTOR, many=True, default=()),
+    )),
+    Section("groups", "group", "Group", lookup="group", refs=(
+        Ref("members", "members", _ACTOR, many=True, default=()),
     )),
     Section("assets", "asset", "Asset", lookup="asset", refs=(
         Ref("host", "host", _ACTOR, required=True, absent="needs"),
@@ -153,7 +161,7 @@ SECTIONS: tuple[Section, ...] = (
         Ref("signature", "signature", ("signature",), required=True, within=("observes", "observes"),
             bare=True, label="observes signature", bare_label="observes"),
         Ref("at", "at", ("asset",), many=True, default=None),
-        Ref("triggered_by", "triggered_by", _HOLDER, absent="needs"),
+        Ref("triggered_by", "triggered_by", (*_HOLDER, "decision"), absent="needs"),
         Ref("requires_access", "requires_access", _ACTOR, many=True, words=(HOST,), default=(),
             absent="needs"),
         Ref("reveals", "reveals", ("label",), many=True, default=()),
@@ -161,12 +169,17 @@ SECTIONS: tuple[Section, ...] = (
     Section("flows", "flow", "Flow", lookup="flow", refs=(
         Ref("from", "source", _HOLDER, required=True, absent="needs"),
         Ref("to", "target", _HOLDER, required=True, absent="needs"),
-        Ref("via", "via", _HOLDER, many=True, default=(), absent="needs"),
+        Ref("via", "via", (*_HOLDER, "decision"), many=True, default=(), absent="needs"),
+        Ref("decision", "decision", ("decision",), absent="needs"),
         Ref("carries", "carries", ("label",), many=True, default=()),
     )),
     Section("bodies", "body", "Body", lookup="body", refs=(
         Ref("members", "members", _ACTOR, many=True, required=True),
         Ref("recused", "recused", _ACTOR, many=True, words=(PERPETRATOR,), default=()),
+    )),
+    Section("decisions", "decision", "Decision", lookup="decision", refs=(
+        Ref("body", "body", ("body",), required=True, absent="needs"),
+        Ref("recused", "recused", _ACTOR, many=True, words=(PERPETRATOR, REQUESTER), default=()),
     )),
     Section("verifiers", "verifier", "Verifier", ids=False, status=False, intro="verifier", refs=(
         Ref("id", "id", _HOLDER, required=True, absent="needs", bare=True, bare_label=""),

@@ -32,9 +32,9 @@ from verify.engine.evaluate import NOTICED_BY
 from verify.errors import UsageError
 from verify.model import PropertySpec, Regime, effective
 from verify.results import (
+    CountedGroup,
     EvasionSets,
     Grade,
-    Group,
     KStar,
     Margin,
     Notice,
@@ -98,15 +98,22 @@ def _statement(regime: Regime, prop: str, violation: str, perpetrator: str | Non
 _NOTICE = {kind: reason for reason, kind in NOTICED_BY.items()}
 
 
-def groups_of(regime: Regime, graph: RuleGraph) -> tuple[Group, ...]:
+def groups_of(regime: Regime, graph: RuleGraph) -> tuple[CountedGroup, ...]:
     """The counted groups of one perpetrator's rule graph, named for a
-    reader by the bodies they vote in."""
+    reader: by the declared group they make up or lie in, else by the bodies
+    they vote in."""
     out = []
     for members in counted_groups(regime, graph):
         inside = set(members)
-        bodies = [b.id for b in regime.bodies if inside <= set(b.members)]
-        label = "members of " + " and ".join(bodies) if bodies else "interchangeable colluders"
-        out.append(Group(graph.perpetrator, members, label))
+        declared = [g for g in regime.groups if inside <= set(g.members)]
+        if declared:
+            g = min(declared, key=lambda g: len(g.members))
+            name = g.name or g.id
+            label = name if set(g.members) == inside else f"{name} members outside the case"
+        else:
+            bodies = [b.id for b in regime.bodies if inside <= set(b.members)]
+            label = "members of " + " and ".join(bodies) if bodies else "interchangeable colluders"
+        out.append(CountedGroup(graph.perpetrator, members, label))
     return tuple(out)
 
 
@@ -346,7 +353,7 @@ def minimal_evasion_sets(regime: Regime, violation: str, K: int | None = None, *
     K = _count("K", regime.threat_model.max if K is None else K)
     params = _params(violation=violation, K=K, direct=direct or None)
     sets: list[tuple[str, tuple[str, ...]]] = []
-    groups: list[Group] = []
+    groups: list[CountedGroup] = []
     for p in regime.violation[violation].perpetrators:
         graph = compile_rules(regime, violation, p, direct)
         q = Query(regime, graph, timeout_ms=_ms(timeout))

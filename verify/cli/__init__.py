@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("verify.cli.check", "prove or refute a regime's properties"),
     "claims": ("verify.cli.claims", "report each drafter's claim as upheld or refuted"),
     "render": ("verify.cli.render", "draw a regime with Graphviz"),
+    "report": ("verify.cli.report", "write a report to circulate: md, html, json or csv"),
     "schema": ("verify.cli.schema", "print the JSON Schema of the regime format"),
     "new": ("verify.cli.new", "write a small commented starter regime"),
 }

@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "claims": ("verify.cli.claims", "report each drafter's claim as upheld or refuted"),
     "render": ("verify.cli.render", "draw a regime with Graphviz"),
     "report": ("verify.cli.report", "write a report to circulate: md, html, json or csv"),
+    "diff": ("verify.cli.diff", "what changed between two designs, and whether it got worse"),
     "schema": ("verify.cli.schema", "print the JSON Schema of the regime format"),
     "new": ("verify.cli.new", "write a small commented starter regime"),
 }

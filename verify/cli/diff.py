@@ -92,8 +92,8 @@ def to_text(d: Diff) -> str:
             lines += [f"      {line}" for line in explain(d.a, r.before)]
     if d.claims:
         lines += ["", "claims:"]
-        for c in d.claims:
-            lines.append(f"  {c.change.upper()}: {c.id}: {c.before or '(none)'} -> {c.after or '(none)'}")
+        for cc in d.claims:
+            lines.append(f"  {cc.change.upper()}: {cc.id}: {cc.before or '(none)'} -> {cc.after or '(none)'}")
     counts = {k: sum(1 for r in d.results if r.change == k) for k in ("worse", "better", "unknown")}
     same = len(d.results) - sum(counts.values())
     lines += ["", f"{counts['worse']} worse, {counts['better']} better, {counts['unknown']} unknown, "

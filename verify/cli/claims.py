@@ -1,5 +1,9 @@
 """``verify claims FILE...``: each drafter's sentence, upheld or refuted.
 
+``--format json`` (format ``verify-claims/1``, docs/json-output.md) keeps each
+claim's sentence, where it is written and the verdict in one record, with the
+same stability promise as ``check``'s JSON.
+
 A claim is upheld when the checker's verdict is the one the drafter expected
 (a claim may expect a property to fail: "a single state CAN hide this").
 Exit status: 0 every claim upheld, 1 some refuted, 2 invalid input, 3 some
@@ -12,6 +16,7 @@ make REFUTED read UPHELD (docs/cli.md, "Untrusted text").
 
 from __future__ import annotations
 
+import json
 import time
 from typing import TextIO
 
@@ -25,20 +30,39 @@ from verify.cli._common import (
     add_extends_option,
     add_report_options,
     deliver,
+    errors,
     expand_paths,
     load_designs,
     progress,
     seconds,
 )
-from verify.model import effective
+from verify.model import Regime, effective
 from verify.report import to_ci
 from verify.report.cases import Note, Suite, claim_case
-from verify.results import Verdict, combine
-from verify.safety import visible
+from verify.report.document import NOT_CHECKED, ClaimOutcome, claim_outcome
+from verify.report.progress import Progress
+from verify.report.publish import claim_record
+from verify.safety import json_safe, visible
+from verify.versions import versions
 
-__all__ = ["main"]
+__all__ = ["main", "FORMATS", "FORMAT", "to_json"]
 
-FORMATS = ("text", "sarif", "junit", "github")
+FORMATS = ("text", "json", "sarif", "junit", "github")
+#: The ``format`` of the JSON report.
+FORMAT = "verify-claims/1"
+
+
+def to_json(files: list[tuple[Regime, tuple[str, ...], list[ClaimOutcome]]], summary: dict[str, int]) -> str:
+    doc = {
+        "format": FORMAT,
+        "tool": versions(),
+        "files": [{"path": regime.path, "regime": regime.id, "title": regime.title, "sha256": regime.sha256,
+                   "extends": list(regime.extends), "warnings": list(warnings),
+                   "claims": [claim_record(regime, c) for c in outcomes]}
+                  for regime, warnings, outcomes in files],
+        "summary": summary,
+    }
+    return json_safe(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False)) + "\n"
 
 
 def _summary(outcomes: list[str]) -> str:
@@ -66,8 +90,12 @@ def main(argv: list[str], stream: TextIO) -> int:
     outcomes: list[str] = []
     text: list[str] = []
     found: list[Suite] = []
+    records: list[tuple[Regime, tuple[str, ...], list[ClaimOutcome]]] = []
+    bar = Progress(errors(), sum(len(r.claims) for r in regimes), enabled=not args.quiet and not args.verbose)
     for regime in regimes:
         regime, warnings = effective(regime, as_is=args.as_is)
+        kept: list[ClaimOutcome] = []
+        records.append((regime, warnings, kept))
         suite = Suite(path=regime.path or regime.id, name=regime.title or regime.id,
                       notes=[Note(w, "left-out", level="note") for w in warnings])
         found.append(suite)
@@ -76,13 +104,13 @@ def main(argv: list[str], stream: TextIO) -> int:
         if not regime.claims:
             text.append("no claims in this design\n")
         for claim in regime.claims:
+            bar.step(f"{regime.path}: {claim.id}")
             started = time.monotonic()
-            results = run(regime, claim.spec, timeout=args.timeout)
-            verdict = combine(results) if results else None
-            if verdict is None or verdict == Verdict.UNKNOWN:
-                outcome = "UNKNOWN"
-            else:
-                outcome = "UPHELD" if verdict.value == claim.expect else "REFUTED"
+            got = claim_outcome(regime, claim, lambda rg, c: run(rg, c.spec, timeout=args.timeout))
+            kept.append(got)
+            results, verdict = list(got.results), got.verdict
+            # Nothing checked (the claim's violation is absent) counts as unknown.
+            outcome = "UNKNOWN" if got.outcome == NOT_CHECKED else got.outcome
             outcomes.append(outcome)
             progress(args, visible(f"verify claims: {regime.path}: {outcome}: {claim.id} "
                                    f"({time.monotonic() - started:.1f}s)"))
@@ -93,9 +121,13 @@ def main(argv: list[str], stream: TextIO) -> int:
                                            "is absent") + "\n")
             else:
                 text.append("\n" + case.text + "\n")
+    bar.close()
     summary = _summary(outcomes)
     if args.format == "text":
         report = f"{summary}\n" if args.quiet else "".join(text) + f"\n{summary}\n"
+    elif args.format == "json":
+        report = to_json(records, {"upheld": outcomes.count("UPHELD"), "refuted": outcomes.count("REFUTED"),
+                                   "unknown": outcomes.count("UNKNOWN")})
     else:
         report = to_ci(found, args.format, "claims", summary)
     failed = deliver(report, args, stream, parser.prog)

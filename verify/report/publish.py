@@ -16,11 +16,12 @@ from importlib import resources
 from typing import Any
 
 from verify.explain import explain, title
-from verify.report.document import Design, Report, pool_text
+from verify.model import Regime
+from verify.report.document import ClaimOutcome, Design, Report, pool_text
 from verify.report.json import result_dict
 from verify.safety import json_safe
 
-__all__ = ["to_report_json", "schema", "FORMAT"]
+__all__ = ["to_report_json", "claim_record", "schema", "FORMAT"]
 
 FORMAT = "verify-report/1"
 
@@ -33,22 +34,27 @@ def _result(design: Design, index: int) -> dict[str, Any]:
     return out
 
 
+def claim_record(regime: Regime, c: ClaimOutcome) -> dict[str, Any]:
+    """One claim as JSON (``claims --format json`` and the report): the
+    drafter's sentence, where it is written, what it means, the verdict and
+    the outcome in one record, and the results it rests on."""
+    where = c.claim.where or c.claim.spec.where
+    return {
+        "id": c.claim.id, "text": c.claim.text,
+        "file": None if where is None else where.file,
+        "line": None if where is None else where.line,
+        "column": None if where is None else where.column,
+        "property": c.claim.spec.property, "params": {k: v for k, v in c.claim.spec.params},
+        "expect": c.claim.expect, "verdict": None if c.verdict is None else c.verdict.value,
+        "outcome": c.outcome.lower().replace(" ", "-"),
+        "results": [{**result_dict(x), "title": title(x), "explanation": explain(regime, x)} for x in c.results],
+    }
+
+
 def _design(d: Design) -> dict[str, Any]:
     r = d.regime
     tm = r.threat_model
-    claims = []
-    for c in d.claims:
-        where = c.claim.where or c.claim.spec.where
-        claims.append({
-            "id": c.claim.id, "text": c.claim.text,
-            "file": None if where is None else where.file,
-            "line": None if where is None else where.line,
-            "column": None if where is None else where.column,
-            "property": c.claim.spec.property, "params": {k: v for k, v in c.claim.spec.params},
-            "expect": c.claim.expect, "verdict": None if c.verdict is None else c.verdict.value,
-            "outcome": c.outcome.lower().replace(" ", "-"),
-            "results": [{**result_dict(x), "title": title(x), "explanation": explain(r, x)} for x in c.results],
-        })
+    claims = [claim_record(r, c) for c in d.claims]
     counts = {v: sum(1 for x in d.results if x.verdict.value == v) for v in ("holds", "fails", "unknown")}
     return {
         "path": r.path, "regime": r.id, "title": r.title, "description": r.description,

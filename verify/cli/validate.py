@@ -8,11 +8,17 @@ Warnings include elements a reader could take for one another
 (:func:`verify.safety.confusables`: names alike after Unicode normalisation
 and case folding, ids that differ only by case).  Every path, message and
 name printed is made visible (docs/cli.md, "Untrusted text").
+
+``--format json`` (format ``verify-validate/1``, docs/json-output.md): one
+record per file, valid or not, with its errors and warnings as data (code,
+file, line, column, message, found, expected, hint); the same stability
+promise as ``check``'s JSON.  Diagnostics still go to stderr as well.
 """
 
 from __future__ import annotations
 
-from typing import TextIO
+import json
+from typing import Any, TextIO
 
 from verify.cli._common import (
     EXIT_INVALID,
@@ -33,11 +39,32 @@ from verify.graph import dead_mechanisms
 from verify.model import effective
 from verify.report import to_ci
 from verify.report.cases import Note, Suite
-from verify.safety import confusables, visible
+from verify.safety import confusables, json_safe, visible
+from verify.versions import versions
 
-__all__ = ["main"]
+__all__ = ["main", "FORMATS", "FORMAT"]
 
-FORMATS = ("text", "sarif", "junit", "github")
+FORMATS = ("text", "json", "sarif", "junit", "github")
+#: The ``format`` of the JSON report.
+FORMAT = "verify-validate/1"
+
+
+def _json(found: list[Suite], records: dict[str, dict[str, Any]], total: int) -> str:
+    files = []
+    for suite in found:
+        base = records.get(suite.path, {"regime": None, "sha256": None, "counts": None})
+        files.append({
+            "path": suite.path, "valid": not suite.diagnostics, **base,
+            "errors": [{"code": d.code, "message": d.message, "file": d.where.file, "line": d.where.line,
+                        "column": d.where.column, "found": d.found, "expected": d.expected, "hint": d.hint}
+                       for d in suite.diagnostics],
+            "warnings": [{"rule": n.rule, "message": n.message,
+                          "file": None if n.where is None else n.where.file,
+                          "line": None if n.where is None else n.where.line,
+                          "column": None if n.where is None else n.where.column} for n in suite.notes],
+        })
+    doc = {"format": FORMAT, "tool": versions(), "files": files, "errors": total}
+    return json_safe(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False)) + "\n"
 
 
 def main(argv: list[str], stream: TextIO) -> int:
@@ -56,13 +83,14 @@ def main(argv: list[str], stream: TextIO) -> int:
     colour = use_colour(err)
     status, total = 0, 0
     found: list[Suite] = []
+    records: dict[str, dict[str, Any]] = {}
     report: list[str] = []
     for path in paths:
         shown = "<stdin>" if path == "-" else path
         suite = Suite(path=shown, name=shown, validity=True)
         found.append(suite)
         try:
-            regime = load_design(path, allow=args.allow_extends)
+            regime = load_design(path, allow=args.allow_extends, limits=args.limits)
         except RegimeError as e:
             for d in e.diagnostics:
                 err.write(paint(f"{d}\n", colour))
@@ -73,6 +101,8 @@ def main(argv: list[str], stream: TextIO) -> int:
         progress(args, visible(f"verify validate: loaded {regime.path}"
                                + (f" (extends {', '.join(regime.extends)})" if regime.extends else "")))
         shown = regime.path or shown
+        records[suite.path] = {"regime": regime.id, "sha256": regime.sha256, "counts": {
+            "actors": len(regime.actors), "mechanisms": len(regime.mechanisms), "flows": len(regime.flows)}}
         regime, warnings = effective(regime)
         for w in warnings:
             suite.notes.append(Note(w, "left-out"))
@@ -94,6 +124,8 @@ def main(argv: list[str], stream: TextIO) -> int:
         if total:
             err.write(f"{summary}\n")
         text = "".join(report)
+    elif args.format == "json":
+        text = _json(found, records, total)
     else:
         text = to_ci(found, args.format, "validate", summary)
     if text or args.format != "text":

@@ -9,7 +9,9 @@ The generator uses every element type: control, assets and coverage,
 thresholds, persistence and concealment, access (host and named), mandatory
 and tamper-evident mechanisms, triggers (actors and bodies), flows with
 relays and gates, mandatory and authenticated flows, approve and block votes
-with recusal, several verifiers, a colluder pool, several perpetrators.
+with recusal, named decisions (gates, receipt and triggers; recusing the
+requester; bodies with no rule of their own), several verifiers, a colluder
+pool, several perpetrators.
 
 The same 300 regimes (seeds 0-299) are compared in every run, spread over the
 available cores; ``_check(seed)`` reproduces any one of them on its own, and
@@ -24,6 +26,7 @@ import os
 import pickle
 import random
 import traceback
+from dataclasses import replace
 from importlib.machinery import PathFinder
 
 import pytest
@@ -41,9 +44,11 @@ from verify.engine import Query, RuleGraph, Scenario, compile_rules, detection
 from verify.model import (
     HOST,
     PERPETRATOR,
+    REQUESTER,
     Actor,
     Asset,
     Body,
+    Decision,
     Flow,
     Mechanism,
     Observation,
@@ -73,7 +78,30 @@ def random_regime(rng: random.Random) -> Regime:
         rule = {"approve": threshold} if approve else {"block": threshold}
         rec = rng.choice([(), (PERPETRATOR,), (rng.choice(members),)])
         bodies.append(Body(id=f"B{j}", members=members, recused=rec, latency=rng.choice([0, 2, 7]), **rule))
+    # Named decisions of the bodies, some recusing the requester; a body
+    # may keep no rule of its own, and then only its decisions are voted on.
+    decisions = []
+    for j, b in enumerate(bodies):
+        for i in range(rng.choice([0, 0, 1, 2])):
+            approve = rng.random() < 0.5
+            threshold = rng.randint(1, len(b.members))
+            rule = {"approve": threshold} if approve else {"block": threshold}
+            rec = rng.choice([(), (PERPETRATOR,), (REQUESTER,), (PERPETRATOR, REQUESTER)])
+            decisions.append(Decision(id=f"D{j}{i}", body=b.id, recused=rec, latency=rng.choice([0, 1, 5]), **rule))
+        if any(d.body == b.id for d in decisions) and rng.random() < 0.3:
+            bodies[j] = replace(b, approve=None, block=None)
+    ruleless = {b.id: [d.id for d in decisions if d.body == b.id] for b in bodies
+                if b.approve is None and b.block is None}
+
+    def gate(x: str, p: float = 0.5) -> str:
+        """A vote to go through: a body's own rule, or one of its decisions."""
+        options = [d.id for d in decisions if d.body == x]
+        if x in ruleless or (options and rng.random() < p):
+            return rng.choice(options)
+        return x
+
     holders = ids + [b.id for b in bodies]
+    body_ids = {b.id for b in bodies}
     assets = (Asset(id="site", host=rng.choice(ids)), Asset(id="other", host=rng.choice(ids)))
     sigs = ("heat", "logs")
     traces = tuple(
@@ -96,7 +124,7 @@ def random_regime(rng: random.Random) -> Regime:
             at=rng.choice([None, None, None, ("site",), ("other",)]),
             requires_access=tuple(dict.fromkeys(access)),
             mandatory=rng.random() < 0.5, tamper_evident=rng.random() < 0.4,
-            triggered_by=rng.choice([*verifiers, *holders]) if rng.random() < 0.3 else None,
+            triggered_by=gate(rng.choice([*verifiers, *holders, *body_ids]), 0.8) if rng.random() < 0.3 else None,
             period=rng.choice([0, 1, 5]), notice=rng.choice([0, 0, 3, 4, 12]), latency=rng.choice([0, 2, 3]),
             detection_probability=rng.choice([1.0, 1.0, 1.0, 0.5, 0.0])))
     operators = [m.operator for m in mechanisms]
@@ -111,14 +139,19 @@ def random_regime(rng: random.Random) -> Regime:
     flows = []
     for j, (src, dst) in enumerate((a, b) for a, b in ends if a != b):
         via = tuple(h for h in rng.sample(holders, min(2, len(holders))) if h not in (src, dst) and rng.random() < 0.35)
+        via = tuple(dict.fromkeys(gate(h) if h in body_ids else h for h in via))
+        decision = None
+        if dst in body_ids:
+            chosen = gate(dst)
+            decision = None if chosen == dst else chosen
         flows.append(Flow(id=f"f{j}", source=src, target=dst, via=via,
                           latency=rng.choice([0, 1, 3, 8]), period=rng.choice([0, 0, 2]),
-                          mandatory=rng.random() < 0.5, authenticated=rng.random() < 0.5))
+                          mandatory=rng.random() < 0.5, authenticated=rng.random() < 0.5, decision=decision))
     pool = rng.choice([None, tuple(a for a in ids if a not in verifiers), tuple(rng.sample(ids, rng.randint(1, n)))])
     return Regime(
         id="random", actors=actors, assets=assets, signatures=tuple(Signature(id=s) for s in sigs),
         violations=(Violation(id="v", perpetrators=perps, at="site", traces=traces),),
-        mechanisms=tuple(mechanisms), flows=tuple(flows), bodies=tuple(bodies),
+        mechanisms=tuple(mechanisms), flows=tuple(flows), bodies=tuple(bodies), decisions=tuple(decisions),
         verifiers=tuple(Verifier(id=v) for v in verifiers),
         threat_model=ThreatModel(colluders=pool, max=1))
 

@@ -275,7 +275,7 @@ def test_refused_inspection_shows_the_vote_that_decides_the_finding(tmp_path):
     # A non-null `blocked` still means the route stops there (verify-results/1).
     assert steps[2]["blocked"] is None and steps[2]["noticed"].startswith("state-x refuses challenge access")
     assert steps[3]["blocked"].startswith("conference's vote fails")
-    assert steps[3]["reason"]["vote"] == {"body": "conference", "rule": "approve", "needed": 3,
+    assert steps[3]["reason"]["vote"] == {"body": "conference", "decision": None, "rule": "approve", "needed": 3,
                                           "counted": ["state-c", "state-r"], "recused": []}
 
 

@@ -116,10 +116,14 @@ def vote_text(v: Vote) -> str:
     note = f" ({_voters(v.recused)} recused)" if v.recused else ""
     if v.rule == "approve":
         yes = f" ({_voters(v.counted)})" if v.counted else ""
-        return f"{v.body}'s vote fails: {_plural(len(v.counted), 'yes vote')}{yes} of the {v.needed} needed{note}"
+        return f"{_ballot(v)} fails: {_plural(len(v.counted), 'yes vote')}{yes} of the {v.needed} needed{note}"
     by = _plural(len(v.counted), "member") + f" ({_voters(v.counted)})" if len(v.counted) > VOTERS_SHOWN \
         else ", ".join(v.counted)
-    return f"{v.body}'s vote is blocked by {by} ({v.needed} no votes stop it){note}"
+    return f"{_ballot(v)} is blocked by {by} ({v.needed} no votes stop it){note}"
+
+
+def _ballot(v: Vote) -> str:
+    return f"{v.body}'s vote" if v.decision is None else f"{v.body}'s vote on {v.decision}"
 
 
 def _unnoticed(b: Block | None, mandatory: str, element: str) -> str:

@@ -115,6 +115,8 @@ class Vote:
     counted: tuple[str, ...]
     #: Members who may not vote in this case.
     recused: tuple[str, ...] = ()
+    #: The named decision voted on (None: the body's own rule).
+    decision: str | None = None
 
     @property
     def passes(self) -> bool:

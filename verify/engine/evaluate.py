@@ -19,7 +19,7 @@ import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from verify.engine.rules import START, Guard, Rule, RuleGraph, RuleKind, State
+from verify.engine.rules import START, Guard, Rule, RuleGraph, RuleKind, State, vote_key, vote_rule_of
 from verify.model import HOST, Regime
 from verify.results import Block, Grade, Reason, Vote
 
@@ -39,18 +39,22 @@ class Arrival:
     rule: Rule | None  # None for START
 
 
-def vote(regime: Regime, graph: RuleGraph, body: str, sc: Scenario) -> Vote:
-    """A body's vote in the scenario, with who is counted."""
-    b = regime.body[body]
-    recused = graph.recusals[body]
-    voters = [m for m in b.members if m not in recused]
-    rec = tuple(m for m in b.members if m in recused)
-    if b.approve is not None:
+def vote(regime: Regime, graph: RuleGraph, key: str, sc: Scenario) -> Vote:
+    """A vote (a :func:`~verify.engine.rules.vote_key`) in the scenario,
+    with who is counted."""
+    rule_id, _ = vote_rule_of(key)
+    rule = regime.vote_rule[rule_id]
+    members = regime.body[rule.body].members
+    recused = graph.recusals[key]
+    voters = [m for m in members if m not in recused]
+    rec = tuple(m for m in members if m in recused)
+    decision = None if rule_id == rule.body else rule_id
+    if rule.approve is not None:
         yes = tuple(m for m in voters if m not in sc.coalition and m not in sc.failed)
-        return Vote(body, "approve", b.approve, yes, rec)
-    assert b.block is not None  # validation: exactly one of approve and block
+        return Vote(rule.body, "approve", rule.approve, yes, rec, decision)
+    assert rule.block is not None  # validation: exactly one of approve and block
     no = tuple(m for m in voters if m in sc.coalition)
-    return Vote(body, "block", b.block, no, rec)
+    return Vote(rule.body, "block", rule.block, no, rec, decision)
 
 
 def votes_pass(regime: Regime, graph: RuleGraph, body: str, sc: Scenario) -> bool:
@@ -155,14 +159,19 @@ def block(regime: Regime, graph: RuleGraph, r: Rule, sc: Scenario, times: Mappin
             return Block(reason, who, noticed=True)
         return Block(reason, who, unnoticed=block(regime, graph, alt, sc, times))
 
-    def blocked_vote(body: str) -> Block | None:
-        v = vote(regime, graph, body, sc)
-        return None if v.passes else Block(Reason.BLOCKED_VOTE, body, vote=v)
+    def blocked_vote(key: str) -> Block | None:
+        v = vote(regime, graph, key, sc)
+        return None if v.passes else Block(Reason.BLOCKED_VOTE, v.body, vote=v)
 
     if r.kind in (RuleKind.OBSERVE, RuleKind.REFUSE):
         m = regime.mechanism[r.element]
         if m.triggered_by in g.honest and m.triggered_by in c:
             return Block(Reason.TRIGGER_IN_COALITION, m.triggered_by)
+        if m.triggered_by in regime.decision:
+            if failed := sorted(g.working & sc.failed):
+                return Block(Reason.FAILED, failed[0])
+            if (b := blocked_vote(vote_key(regime, m.triggered_by, None))) is not None:
+                return b
         # A mechanism whose operator has failed never runs: nobody asks for
         # access (as the oracle has it), so nothing is refused.
         if m.operator in sc.failed:
@@ -186,8 +195,9 @@ def block(regime: Regime, graph: RuleGraph, r: Rule, sc: Scenario, times: Mappin
         if f.source in g.honest and f.source in c:
             return breach(Reason.WITHHELD_SEALED, f.source)
         for x in f.via:
-            if x in regime.body:
-                if x in g.passes and (b := blocked_vote(x)) is not None:
+            if x in regime.body or x in regime.decision:
+                key = vote_key(regime, x, f.source)
+                if key in g.passes and (b := blocked_vote(key)) is not None:
                     return b
             elif x in g.honest and x in c:
                 if r.src[1] == Grade.SEALED or f.authenticated:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from verify.gcpause import gc_paused
-from verify.model import HOST, PERPETRATOR, Body, Regime, Trace
+from verify.model import HOST, PERPETRATOR, REQUESTER, Regime, Trace
 from verify.results import Grade, Reason, Unseen
 
 __all__ = [
@@ -38,6 +38,8 @@ __all__ = [
     "coalition_of",
     "recused",
     "counted_groups",
+    "vote_key",
+    "vote_rule_of",
 ]
 
 SEALED, DIRECT, INDIRECT = Grade.SEALED, Grade.DIRECT, Grade.INDIRECT
@@ -53,8 +55,9 @@ class Guard:
 
     ``honest``: actors that must be outside the coalition; ``corrupt``: actors
     that must be in it; ``any_corrupt``: at least one of these is in it;
-    ``working``: elements that must not have failed; ``passes``: bodies whose
-    vote must pass.
+    ``working``: elements that must not have failed; ``passes``: votes that
+    must pass, each a :func:`vote_key` (a body's own rule or a named
+    decision, and for a decision that recuses the requester, whose request).
     """
 
     honest: frozenset[str] = frozenset()
@@ -125,7 +128,8 @@ class RuleGraph:
     candidates: tuple[str, ...]
     rules: tuple[Rule, ...]
     targets: tuple[Target, ...]
-    #: Every body, with its recused members for this perpetrator.
+    #: Every vote key the rules use, with its recused members for this
+    #: perpetrator (and requester).
     recusals: dict[str, frozenset[str]] = field(hash=False, compare=False)
     #: Mechanisms that cannot see the violation, and why (for explanations).
     blind: dict[str, Unseen] = field(hash=False, compare=False)
@@ -139,11 +143,32 @@ class RuleGraph:
     unfolded: bool = False
 
 
-def recused(regime: Regime, body: Body, perpetrator: str) -> frozenset[str]:
+def vote_key(regime: Regime, rule: str, requester: str | None) -> str:
+    """The key of a vote under ``rule`` (a body's id for its own rule, or a
+    decision's id) on a request from ``requester``: the rule alone, unless
+    the rule recuses the requester, whose vote then differs by request.
+    ``@`` is in no id, so a key is never an id it was not built from."""
+    if requester is not None and requester in regime.actor and REQUESTER in regime.vote_rule[rule].recused:
+        return f"{rule}@{requester}"
+    return rule
+
+
+def vote_rule_of(key: str) -> tuple[str, str | None]:
+    """(rule id, requester or None) of a :func:`vote_key`."""
+    rule, _, requester = key.partition("@")
+    return rule, requester or None
+
+
+def recused(regime: Regime, key: str, perpetrator: str) -> frozenset[str]:
+    """Who may not vote in a vote, for this perpetrator."""
+    rule, requester = vote_rule_of(key)
     out: set[str] = set()
-    for r in body.recused:
+    for r in regime.vote_rule[rule].recused:
         if r == PERPETRATOR:
             out |= regime.closure(perpetrator) | regime.controllers[perpetrator]
+        elif r == REQUESTER:
+            if requester is not None:
+                out.add(requester)
         else:
             out.add(r)
     return frozenset(out)
@@ -166,6 +191,7 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
     v = regime.violation[violation]
     asset = regime.asset[v.at]
     body_ids = set(regime.body)
+    decisions = regime.decision
     rules: list[Rule] = []
     blind: dict[str, Unseen] = {}
     concealable: dict[str, int] = {}
@@ -190,7 +216,9 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
             blind[m.id] = (Unseen(m.id, Reason.BELOW_THRESHOLD, tuple(common)) if common
                            else Unseen(m.id, Reason.NOT_OBSERVED, tuple(observed)))
             continue
-        base_time = m.notice + m.period
+        # A mechanism a decision triggers starts once the decision is taken.
+        base_time = m.notice + m.period + (
+            decisions[m.triggered_by].latency if m.triggered_by in decisions else 0)
         # The latest trigger time at which each trace is still seen.
         lim: dict[int, int | None] = {
             id(t): None if t.persists is None else t.persists - base_time for t in seen_at_all}
@@ -203,7 +231,13 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
         else:
             seen = seen_at_all
             trig = m.triggered_by
-            g = TRUE if trig in body_ids else _honest([trig])
+            if trig in decisions:
+                # Once the body holds evidence and this decision passes.
+                d = decisions[trig]
+                g = Guard(working=frozenset({d.body}), passes=frozenset({vote_key(regime, trig, None)}))
+                trig = d.body
+            else:
+                g = TRUE if trig in body_ids else _honest([trig])
             sources = [((trig, grade), g) for grade in (SEALED, DIRECT, INDIRECT)]
 
         def latest(traces: list[Trace], lim: dict[int, int | None] = lim,
@@ -236,16 +270,21 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
 
     # Guards are built directly rather than with `&`: at 10,000 actors this
     # loop is the hot path of every check.
+    rules_of_votes = regime.vote_rule
     for f in regime.flows:
         s, r = f.source, f.target
-        gates = frozenset(x for x in f.via if x in body_ids)
-        relays = frozenset(x for x in f.via if x not in body_ids)
-        delay = f.period + f.latency + sum(regime.body[b].latency for b in gates)
-        working = frozenset({f.id, r, *relays, *gates})
+        # A gate is a body (its own rule) or a named decision of one.
+        gate_rules = [x for x in f.via if x in rules_of_votes]
+        relays = frozenset(x for x in f.via if x not in body_ids and x not in decisions)
+        delay = f.period + f.latency + sum(rules_of_votes[x].latency for x in gate_rules)
+        gate_bodies = {rules_of_votes[x].body for x in gate_rules}
+        working = frozenset({f.id, r, *relays, *gate_bodies})
         s_is_body, r_is_body = s in body_ids, r in body_ids
+        gates = frozenset(vote_key(regime, x, s) for x in gate_rules)
         if r_is_body:
-            delay += regime.body[r].latency
-            passes = gates | {r}
+            rule = f.decision or r
+            delay += rules_of_votes[rule].latency
+            passes = gates | {vote_key(regime, rule, s)}
             recv: frozenset[str] = frozenset()
         else:
             passes = gates
@@ -278,8 +317,9 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
 
     base = regime.closure(perpetrator)
     candidates = tuple(a for a in regime.pool() if a not in base)
+    keys = sorted({k for r in rules for k in r.guard.passes})
     graph = RuleGraph(violation, perpetrator, base, candidates, tuple(rules), tuple(targets),
-                      {b.id: recused(regime, b, perpetrator) for b in regime.bodies}, blind, concealable,
+                      {k: recused(regime, k, perpetrator) for k in keys}, blind, concealable,
                       direct_only)
     return _fold(regime, graph) if fold else replace(graph, unfolded=True)
 
@@ -319,11 +359,11 @@ def counted_groups(regime: Regime, graph: RuleGraph,
         named |= g.actors()
         bodies |= g.passes
     votes_in: dict[str, list[str]] = {}
-    for b in sorted(bodies):
-        recused = graph.recusals[b]
-        for m in regime.body[b].members:
+    for key in sorted(bodies):
+        recused = graph.recusals[key]
+        for m in regime.body[regime.vote_rule[vote_rule_of(key)[0]].body].members:
             if m not in recused:
-                votes_in.setdefault(m, []).append(b)
+                votes_in.setdefault(m, []).append(key)
     by_sig: dict[tuple[str, ...], list[str]] = {}
     for c in graph.candidates if candidates is None else candidates:
         if c in named or c not in votes_in or regime.actor[c].controlled_by or regime.controlled[c]:

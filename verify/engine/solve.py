@@ -22,7 +22,7 @@ from enum import Enum
 import z3
 
 from verify.engine.evaluate import Scenario, detection
-from verify.engine.rules import START, Guard, RuleGraph, State, coalition_of, counted_groups, without
+from verify.engine.rules import START, Guard, RuleGraph, State, coalition_of, counted_groups, vote_rule_of, without
 from verify.gcpause import gc_paused
 from verify.model import Regime
 
@@ -100,7 +100,7 @@ class Query:
         if failures:
             elements = [a for a in mentioned if a not in graph.base]
             elements += sorted({r.element for r in graph.rules})
-            elements += sorted({b for r in graph.rules for b in r.guard.passes})
+            elements += sorted({self._body_of(k) for r in graph.rules for k in r.guard.passes})
             failable = sorted(set(elements))
         self._failable = set(failable)
         for c in self.candidates:
@@ -143,9 +143,12 @@ class Query:
         for t in self.graph.targets:
             acts |= t.guard.actors()
             bodies |= t.guard.passes
-        for b in bodies:
-            acts |= set(self.regime.body[b].members)
+        for key in bodies:
+            acts |= set(self.regime.body[self._body_of(key)].members)
         return frozenset(acts)
+
+    def _body_of(self, key: str) -> str:
+        return self.regime.vote_rule[vote_rule_of(key)[0]].body
 
     def x(self, actor: str) -> str | bool:
         """In the coalition: in the base, chosen, or controlled by a member.
@@ -193,11 +196,12 @@ class Query:
     def vote(self, body: str) -> str | bool:
         if body in self._votes:
             return self._votes[body]
-        b = self.regime.body[body]
+        b = self.regime.vote_rule[vote_rule_of(body)[0]]
+        members = self.regime.body[b.body].members
         recused = self.graph.recusals[body]
-        voters = [m for m in b.members if m not in recused and m not in self._group_of]
+        voters = [m for m in members if m not in recused and m not in self._group_of]
         # A group votes here whole or not at all (counted_groups says so).
-        groups = sorted({self._group_of[m] for m in b.members if m in self._group_of and m not in recused})
+        groups = sorted({self._group_of[m] for m in members if m in self._group_of and m not in recused})
         counts = [(self._names[("count", i)], len(self.groups[i])) for i in groups]
         if b.approve is not None:
             lits = [_and(_not(self.x(m)), _not(self.failed(m))) for m in voters]

@@ -32,8 +32,9 @@ _READS: dict[str, tuple[str, ...]] = {
     "actors": ("id", "controlled_by"),
     "mechanisms": ("operator", "observes", "at", "requires_access", "mandatory", "tamper_evident",
                    "triggered_by", "period", "notice", "latency", "detection_probability"),
-    "flows": ("source", "target", "via", "latency", "period", "mandatory", "authenticated"),
+    "flows": ("source", "target", "via", "latency", "period", "mandatory", "authenticated", "decision"),
     "bodies": ("id", "members", "approve", "block", "recused", "latency"),
+    "decisions": ("id", "body", "approve", "block", "recused", "latency"),
     "verifiers": ("id",),
 }
 
@@ -101,6 +102,7 @@ def _shape(regime: Regime, violation_id: str, perpetrator: str, rename: Callable
         _multiset(read("mechanisms")),
         _multiset(read("flows")),
         tuple(read("bodies")),
+        tuple(read("decisions")),
         tuple(sorted(read("verifiers"))),
         tuple(sorted(rename(x) for x in regime.pool())),
     )

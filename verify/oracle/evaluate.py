@@ -25,7 +25,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from verify.model import HOST, PERPETRATOR, Body, Flow, Mechanism, Regime, Violation
+from verify.model import HOST, PERPETRATOR, REQUESTER, Flow, Mechanism, Regime, Violation
 
 __all__ = [
     "SEALED",
@@ -98,7 +98,9 @@ class Index:
         triggered: dict[str, list[Mechanism]] = {}
         for m in useful:
             if m.triggered_by is not None:
-                triggered.setdefault(m.triggered_by, []).append(m)
+                # A decision's mechanisms start from its body's evidence.
+                d = regime.decision.get(m.triggered_by)
+                triggered.setdefault(m.triggered_by if d is None else d.body, []).append(m)
         flows_from: dict[str, list[Flow]] = {}
         for f in regime.flows:
             flows_from.setdefault(f.source, []).append(f)
@@ -161,40 +163,68 @@ class Scenario:
         return x in self.regime.body
 
     def body_works(self, b: str) -> bool:
-        """A body acts (holds, gates) only when it has not failed and its
-        vote passes."""
+        """A body acts (holds, gates) only when it has not failed and its own
+        vote passes (a body with only named decisions has no vote of its
+        own: what it receives is decided flow by flow)."""
         if b not in self._works:
-            self._works[b] = b not in self.failed and self._vote_passes(self.regime.body[b])
+            body = self.regime.body[b]
+            own = body.approve is not None or body.block is not None
+            self._works[b] = b not in self.failed and (not own or self.vote_passes(b, None))
         return self._works[b]
 
-    def _vote_passes(self, body: Body) -> bool:
+    def vote_passes(self, rule_id: str, requester: str | None) -> bool:
+        """The vote under a body's own rule (``rule_id`` a body) or a named
+        decision, on a request from ``requester`` (a flow's sender)."""
+        d = self.regime.decision.get(rule_id)
+        if d is not None:
+            body, approve, block, recusal = self.regime.body[d.body], d.approve, d.block, d.recused
+        else:
+            body = self.regime.body[rule_id]
+            approve, block, recusal = body.approve, body.block, body.recused
         recused: set[str] = set()
-        for r in body.recused:
+        for r in recusal:
             if r == PERPETRATOR:
                 recused |= self._recuse_perpetrator
+            elif r == REQUESTER:
+                if requester is not None and requester in self.regime.actor:
+                    recused.add(requester)
             else:
                 recused.add(r)
         voters = [x for x in body.members if x not in recused]
-        if body.approve is not None:
+        if approve is not None:
             yes = sum(1 for x in voters if x not in self.coalition and x not in self.failed)
-            return yes >= body.approve
-        if body.block is not None:
+            return yes >= approve
+        if block is not None:
             no = sum(1 for x in voters if x in self.coalition)
-            return no < body.block
-        raise ValueError(f"body {body.id!r} has neither approve nor block")
+            return no < block
+        raise ValueError(f"vote rule {rule_id!r} has neither approve nor block")
+
+    def gate_works(self, g: str, requester: str) -> bool:
+        """A gate on a flow: a body voting under its own rule, or a named
+        decision of a body; the body must not have failed."""
+        d = self.regime.decision.get(g)
+        body = g if d is None else d.body
+        return body not in self.failed and self.vote_passes(g, requester)
+
+    def latency_of(self, rule_id: str) -> int:
+        d = self.regime.decision.get(rule_id)
+        return self.regime.body[rule_id].latency if d is None else d.latency
 
     def honest(self, h: str) -> bool:
         """Whether ``h`` speaks for itself: an actor outside ``C`` that has not
-        failed, or a working body (a body is never in ``C``)."""
+        failed, or a body that has not failed (a body is never in ``C``; the
+        vote that let it hold what it holds was taken on receipt)."""
         if self.is_body(h):
-            return self.body_works(h)
+            return h not in self.failed
         return h not in self.coalition and h not in self.failed
 
-    def can_hold(self, h: str, state: str) -> bool:
+    def can_hold(self, h: str, state: str, voted: bool = False) -> bool:
+        """Whether ``h`` can come to hold ``state``; ``voted``: it arrives by
+        a flow whose vote has been taken (see :meth:`send`)."""
         # A coalition actor can be handed a sealed item (it can only withhold
         # it); anything authored it would simply ignore.
         if self.is_body(h):
-            return self.body_works(h)
+            return h not in self.failed if voted else self.body_works(h)
         if h in self.failed:
             return False
         return state == SEALED or h not in self.coalition
@@ -244,15 +274,20 @@ class Scenario:
         F, C = self.failed, self.coalition
         if f.id in F or f.target in F:
             return None
-        gates = [g for g in f.via if self.is_body(g)]
-        relays = [r for r in f.via if not self.is_body(r)]
-        if any(r in F for r in relays) or not all(self.body_works(g) for g in gates):
+        gates = [g for g in f.via if self.is_body(g) or g in self.regime.decision]
+        relays = [r for r in f.via if r not in gates]
+        if any(r in F for r in relays) or not all(self.gate_works(g, f.source) for g in gates):
             # A broken route carries nothing, and a blocked vote is not a
             # noticed drop.
             return None
-        arrive = t + f.period + f.latency + sum(self.regime.body[g].latency for g in gates)
+        arrive = t + f.period + f.latency + sum(self.latency_of(g) for g in gates)
         if self.is_body(f.target):
-            arrive += self.regime.body[f.target].latency
+            # The body receives if the vote the flow goes through passes: a
+            # named decision's, or the body's own.
+            rule = f.decision or f.target
+            if not self.vote_passes(rule, f.source):
+                return None
+            arrive += self.latency_of(rule)
         relay_corrupt = any(r in C for r in relays)
         if not self.honest(f.source):
             # A coalition sender authors "all clear"; a sealed item it can only
@@ -279,11 +314,11 @@ class Scenario:
         earliest time of every (holder, state) reached)."""
         heap: list[tuple[int, str, str]] = []
 
-        def push(item: tuple[str, str, int] | None) -> None:
+        def push(item: tuple[str, str, int] | None, voted: bool = False) -> None:
             if item is None:
                 return
             h, s, t = item
-            if self.can_hold(h, s):
+            if self.can_hold(h, s, voted):
                 heapq.heappush(heap, (t, h, s))
 
         for m in self.ix.standing:
@@ -305,9 +340,13 @@ class Scenario:
             if h not in fired and self.honest(h):
                 fired.add(h)
                 for m in self.ix.triggered.get(h, ()):
-                    push(self.observe(m, t))
+                    d = self.regime.decision.get(m.triggered_by or "")
+                    if d is None:
+                        push(self.observe(m, t))
+                    elif self.vote_passes(d.id, None):
+                        push(self.observe(m, t + d.latency))
             for f in self.ix.flows_from.get(h, ()):
-                push(self.send(f, s, t))
+                push(self.send(f, s, t), voted=True)
         return detected, reached
 
 

@@ -32,8 +32,8 @@ def _block(b: Block | None) -> dict[str, Any] | None:
         out["unnoticed"] = _block(b.unnoticed)
     if b.vote is not None:
         v = b.vote
-        out["vote"] = {"body": v.body, "rule": v.rule, "needed": v.needed, "counted": list(v.counted),
-                       "recused": list(v.recused)}
+        out["vote"] = {"body": v.body, "decision": v.decision, "rule": v.rule, "needed": v.needed,
+                       "counted": list(v.counted), "recused": list(v.recused)}
     for key in ("at", "limit", "notice", "conceal"):
         if getattr(b, key) is not None:
             out[key] = getattr(b, key)

@@ -167,7 +167,7 @@ def block(regime: Regime, graph: RuleGraph, r: Rule, sc: Scenario, times: Mappin
         m = regime.mechanism[r.element]
         if m.triggered_by in g.honest and m.triggered_by in c:
             return Block(Reason.TRIGGER_IN_COALITION, m.triggered_by)
-        if m.triggered_by in regime.decision:
+        if m.triggered_by is not None and m.triggered_by in regime.decision:
             if failed := sorted(g.working & sc.failed):
                 return Block(Reason.FAILED, failed[0])
             if (b := blocked_vote(vote_key(regime, m.triggered_by, None))) is not None:

@@ -217,8 +217,8 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
                            else Unseen(m.id, Reason.NOT_OBSERVED, tuple(observed)))
             continue
         # A mechanism a decision triggers starts once the decision is taken.
-        base_time = m.notice + m.period + (
-            decisions[m.triggered_by].latency if m.triggered_by in decisions else 0)
+        trigger_rule = decisions.get(m.triggered_by or "")
+        base_time = m.notice + m.period + (0 if trigger_rule is None else trigger_rule.latency)
         # The latest trigger time at which each trace is still seen.
         lim: dict[int, int | None] = {
             id(t): None if t.persists is None else t.persists - base_time for t in seen_at_all}

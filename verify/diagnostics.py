@@ -30,6 +30,7 @@ CODES: dict[str, str] = {
     "E004": "duplicate key in a mapping",
     "E005": "the file cannot be read",
     "E006": "the document is empty or not a mapping",
+    "E007": "the design exceeds a limit (size, nodes, scalar size, extends depth)",
     "E010": "unknown field",
     "E011": "wrong type",
     "E012": "missing required field",

@@ -35,6 +35,7 @@ from typing import Any, NoReturn, TextIO
 from verify.diagnostics import Diagnostic
 from verify.errors import ExtendsError, RegimeError, YAMLSyntaxError
 from verify.files import output_refusal, write_atomically
+from verify.limits import DEFAULT, NAMES, LimitError, Limits, from_environment, parse_limit, with_settings
 from verify.model import Location, Regime
 from verify.safety import visible, visible_lines
 
@@ -106,7 +107,16 @@ class Parser(argparse.ArgumentParser):
                    namespace: argparse.Namespace | None = None) -> argparse.Namespace:
         if _CAPTURE.get():
             raise Captured(self)
-        return super().parse_args(args, namespace)
+        parsed = super().parse_args(args, namespace)
+        if hasattr(parsed, "limit"):
+            # --limit settings over VERIFY_LIMITS over the defaults, read once
+            # here so that a bad setting is a usage error (exit 2) before
+            # anything is loaded.
+            try:
+                parsed.limits = with_settings(from_environment(os.environ), parsed.limit)
+            except LimitError as e:
+                self.error(f"VERIFY_LIMITS: {visible(str(e))}")
+        return parsed
 
     def _print_message(self, message: str, file: Any = None) -> None:  # noqa: D401 - argparse hook
         if message:
@@ -185,33 +195,52 @@ def expand_paths(paths: Sequence[str], command: str) -> list[str]:
     return out
 
 
+def _limit_setting(text: str) -> str:
+    """An argparse type: a ``NAME=VALUE`` limit setting (kept as text; the
+    parser folds the settings into ``args.limits``)."""
+    try:
+        parse_limit(text)
+    except LimitError as e:
+        raise argparse.ArgumentTypeError(visible(str(e))) from None
+    return text
+
+
 def add_extends_option(parser: Parser) -> None:
-    """--allow-extends DIR (repeatable), on validate, check, claims and render."""
+    """--allow-extends DIR and --limit NAME=VALUE (both repeatable), on
+    validate, check, claims and render: what a design may reach and how
+    large it may be.  After parsing, ``args.limits`` holds the
+    :class:`~verify.limits.Limits` to load with."""
     parser.add_argument("--allow-extends", action="append", default=[], metavar="DIR",
                         help="let `extends:` also reach files in DIR (repeatable); by default only "
                              "files in the extending file's own folder or below it")
+    parser.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE", type=_limit_setting,
+                        help="raise (or lower) a limit on the designs read (repeatable), e.g. --limit "
+                             "file-size=64Mi; names: " + ", ".join(NAMES) + " (docs/limits.md); "
+                             "also read from VERIFY_LIMITS")
 
 
 def load_design(path: str, stdin: io.BufferedIOBase | None = None,
-                allow: Sequence[str] = ()) -> Regime:
+                allow: Sequence[str] = (), limits: Limits = DEFAULT) -> Regime:
     """:func:`verify.load.load`, and ``-``: the design read from stdin, named
     ``<stdin>`` in messages, its ``extends`` resolved from the working
     directory (and confined to it, as a file's are to its folder).  ``allow``:
-    more folders ``extends`` may reach (``--allow-extends``)."""
+    more folders ``extends`` may reach (``--allow-extends``); ``limits``:
+    how large a design may be (``--limit``)."""
     from verify.load import load
+    from verify.load.extends import read_bounded
 
     if path != "-":
-        return load(path, allow=tuple(allow))
-    raw = (stdin or sys.stdin.buffer).read()
-    return _load_bytes(raw, tuple(allow))
+        return load(path, allow=tuple(allow), limits=limits)
+    raw = read_bounded(stdin or sys.stdin.buffer, limits.file_size, STDIN)
+    return _load_bytes(raw, tuple(allow), limits)
 
 
-def _load_bytes(raw: bytes, allow: tuple[str, ...] = ()) -> Regime:
+def _load_bytes(raw: bytes, allow: tuple[str, ...] = (), limits: Limits = DEFAULT) -> Regime:
     """A design from bytes: what :func:`verify.load.load` does for a file,
     with the file's bytes given (the same parse, merge, checks and hash)."""
     from verify.gcpause import gc_paused
     from verify.load.build import build
-    from verify.load.extends import _merge, read, resolve_base
+    from verify.load.extends import _merge, read, read_bounded, resolve_base
     from verify.load.validate import diagnose
     from verify.load.yamlsrc import parse
 
@@ -221,7 +250,7 @@ def _load_bytes(raw: bytes, allow: tuple[str, ...] = ()) -> Regime:
             text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8").read()
         except UnicodeDecodeError as e:
             raise YAMLSyntaxError([Diagnostic("E005", f"cannot read the file: {e}", Location(STDIN, 1, 1))]) from None
-        data = parse(text, STDIN)
+        data = parse(text, STDIN, limits)
         if "remove" in data and "extends" not in data:
             raise ExtendsError([Diagnostic("E032", "remove: this file extends no base", data.key_at["remove"],
                                            expected="`extends: BASE` naming the file whose elements are removed")])
@@ -235,11 +264,12 @@ def _load_bytes(raw: bytes, allow: tuple[str, ...] = ()) -> Regime:
                                                data.value_at["extends"],
                                                expected="a path relative to the working directory "
                                                         "(the design was read from stdin)")])
-            base, more, _ = read(base_path, allow)
+            base, more, _ = read(base_path, allow, limits, nodes_before=data.nodes,
+                                 elements_before=data.elements, bases_before=1)
             bases = (base_path, *more)
             for p in bases:
                 with open(p, "rb") as fh:
-                    digest.update(fh.read())
+                    digest.update(read_bounded(fh, limits.file_size, p))
             data = _merge(base, data)
         problems = diagnose(data, STDIN)
         if problems:
@@ -371,7 +401,7 @@ def load_designs(paths: Sequence[str], args: argparse.Namespace, command: str,
     broken: list[Suite] = []
     for path in paths:
         try:
-            regimes.append(load_design(path, allow=args.allow_extends))
+            regimes.append(load_design(path, allow=args.allow_extends, limits=args.limits))
             progress(args, f"verify {command}: loaded {visible(regimes[-1].path or '')}")
         except RegimeError as e:
             report_regime_error(e)

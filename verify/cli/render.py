@@ -112,7 +112,7 @@ def main(argv: Sequence[str], stream: TextIO) -> int:
         return EXIT_INVALID
 
     try:
-        regime = load_design(args.file, allow=args.allow_extends)
+        regime = load_design(args.file, allow=args.allow_extends, limits=args.limits)
     except RegimeError as err:
         return report_regime_error(err)
 

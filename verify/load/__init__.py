@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from verify.durations import format_duration, parse_duration
 from verify.errors import InvalidRegimeError
 from verify.gcpause import gc_paused
+from verify.limits import DEFAULT, Limits
 from verify.load.build import build
 from verify.load.extends import read
 from verify.load.validate import diagnose
@@ -22,12 +23,14 @@ __all__ = ["load", "parse_duration", "format_duration"]
 
 
 @gc_paused
-def load(path: str | os.PathLike[str], allow: Iterable[str | os.PathLike[str]] = ()) -> Regime:
+def load(path: str | os.PathLike[str], allow: Iterable[str | os.PathLike[str]] = (),
+         limits: Limits = DEFAULT) -> Regime:
     """The regime in ``path``.  Its ``extends`` may reach only regular files
     inside the folder of the file that names them (or below it), or inside
-    one of the ``allow`` folders (E033 otherwise)."""
+    one of the ``allow`` folders (E033 otherwise).  ``limits``: how large,
+    deep and long a design may be (docs/limits.md; E007 and others beyond)."""
     path = os.fspath(path)
-    data, extends, sha256 = read(path, tuple(allow))
+    data, extends, sha256 = read(path, tuple(allow), limits)
     problems = diagnose(data, path)
     if problems:
         raise InvalidRegimeError(problems)

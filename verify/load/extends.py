@@ -24,6 +24,7 @@ from typing import Any
 
 from verify.diagnostics import Diagnostic
 from verify.errors import ExtendsError, YAMLSyntaxError
+from verify.limits import DEFAULT, LimitExceededError, Limits, raise_hint
 from verify.load.yamlsrc import Map, Seq, parse
 from verify.model import Location
 from verify.schema import schema
@@ -33,30 +34,44 @@ __all__ = ["read", "declares", "resolve_base", "MERGED_BY_ID"]
 
 
 def read(path: str | os.PathLike[str],
-         allow: Iterable[str | os.PathLike[str]] = ()) -> tuple[Map, tuple[str, ...], str]:
+         allow: Iterable[str | os.PathLike[str]] = (), limits: Limits = DEFAULT,
+         *, nodes_before: int = 0, elements_before: int = 0, bases_before: int = 0) -> tuple[Map, tuple[str, ...], str]:
     """The merged document, the files it extends (nearest first), and the
     SHA-256 (hex) of the bytes parsed: the file's, then each base's in that
     order.
 
     Each base must be a regular file inside the folder of the file that
     names it (or below it), or inside one of the ``allow`` folders: see
-    :func:`resolve_base` (E033 otherwise)."""
+    :func:`resolve_base` (E033 otherwise).  ``limits`` bound each file's
+    size, the chain's length, and the nodes and elements of all its files
+    together (``nodes_before``, ``elements_before`` and ``bases_before``:
+    those of a variant read elsewhere, from stdin, that extends ``path``)."""
     path = os.path.normpath(os.fspath(path))
     digest = hashlib.sha256()
     docs: list[Map] = []
     bases: list[str] = []
     chain: tuple[str, ...] = ()
     cited_at: Location | None = None
-    # A loop, not recursion: a chain of bases is as long as it is written.
+    nodes, elements = nodes_before, elements_before
+    # A loop, not recursion: a chain of bases is as long as it is written,
+    # up to the limit `extends-depth`.
     while True:
         real = os.path.realpath(path)
         if real in chain:
             raise ExtendsError([Diagnostic(
                 "E031", "extends forms a cycle: " + " -> ".join([*(_short(c) for c in chain), _short(real)]),
                 cited_at or Location(path, 1, 1), expected="a chain of bases that ends")])
-        raw, text = _bytes_and_text(path, cited_at)
+        if cited_at is not None and bases_before + len(bases) > limits.extends_depth:
+            raise LimitExceededError([Diagnostic(
+                "E007", f"extends: a chain of more than {limits.extends_depth} bases", cited_at,
+                expected=f"at most {limits.extends_depth} files extended one after another",
+                hint=raise_hint("extends-depth", limits.extends_depth))])
+        raw, text = _bytes_and_text(path, cited_at, limits.file_size)
         digest.update(raw)
-        data = parse(text, path)
+        del raw  # only its hash is needed: one copy of a large file less while it is parsed
+        data = parse(text, path, limits, nodes, elements)
+        nodes += data.nodes
+        elements += data.elements
         if "remove" in data and "extends" not in data:
             raise ExtendsError([Diagnostic("E032", "remove: this file extends no base", data.key_at["remove"],
                                            expected="`extends: BASE` naming the file whose elements are removed")])
@@ -127,13 +142,18 @@ def _quote(text: str, limit: int = 200) -> str:
     return repr(text) if len(text) <= limit else repr(text[:limit]) + "..."
 
 
-def _bytes_and_text(path: str, cited_at: Location | None) -> tuple[bytes, str]:
+def _bytes_and_text(path: str, cited_at: Location | None,
+                    max_bytes: int = DEFAULT.file_size) -> tuple[bytes, str]:
     """The file's bytes, and its text decoded as ``open(path, encoding='utf-8')``
     would (universal newlines): the hash is of exactly what is parsed.
 
     A base is opened without blocking and read only if it is (still) a
     regular file: a FIFO or device put in its place after it was examined is
-    never read from."""
+    never read from.  A file of more than ``max_bytes`` (the limit
+    ``file-size``) is refused from its size before it is read, and no more
+    than one byte beyond the limit is ever read (a file that grows, or one
+    whose size the system does not know, such as a pipe given as the
+    design itself)."""
     try:
         if cited_at is not None:
             flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
@@ -141,10 +161,10 @@ def _bytes_and_text(path: str, cited_at: Location | None) -> tuple[bytes, str]:
                 if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
                     raise ExtendsError([Diagnostic("E033", "extends: not a regular file", cited_at,
                                                    expected="a regular file in the extending file's folder")])
-                raw = fh.read()
+                raw = read_bounded(fh, max_bytes, path, cited_at)
         else:
             with open(path, "rb") as fh:
-                raw = fh.read()
+                raw = read_bounded(fh, max_bytes, path, cited_at)
         return raw, io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8").read()
     except FileNotFoundError:
         if cited_at is None:
@@ -156,6 +176,29 @@ def _bytes_and_text(path: str, cited_at: Location | None) -> tuple[bytes, str]:
     except (OSError, UnicodeDecodeError) as e:
         raise YAMLSyntaxError([Diagnostic("E005", f"cannot read the file: {e}",
                                           cited_at or Location(path, 1, 1))]) from None
+
+
+def read_bounded(fh: Any, max_bytes: int, path: str, cited_at: Location | None = None) -> bytes:
+    """All of ``fh`` if it holds at most ``max_bytes``; LimitExceededError
+    (E007, at ``cited_at`` for a base, else at the file's start) otherwise,
+    decided from the file's size before reading when it has one."""
+    def refuse(size: str, needed: int | None = None) -> LimitExceededError:
+        what = f"extends: {_short(path)} is" if cited_at is not None else "the file is"
+        return LimitExceededError([Diagnostic(
+            "E007", f"{what} {size} bytes, more than the limit file-size", cited_at or Location(path, 1, 1),
+            expected=f"a design of at most {max_bytes} bytes",
+            hint=raise_hint("file-size", max_bytes, needed))])
+
+    try:
+        st = os.fstat(fh.fileno())
+    except (AttributeError, OSError, ValueError):
+        st = None
+    if st is not None and stat.S_ISREG(st.st_mode) and st.st_size > max_bytes:
+        raise refuse(str(st.st_size), st.st_size)
+    raw: bytes = fh.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise refuse(f"more than {max_bytes}")
+    return raw
 
 
 def _did_you_mean(word: object, choices: Iterable[str]) -> str | None:

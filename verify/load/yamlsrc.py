@@ -17,21 +17,19 @@ import yaml
 
 from verify.diagnostics import Diagnostic
 from verify.errors import UnsafeYAMLError, YAMLSyntaxError
+from verify.limits import DEFAULT, LimitExceededError, Limits, raise_hint
 from verify.model import Location
 
 __all__ = ["Map", "Seq", "parse", "ALIAS_BUDGET", "MAX_DEPTH", "MAX_DIGITS"]
 
-#: How many nodes aliases may re-expand before the document counts as a bomb.
-ALIAS_BUDGET = 100_000
+# The defaults of three limits (verify.limits), under the names they had
+# before the limits could be changed.
+#: Bytes aliases may repeat before the document counts as a bomb.
+ALIAS_BUDGET = DEFAULT.alias_bytes
 #: How deep lists and mappings may nest (a regime needs about six levels).
-#: Deeper input would overflow the stack of the composer or of ``build``.
-MAX_DEPTH = 100
-#: How many digits a whole number may be written with.  Every number a
-#: regime accepts is far shorter (counts are at most 10**9, amounts at most
-#: 1e100); a longer numeral is refused as it is read, before Python converts
-#: it (a conversion that takes quadratic time, and refuses outright beyond
-#: 4300 digits).
-MAX_DIGITS = 1000
+MAX_DEPTH = DEFAULT.depth
+#: How many digits a number may be written with.
+MAX_DIGITS = DEFAULT.digits
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -51,7 +49,7 @@ _NAN = re.compile(r"\.(nan|NaN|NAN)")
 class Map(dict[str, Any]):
     """A mapping that remembers where it, its keys and its values were written."""
 
-    __slots__ = ("where", "key_at", "value_at", "nan_count", "chain")
+    __slots__ = ("where", "key_at", "value_at", "nan_count", "chain", "nodes", "elements")
 
     def __init__(self, where: Location):
         super().__init__()
@@ -63,6 +61,11 @@ class Map(dict[str, Any]):
         #: On a document's root: the files it was read from, the farthest
         #: base first and the file itself last (see ``extends``).
         self.chain: tuple[str, ...] = ()
+        #: On a document's root: the YAML nodes it was built from, aliases
+        #: expanded (see ``Limits.nodes``), and the items of its sections
+        #: (``Limits.elements``).
+        self.nodes = 0
+        self.elements = 0
 
 
 class Seq(list[Any]):
@@ -79,8 +82,9 @@ class Seq(list[Any]):
 _WORDS = {"null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE"}
 
 
-def _plain(text: str) -> Any:
-    """Resolve a plain scalar by the YAML 1.2 core schema."""
+def _plain(text: str, max_digits: int = MAX_DIGITS) -> Any:
+    """Resolve a plain scalar by the YAML 1.2 core schema (``_TOO_LONG`` for
+    a numeral of more than ``max_digits`` digits)."""
     # Most scalars in a regime are ids and words: settle them before any regex.
     if text[:1].isalpha() and text not in _WORDS:
         return text
@@ -91,10 +95,12 @@ def _plain(text: str) -> Any:
     if text in ("false", "False", "FALSE"):
         return False
     if _INT.fullmatch(text):
-        if _digits(text) > MAX_DIGITS:
+        if _digits(text) > max_digits:
             return _TOO_LONG
         return int(text, 0) if text[:2] in ("0o", "0x") else int(text)
     if _FLOAT.fullmatch(text):
+        if _digits(text) > max_digits:
+            return _TOO_LONG
         return float(text)
     if _INF.fullmatch(text):
         return -math.inf if text.startswith("-") else math.inf
@@ -103,43 +109,68 @@ def _plain(text: str) -> Any:
     return text
 
 
-def parse(text: str, file: str) -> Map:
+def parse(text: str, file: str, limits: Limits = DEFAULT, nodes_before: int = 0, elements_before: int = 0) -> Map:
     """The document's data (Map/Seq/scalars); raises on anything unsafe.
 
     Built straight from libyaml's event stream with an explicit stack: no
     node graph, no Python-level resolver, no recursion (so no nesting can
     crash the interpreter), and an alias reuses the value already built while
     its expanded size is charged against the budget.
+
+    ``limits`` bound what the document may make this do (docs/limits.md):
+    its nodes and elements (``nodes_before`` and ``elements_before`` of them
+    already read from the files it extends), nesting, scalar sizes, the bytes aliases repeat and the digits
+    of a numeral, each checked as its event arrives, so that a document
+    beyond a limit is refused before more of it is built.
     """
     def at(mark: Any) -> Location:
         return Location(file, mark.line + 1, mark.column + 1)
 
     errors: list[Diagnostic] = []
-    anchors: dict[str, tuple[object, int]] = {}  # anchor -> (value, expanded size)
+    anchors: dict[str, tuple[object, int, int]] = {}  # anchor -> (value, expanded nodes, expanded bytes)
     open_anchors: set[str] = set()
-    # Each frame: [container, size, anchor, pending key, key mark]
+    # Each frame: [container, nodes, anchor, pending key, key mark, start mark, bytes]
     stack: list[list[Any]] = []
     root: list[Any] = []
     root_mark = None
-    extra = 0  # nodes added by alias expansion
+    nodes = nodes_before  # nodes so far, aliases expanded (limit `nodes`)
+    elements = elements_before  # items of the document's sections so far (limit `elements`)
+    repeated = 0  # bytes repeated through aliases (limit `alias-bytes`)
     nans = 0
     documents = 0
+    max_depth, max_scalar, max_digits = limits.depth, limits.scalar_size, limits.digits
 
     def bad_tag(tag: str, mark: Any) -> None:
         errors.append(Diagnostic(
             "E002", f"YAML tag {tag!r} is not allowed", at(mark), found=tag,
             expected="plain data: strings, numbers, booleans, lists, mappings"))
 
-    def attach(value: Any, size: int, mark: Any) -> None:
-        nonlocal root_mark
+    def too_many(mark: Any) -> LimitExceededError:
+        return LimitExceededError([Diagnostic(
+            "E007", f"the design has more than {limits.nodes} YAML nodes", at(mark),
+            expected=f"at most {limits.nodes} nodes (scalars, lists and mappings, aliases expanded) "
+                     "in the design and the files it extends",
+            hint=raise_hint("nodes", limits.nodes))])
+
+    def attach(value: Any, size: int, nbytes: int, mark: Any) -> None:
+        nonlocal root_mark, elements
         if not stack:
             root.append(value)
             root_mark = mark
             return
         frame = stack[-1]
         frame[1] += size
+        frame[6] += nbytes
         container = frame[0]
         if isinstance(container, Seq):
+            if len(stack) == 2:  # an item of a section: an element
+                elements += 1
+                if elements > limits.elements:
+                    raise LimitExceededError([Diagnostic(
+                        "E007", f"the design has more than {limits.elements} elements", at(mark),
+                        expected=f"at most {limits.elements} items in its sections (actors, mechanisms, "
+                                 "flows, ...) with the files it extends",
+                        hint=raise_hint("elements", limits.elements))])
             container.append(value)
             container.item_at.append(at(mark))
         elif frame[3] is _NO_KEY:
@@ -148,7 +179,7 @@ def parse(text: str, file: str) -> Map:
                                          found=_short(value), expected="a field name"))
                 frame[3], frame[4] = _SKIP, None
             elif value in container:
-                errors.append(Diagnostic("E004", f"duplicate key {value!r}", at(mark),
+                errors.append(Diagnostic("E004", f"duplicate key {_short(value)}", at(mark),
                                          hint=f"first written at line {container.key_at[value].line}"))
                 frame[3], frame[4] = _SKIP, None
             else:
@@ -169,39 +200,54 @@ def parse(text: str, file: str) -> Map:
             if kind is yaml.StreamEndEvent:
                 break
             if kind is yaml.ScalarEvent:
+                nodes += 1
+                if nodes > limits.nodes:
+                    raise too_many(event.start_mark)
+                raw = event.value
                 tag = event.tag
                 if tag is not None and tag not in _SCALAR_TAGS and tag != "!":
                     bad_tag(tag, event.start_mark)
                     value = None
                 elif event.style or tag in (_STD + "str", "!"):
-                    value = event.value
+                    value = raw
                 else:
-                    value = _plain(event.value)
+                    value = _plain(raw, max_digits)
                     if value is _TOO_LONG:
-                        errors.append(_too_long(event.value, at(event.start_mark)))
+                        errors.append(_too_long(raw, at(event.start_mark), max_digits))
                         value = None
                     elif value != value:  # only NaN is unequal to itself
                         nans += 1
+                # After the numeral check: a numeral too long is E013 (the digit limit) whatever its length.
+                if len(raw) > max_scalar and value is not None:
+                    raise LimitExceededError([Diagnostic(
+                        "E007", f"a scalar of {len(raw)} characters", at(event.start_mark),
+                        found=repr(raw[:40]) + "...",
+                        expected=f"at most {max_scalar} characters in one value",
+                        hint=raise_hint("scalar-size", max_scalar))])
                 if event.anchor is not None:
-                    anchors[event.anchor] = (value, 1)
-                attach(value, 1, event.start_mark)
+                    anchors[event.anchor] = (value, 1, len(raw) + 1)
+                attach(value, 1, len(raw) + 1, event.start_mark)
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-                if len(stack) >= MAX_DEPTH:
+                nodes += 1
+                if nodes > limits.nodes:
+                    raise too_many(event.start_mark)
+                if len(stack) >= max_depth:
                     raise YAMLSyntaxError([Diagnostic(
-                        "E001", f"YAML nests deeper than {MAX_DEPTH} levels", at(event.start_mark),
-                        expected=f"lists and mappings nested at most {MAX_DEPTH} deep")])
+                        "E001", f"YAML nests deeper than {max_depth} levels", at(event.start_mark),
+                        expected=f"lists and mappings nested at most {max_depth} deep",
+                        hint=raise_hint("depth", max_depth))])
                 if event.tag is not None and event.tag not in _SAFE_TAGS and event.tag != "!":
                     bad_tag(event.tag, event.start_mark)
                 container = Map(at(event.start_mark)) if kind is yaml.MappingStartEvent else Seq(at(event.start_mark))
                 if event.anchor is not None:
                     open_anchors.add(event.anchor)
-                stack.append([container, 1, event.anchor, _NO_KEY, None, event.start_mark])
+                stack.append([container, 1, event.anchor, _NO_KEY, None, event.start_mark, 1])
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                container, size, anchor, _, _, mark = stack.pop()
+                container, size, anchor, _, _, mark, nbytes = stack.pop()
                 if anchor is not None:
                     open_anchors.discard(anchor)
-                    anchors[anchor] = (container, size)
-                attach(container, size, mark)
+                    anchors[anchor] = (container, size, nbytes)
+                attach(container, size, nbytes, mark)
             elif kind is yaml.AliasEvent:
                 if event.anchor in open_anchors:
                     raise UnsafeYAMLError([Diagnostic(
@@ -211,14 +257,19 @@ def parse(text: str, file: str) -> Map:
                 if event.anchor not in anchors:
                     raise YAMLSyntaxError([Diagnostic("E001", f"YAML syntax: unknown alias *{event.anchor}",
                                                       at(event.start_mark), expected="an alias to an anchor above")])
-                value, size = anchors[event.anchor]
-                extra += size
-                if extra > ALIAS_BUDGET:
+                value, size, nbytes = anchors[event.anchor]
+                repeated += nbytes
+                if repeated > limits.alias_bytes:
                     raise UnsafeYAMLError([Diagnostic(
                         "E003", "aliases expand beyond the size budget; refusing this document",
-                        at(event.start_mark), expected=f"at most {ALIAS_BUDGET} nodes re-used through aliases",
-                        hint="a regime rarely needs aliases; write the repeated part out")])
-                attach(value, size, event.start_mark)
+                        at(event.start_mark),
+                        expected=f"at most {limits.alias_bytes} bytes repeated through aliases",
+                        hint="a regime rarely needs aliases; write the repeated part out; "
+                             + raise_hint("alias-bytes", limits.alias_bytes))])
+                nodes += size
+                if nodes > limits.nodes:
+                    raise too_many(event.start_mark)
+                attach(value, size, nbytes, event.start_mark)
             elif kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
@@ -227,9 +278,9 @@ def parse(text: str, file: str) -> Map:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
-        problem = e.problem or "malformed YAML"
+        problem = _cut(e.problem or "malformed YAML")
         if e.context:
-            problem = f"{problem} ({e.context})"
+            problem = f"{problem} ({_cut(e.context)})"
         raise YAMLSyntaxError([Diagnostic("E001", f"YAML syntax: {problem}", where,
                                           expected="well-formed YAML")]) from None
     except yaml.YAMLError as e:  # e.g. a reader error on a control character
@@ -247,6 +298,8 @@ def parse(text: str, file: str) -> Map:
     if isinstance(data, Map):
         data.nan_count = nans
         data.chain = (file,)
+        data.nodes = nodes - nodes_before
+        data.elements = elements - elements_before
     if not isinstance(data, Map):
         raise YAMLSyntaxError([Diagnostic("E006", "the document is not a mapping", at(root_mark),
                                           found="a list" if isinstance(data, Seq) else _quoted_line(data),
@@ -260,17 +313,20 @@ _SKIP = object()    # a mapping frame discarding the value of a rejected key
 
 
 def _digits(numeral: str) -> int:
-    """How many digits an integer numeral is written with (sign and 0x, 0o left out)."""
+    """How many digits a numeral is written with (sign, 0x, 0o, the decimal
+    point and the exponent's e and sign left out)."""
     bare = numeral.lstrip("+-")
-    return len(bare) - 2 if bare[:2] in ("0x", "0o") else len(bare)
+    if bare[:2] in ("0x", "0o"):
+        return len(bare) - 2
+    return sum(1 for c in bare if c.isdigit())
 
 
-def _too_long(text: str, where: Location) -> Diagnostic:
+def _too_long(text: str, where: Location, max_digits: int = MAX_DIGITS) -> Diagnostic:
     digits = _digits(text)
     return Diagnostic("E013", f"number too long to read: {digits} digits", where,
                       found=f"{text[:20]}... ({digits} digits)",
-                      expected=f"a number of at most {MAX_DIGITS} digits "
-                               "(counts are at most 1000000000, amounts at most 1e100)")
+                      expected=f"at most {max_digits} digits",
+                      hint=raise_hint("digits", max_digits))
 
 
 def _short(value: object) -> str:

@@ -59,7 +59,7 @@ def inline_svg(svg: str, label: str) -> str:
         if shorter == svg:
             break
         svg = shorter
-    return svg.replace("<svg ", f'<svg class="diagram" role="img" aria-label="{h(label)}" ', 1)
+    return re.sub(r"<svg\b", f'<svg class="diagram" role="img" aria-label="{h(label)}"', svg, count=1)
 
 
 def _verdict(text: str) -> str:

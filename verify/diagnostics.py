@@ -50,6 +50,11 @@ CODES: dict[str, str] = {
     "E031": "extends: cycle",
     "E032": "extends: removal of an id the base does not have",
     "E033": "extends: a base outside the design's folder, or not a regular file",
+    "E040": "a selector selects no actor",
+    "E041": "except: names an actor the selector does not select",
+    "E042": "cycle in groups",
+    "E043": "a flow's decision is not one of its receiver's",
+    "E044": "a body without a voting rule of its own is named where a vote is taken",
 }
 
 

@@ -96,6 +96,13 @@ class Ref:
     def said(self) -> str:
         return self.field if self.label is None else self.label
 
+    @property
+    def selectable(self) -> bool:
+        """A list of actors: its value, or any item of it, may be a selector
+        (``{kind: state}``, ``{group: g}``, with ``except:``), which the
+        loader replaces by the ids it selects (:mod:`verify.load.select`)."""
+        return self.many and self.kinds == ("actor",) and self.within is None
+
 
 @dataclass(frozen=True)
 class Section:

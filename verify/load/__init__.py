@@ -1,4 +1,4 @@
-"""Loading: YAML with positions -> extends -> validation -> the frozen model.
+"""Loading: YAML with positions -> extends -> selectors -> validation -> the frozen model.
 
 ``load(path)`` is the one entry point; it raises a
 :class:`~verify.errors.RegimeError` subclass carrying every diagnostic of the
@@ -16,6 +16,7 @@ from verify.gcpause import gc_paused
 from verify.limits import DEFAULT, Limits
 from verify.load.build import build
 from verify.load.extends import read
+from verify.load.select import resolve
 from verify.load.validate import diagnose
 from verify.model import Regime
 
@@ -31,6 +32,11 @@ def load(path: str | os.PathLike[str], allow: Iterable[str | os.PathLike[str]] =
     deep and long a design may be (docs/limits.md; E007 and others beyond)."""
     path = os.fspath(path)
     data, extends, sha256 = read(path, tuple(allow), limits)
+    # Selectors and counted groups are resolved once, on the merged
+    # document (a variant's selector sees the base's actors and groups, and
+    # the base's sees the variant's), before anything is checked: see
+    # verify.load.select.  diagnose and build take the result as it is.
+    data = resolve(data, max_generated=limits.elements)
     problems = diagnose(data, path)
     if problems:
         raise InvalidRegimeError(problems)

@@ -9,13 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from verify.durations import parse_duration
+from verify.load.select import DEFAULT_GROUP_KIND, member_id, resolve
 from verify.load.yamlsrc import Map, Seq
 from verify.model import (
     Actor,
     Asset,
     Body,
     Claim,
+    Decision,
     Flow,
+    Group,
     Label,
     Mechanism,
     Observation,
@@ -87,7 +90,27 @@ def _params(item: Map) -> tuple[tuple[str, object], ...]:
     return tuple(out)
 
 
+def _threshold(item: Map, key: str) -> int | None:
+    # JSON Schema counts 2.0 as an integer; the model says int.
+    return None if item.get(key) is None else int(item[key])
+
+
+def _counted(group: Map) -> dict[str, Any]:
+    """A group given by a count: the count, its kind and the members the
+    loader declared for it (as :mod:`verify.load.select` did)."""
+    if "count" not in group:
+        return {}
+    n = int(group["count"])
+    return {"count": n, "kind": group.get("kind", DEFAULT_GROUP_KIND),
+            "members": tuple(member_id(group["id"], i) for i in range(1, n + 1))}
+
+
 def build(data: Map, path: str, extends: tuple[str, ...] = (), sha256: str | None = None) -> Regime:
+    """The model of a document that passed validation.  Its selectors are
+    resolved here if they are not yet (a document from
+    :func:`verify.load.select.resolve` is used as it is)."""
+    data = resolve(data)
+
     def section(name: str) -> list[Any]:
         seq = data.get(name)
         return list(seq) if isinstance(seq, Seq) else []
@@ -95,6 +118,7 @@ def build(data: Map, path: str, extends: tuple[str, ...] = (), sha256: str | Non
     actors = tuple(
         Actor(**_common(a), **_refs("actors", a), kind=a["kind"])
         for a in section("actors"))
+    groups = tuple(Group(**{**_common(g), **_refs("groups", g), **_counted(g)}) for g in section("groups"))
     assets = tuple(
         Asset(**_common(a), **_refs("assets", a), kind=a.get("kind"))
         for a in section("assets"))
@@ -129,10 +153,13 @@ def build(data: Map, path: str, extends: tuple[str, ...] = (), sha256: str | Non
             cost=f.get("cost"), optional=f.get("optional", False))
         for f in section("flows"))
     bodies = tuple(
-        Body(**_common(b), **_refs("bodies", b),
-             approve=None if b.get("approve") is None else int(b["approve"]),
-             block=None if b.get("block") is None else int(b["block"]), latency=_dur(b, "latency"))
+        Body(**_common(b), **_refs("bodies", b), approve=_threshold(b, "approve"), block=_threshold(b, "block"),
+             latency=_dur(b, "latency"))
         for b in section("bodies"))
+    decisions = tuple(
+        Decision(**_common(d), **_refs("decisions", d), approve=_threshold(d, "approve"),
+                 block=_threshold(d, "block"), latency=_dur(d, "latency"))
+        for d in section("decisions"))
     verifiers = []
     seq = data.get("verifiers")
     for v, at in zip(seq or (), seq.item_at if isinstance(seq, Seq) else ()):
@@ -153,8 +180,8 @@ def build(data: Map, path: str, extends: tuple[str, ...] = (), sha256: str | Non
         for c in section("claims"))
     return Regime(
         id=data["regime"], title=data.get("title"), description=data.get("description"),
-        actors=actors, assets=assets, signatures=signatures, violations=violations,
-        mechanisms=mechanisms, flows=flows, bodies=bodies, verifiers=tuple(verifiers),
+        actors=actors, groups=groups, assets=assets, signatures=signatures, violations=violations,
+        mechanisms=mechanisms, flows=flows, bodies=bodies, decisions=decisions, verifiers=tuple(verifiers),
         threat_model=threat, labels=labels, properties=properties, claims=claims,
         sources=tuple(data.get("sources", ())), path=path, extends=extends, sha256=sha256,
     )

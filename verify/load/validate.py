@@ -9,7 +9,6 @@ because they also run on documents the schema has rejected.
 from __future__ import annotations
 
 import copy
-import difflib
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -24,6 +23,7 @@ from jsonschema.validators import extend
 
 from verify.catalogue import catalogue
 from verify.diagnostics import Diagnostic
+from verify.load.select import Resolved, did_you_mean, intro, resolve
 from verify.load.yamlsrc import Map, Seq
 from verify.model import SECONDS, Location
 from verify.schema import schema
@@ -53,6 +53,11 @@ _TITLED = {
     "amount": "a number from 0 to 1e100",
 }
 _DURATION_TITLES = ("duration", "persistence", "concealment")
+#: What a list of actors (titled so in the schema) or one of its items may be.
+_ACTOR_TITLES = {
+    "actors": "an actor id, a selector ({kind: K} or {group: G}, with an optional except), or a list of them",
+    "actor": "an actor id, or a selector ({kind: K} or {group: G}, with an optional except)",
+}
 _DURATION_NUMBER = re.compile(r"([0-9]+)(?:\.([0-9]+))?(s|min|h|d|w|y)")
 
 
@@ -85,13 +90,24 @@ def _validator() -> Any:
 
 
 def diagnose(data: Map, file: str) -> list[Diagnostic]:
-    """Every problem in a merged document, sorted by position."""
-    out = list(_schema_diagnostics(data))
+    """Every problem in a merged document, sorted by position.
+
+    The document is checked with its selectors resolved (see
+    :mod:`verify.load.select`; a document already resolved is not resolved
+    again): what resolving found wrong is reported with the rest, and the
+    schema and the reference checks see the ids the selectors select, each
+    placed at its selector.  A selector that could not be resolved stays as
+    written, so that the schema reports a malformed one at its own place."""
+    data = resolve(data)
+    out = list(data.problems)
+    out.extend(_schema_diagnostics(data))
     flagged = {d.where for d in out}
     out.extend(d for d in _nan_diagnostics(data) if d.where not in flagged)
     flagged = {d.where for d in out}
     out.extend(d for d in _number_diagnostics(data) if d.where not in flagged)
     out.extend(_reference_diagnostics(data))
+    if not out:
+        out.extend(_unresolved(data))
     # One problem can be reported by two routes (e.g. a wrong type and a bad
     # reference); keep the first per place and code.
     unique = {(d.where, d.code, d.message): d for d in out}
@@ -162,11 +178,16 @@ def _a(noun: str) -> str:
     return ("an " if noun[:1] in "aeiou" else "a ") + noun
 
 
-def _did_you_mean(word: object, choices: Iterable[str]) -> str | None:
-    if not isinstance(word, str):
-        return None
-    close = difflib.get_close_matches(word, sorted(set(choices)), n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else None
+_did_you_mean = did_you_mean
+
+
+def _unresolved(data: Resolved) -> Iterator[Diagnostic]:
+    """Never let a selector through to the builder: one left as written is
+    malformed (the schema says how) or explained by a problem resolving
+    found; if neither has been reported, say so here."""
+    for where in data.unresolved:
+        yield Diagnostic("E016", "a selector that could not be resolved", where,
+                         expected="{kind: K} or {group: G}, with an optional except: [ids]")
 
 
 # ---------------------------------------------------------------- schema
@@ -249,7 +270,8 @@ def _jsonschema_diagnostics(data: Map) -> Iterator[Diagnostic]:
         elif kind == "type":
             wanted: list[str] = (err.validator_value if isinstance(err.validator_value, list)
                                  else [err.validator_value])
-            expected = _TITLED.get(title or "") or " or ".join(_TYPE_WORDS.get(t, t) for t in wanted)
+            expected = (_TITLED.get(title or "") or _ACTOR_TITLES.get(title or "")
+                        or " or ".join(_TYPE_WORDS.get(t, t) for t in wanted))
             yield Diagnostic("E011", f"wrong type for {field}", where,
                              found=_show(err.instance), expected=expected)
         elif kind == "enum":
@@ -284,6 +306,16 @@ def _jsonschema_diagnostics(data: Map) -> Iterator[Diagnostic]:
                 yield Diagnostic("E013", f"{field} is out of range", where,
                                  found=_show(err.instance),
                                  expected=f"{bound} {_bound(err.validator_value)}")
+        elif kind == "oneOf" and title == "selector" and isinstance(err.instance, dict):
+            if "kind" in err.instance and "group" in err.instance:
+                yield Diagnostic("E016", f"{field}: a selector takes kind or group, not both", where,
+                                 found="kind and group",
+                                 expected="{kind: K} or {group: G}, with an optional except: [ids]",
+                                 hint="to combine them, declare a group with members [{kind: K}, ...]")
+            else:
+                yield Diagnostic("E012", f"missing field 'kind' or 'group' in the selector {field}",
+                                 getattr(err.instance, "where", where),
+                                 expected="{kind: K} (every actor of a kind) or {group: G} (a group's members)")
         elif kind in ("minItems", "uniqueItems"):
             what = "is empty" if kind == "minItems" else "repeats an item"
             yield Diagnostic("E017", f"{field} {what}", where, found=_show(err.instance),
@@ -467,13 +499,18 @@ def _reference_diagnostics(data: Map) -> Iterator[Diagnostic]:
             return
         if value not in kinds:
             candidates = [i for i, k in kinds.items() if k in allowed] + list(extra)
+            hint = _did_you_mean(value, candidates)
+            if value in RESERVED and hint is None:
+                hint = f"{value!r} is a reserved word, allowed only in " + ", ".join(_WORD_PLACES[value])
             yield Diagnostic("E020", f"{what} refers to unknown {' or '.join(allowed)} {value!r}", at,
-                             found=value, expected=f"the id of a declared {' or '.join(allowed)}",
-                             hint=_did_you_mean(value, candidates))
+                             found=value, expected=f"the id of a declared {' or '.join(allowed)}", hint=hint)
         elif kinds[value] not in allowed:
+            # A group is not its members: selecting them is written out.
+            hint = (f"to name its members, write {{group: {value}}}"
+                    if kinds[value] == "group" and "actor" in allowed else None)
             yield Diagnostic("E024",
                              f"{what} must name {_a(' or '.join(allowed))}, but {value!r} is {_a(kinds[value])}",
-                             at, found=f"{kinds[value]} {value!r}", expected=" or ".join(allowed))
+                             at, found=f"{kinds[value]} {value!r}", expected=" or ".join(allowed), hint=hint)
 
     # Every reference the vocabulary lists, in every item of every section.
     for sec in SECTIONS:
@@ -494,22 +531,109 @@ def _reference_diagnostics(data: Map) -> Iterator[Diagnostic]:
         if isinstance(f.get("from"), str) and f.get("from") == f.get("to"):
             yield Diagnostic("E016", f"flow {f.get('id')!r}: a flow from {f['from']!r} to itself",
                              f.value_at["to"], expected="a receiver other than the sender")
-    for _, b in _items(data, "bodies"):
-        what = f"body {b.get('id')!r}:"
-        has = [n for n in ("approve", "block") if n in b]
-        if len(has) != 1:
-            yield Diagnostic("E016", f"{what} needs exactly one voting rule", b.where,
-                             found=", ".join(has) or "neither",
-                             expected="either `approve: n` (yes votes needed) or `block: n` (no votes that stop it)")
-        members = b.get("members")
-        for n in has:
-            if isinstance(members, Seq) and isinstance(b[n], int) and b[n] > len(members):
-                yield Diagnostic("E023", f"{what} {n}: {b[n]} is more than its {len(members)} members",
-                                 b.value_at[n], found=str(b[n]), expected=f"at most {len(members)}")
+    yield from _votes(data, kinds)
     for section in ("properties", "claims"):
         for _, p in _items(data, section):
             yield from _property_params(p, section)
     yield from _control_cycles(data)
+
+
+def _votes(data: Map, kinds: dict[str, str]) -> Iterator[Diagnostic]:
+    """The rules of bodies and their named decisions: each rule is one
+    threshold no larger than the body; a body without a rule of its own
+    needs decisions, and every vote it takes names one."""
+    bodies: dict[str, Map] = {}
+    for _, b in _items(data, "bodies"):
+        if isinstance(b.get("id"), str):
+            bodies.setdefault(b["id"], b)
+    decided: dict[str, list[str]] = {}  # body -> the decisions that name it
+    body_of: dict[str, str] = {}  # decision -> its body
+    for _, d in _items(data, "decisions"):
+        if isinstance(d.get("id"), str) and isinstance(d.get("body"), str) and d["id"] not in body_of:
+            decided.setdefault(d["body"], []).append(d["id"])
+            body_of[d["id"]] = d["body"]
+
+    def own_rule(body: str) -> bool:
+        return any(n in bodies[body] for n in ("approve", "block"))
+
+    def rule_less(ident: object) -> bool:
+        """A body without a rule of its own whose decisions are declared
+        (one without either is reported as a body without any rule)."""
+        return isinstance(ident, str) and kinds.get(ident) == "body" and ident in bodies \
+            and not own_rule(ident) and ident in decided
+
+    def decisions_of(body: str) -> str:
+        return ", ".join(decided.get(body, [])) or "none"
+
+    for _, b in _items(data, "bodies"):
+        what = f"body {b.get('id')!r}:"
+        has = [n for n in ("approve", "block") if n in b]
+        if len(has) > 1 or (not has and b.get("id") not in decided):
+            yield Diagnostic("E016", f"{what} needs exactly one voting rule", b.where,
+                             found=", ".join(has) or "neither",
+                             expected="either `approve: n` (yes votes needed) or `block: n` (no votes that stop "
+                                      "it); or, for a body that votes only under named decisions, neither and "
+                                      "a decision that names it")
+        yield from _threshold(what, b, has, b.get("members"), "its")
+    for _, d in _items(data, "decisions"):
+        what = f"decision {d.get('id')!r}:"
+        has = [n for n in ("approve", "block") if n in d]
+        if len(has) != 1:
+            yield Diagnostic("E016", f"{what} needs exactly one voting rule", d.where,
+                             found=", ".join(has) or "neither",
+                             expected="either `approve: n` (yes votes needed) or `block: n` (no votes that stop it)")
+        body = bodies.get(d["body"]) if isinstance(d.get("body"), str) else None
+        if body is not None:
+            yield from _threshold(what, d, has, body.get("members"), f"the body {d['body']!r}:")
+    for _, f in _items(data, "flows"):
+        what = f"flow {f.get('id')!r}:"
+        to, decision = f.get("to"), f.get("decision")
+        if isinstance(decision, str) and decision in body_of and kinds.get(decision) == "decision":
+            if not (isinstance(to, str) and kinds.get(to) == "body"):
+                yield Diagnostic("E043", f"{what} decision {decision!r} applies only to a flow to its body "
+                                         f"{body_of[decision]!r}", f.value_at["decision"],
+                                 found=f"a flow to {to!r}" if isinstance(to, str) else None,
+                                 expected=f"a flow with `to: {body_of[decision]}`, or no decision")
+            elif body_of[decision] != to:
+                yield Diagnostic("E043", f"{what} decision {decision!r} is a decision of {body_of[decision]!r}, "
+                                         f"not of {to!r}, which the flow goes to", f.value_at["decision"],
+                                 found=decision, expected=_decision_choices(to, decided.get(to, []),
+                                                                            to in bodies and own_rule(to)))
+        elif "decision" not in f and rule_less(to):
+            yield Diagnostic("E044", f"{what} {to!r} has no voting rule of its own: name the decision "
+                                     "it receives under", f.value_at["to"], found=to,
+                             expected=f"a field `decision:`, one of {decisions_of(str(to))}")
+        via = f.get("via")
+        for v, at in _as_list(via, f.value_at["via"]) if "via" in f else ():
+            if rule_less(v):
+                yield Diagnostic("E044", f"{what} via {v!r}, which has no voting rule of its own", at, found=str(v),
+                                 expected=f"one of its decisions, which gates under that rule: {decisions_of(str(v))}")
+    for _, m in _items(data, "mechanisms"):
+        trigger = m.get("triggered_by")
+        if rule_less(trigger):
+            yield Diagnostic("E044", f"mechanism {m.get('id')!r}: triggered_by {trigger!r}, which has no voting "
+                                     "rule of its own", m.value_at["triggered_by"], found=str(trigger),
+                             expected=f"one of its decisions, which triggers when it passes: "
+                                      f"{decisions_of(str(trigger))}")
+
+
+def _decision_choices(body: str, decisions: list[str], own: bool) -> str:
+    if not decisions:
+        return f"no decision: {body!r} votes under its own rule"
+    return f"one of {body!r}'s decisions: " + ", ".join(decisions) + (", or none (its own rule)" if own else "")
+
+
+def _threshold(what: str, item: Map, has: list[str], members: object, whose: str) -> Iterator[Diagnostic]:
+    """E023: a threshold beyond the members (after selectors are resolved;
+    not while one is left unresolved, as the count is then unknown)."""
+    if not isinstance(members, Seq) or not all(isinstance(m, str) for m in members):
+        return
+    for n in has:
+        value = item[n]
+        if isinstance(value, int) and not isinstance(value, bool) and value > len(members):
+            said = f"its {len(members)} members" if whose == "its" else f"the {len(members)} members of {whose[:-1]}"
+            yield Diagnostic("E023", f"{what} {n}: {value} is more than {said}",
+                             item.value_at[n], found=str(value), expected=f"at most {len(members)}")
 
 
 def _section_items(data: Map, sec: Section) -> Iterator[tuple[object, Location]]:
@@ -529,14 +653,14 @@ def _section_items(data: Map, sec: Section) -> Iterator[tuple[object, Location]]
             yield item, at
 
 
-def _intro(sec: Section, item: object) -> str:
-    """How a diagnostic introduces an item: ``mechanism 'm':``, ``verifier``."""
-    name = None
-    if isinstance(item, Map):
-        name = item.get(sec.named_by[0])
-        for key in sec.named_by[1:]:
-            name = name or item.get(key)
-    return sec.intro.format(kind=sec.kind, name=name)
+_intro = intro
+
+#: word -> where it may be written: ``["decisions' recused"]``.
+_WORD_PLACES: dict[str, list[str]] = {}
+for _sec in SECTIONS:
+    for _r in _sec.refs:
+        for _w in _r.words:
+            _WORD_PLACES.setdefault(_w, []).append(f"{_sec.name}' {_r.field}")
 
 
 def _references(item: object, at: Location, r: Ref) -> Iterator[tuple[object, Location, str]]:

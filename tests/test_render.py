@@ -273,8 +273,11 @@ def svg_texts(source: str) -> set[str]:
     return {t.text for t in ET.fromstring(done.stdout).iter(f"{SVG}text") if t.text}
 
 
+# Control and format characters (Cc, Cf: ANSI escapes, bidirectional
+# overrides) are drawn as visible escapes, not as written: see
+# test_control_and_bidirectional_characters_are_shown_escaped.
 label_text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters="\x85"),
+    alphabet=st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Zl", "Zp"), blacklist_characters="\x85"),
     min_size=1, max_size=20,
 ).filter(lambda s: s.strip() == s and "  " not in s)
 
@@ -432,3 +435,206 @@ def test_cli_needs_an_output(tiny):
     status, text = run(str(tiny))
     assert status == 2
     assert "-o/--output" in text
+
+
+# --- readable at real size (issue 9) ------------------------------------------------
+
+
+def council(n: int, **overrides) -> Regime:
+    """A body of n interchangeable states and a chair who also sends a report."""
+    members = tuple(Actor(id=f"state-{i:02d}", kind="state") for i in range(1, n + 1))
+    parts = dict(
+        id="big",
+        actors=(Actor(id="chair", kind="state"), Actor(id="agency", kind="agency"), *members),
+        bodies=(Body(id="council", members=("chair", *(a.id for a in members)), approve=n // 2 + 1),),
+        flows=(Flow(id="brief", source="chair", target="agency", mandatory=True),
+               Flow(id="report", source="agency", target="council", mandatory=True)),
+        verifiers=(Verifier(id="council"),),
+    )
+    parts.update(overrides)
+    return Regime(**parts)
+
+
+@needs_dot
+def test_interchangeable_members_are_one_node_with_a_count():
+    g = parse(to_dot(council(38)))
+    (group,) = [n for n in g["nodes"] if n.startswith("group:")]
+    assert g["nodes"][group]["label"].startswith("38 members (state-01 … state-38)")
+    assert "state-05" not in g["nodes"]
+    # The chair also sends a report: drawn on its own, with its own membership edge.
+    assert "chair" in g["nodes"]
+    membership = sorted(t for t, h, _ in g["edges"] if h == "council" and t != "agency")
+    assert membership == ["chair", group]
+    (edge,) = edges_between(g, group, "council")
+    assert "each of" in edge["label"]
+
+
+@needs_dot
+def test_members_named_elsewhere_are_drawn_on_their_own():
+    r = council(5, flows=(Flow(id="report", source="agency", target="council"),
+                          Flow(id="tip", source="state-03", target="agency")),
+                mechanisms=(Mechanism(id="m", operator="state-04", observes=(Observation(signature="s"),)),),
+                signatures=(Signature(id="s"),))
+    g = parse(to_dot(r))
+    (group,) = [n for n in g["nodes"] if n.startswith("group:")]
+    # The chair sends nothing here, so it is as interchangeable as the rest.
+    assert g["nodes"][group]["label"].startswith("4 members (chair … state-05)")
+    for own in ("state-03", "state-04"):
+        assert own in g["nodes"]
+    # Two interchangeable members are not worth a group.
+    assert not [n for n in parse(to_dot(council(1)))["nodes"] if n.startswith("group:")]
+
+
+@needs_dot
+def test_a_coalition_member_is_never_hidden_in_a_group():
+    g = parse(to_dot(council(10), {"coalition": {"state-07"}}))
+    assert g["nodes"]["state-07"]["color"] == HIGHLIGHT_COLOUR
+    (group,) = [n for n in g["nodes"] if n.startswith("group:")]
+    assert g["nodes"][group]["label"].startswith("9 members (state-01 … state-10)")
+
+
+@needs_dot
+def test_legend_lists_only_what_the_design_uses():
+    g = parse(to_dot(council(3)))
+    legend = {n for n in g["nodes"] if n.startswith("legend:") and not n.endswith(":line")}
+    assert {"legend:state", "legend:agency", "legend:body", "legend:verifier", "legend:mandatory",
+            "legend:member", "legend:group"} <= legend
+    for absent in ("legend:asset", "legend:triggered", "legend:tamper", "legend:proposed", "legend:suspended",
+                   "legend:voluntary", "legend:authenticated", "legend:hosted", "legend:controls",
+                   "legend:operated", "legend:coalition", "legend:lab"):
+        assert absent not in legend, absent
+
+
+def test_a_drawing_fits_a_page():
+    from verify.render import PAGE_SIZE
+
+    width, height = (float(x) for x in PAGE_SIZE.split(","))
+    assert width <= 12 and height <= 17
+    assert f'size="{PAGE_SIZE}"' in to_dot(council(100)).splitlines()[1]
+
+
+@needs_dot
+def test_a_large_body_is_drawn_smaller_than_a_page(tmp_path):
+    out = tmp_path / "big.svg"
+    render(council(193), out)
+    root = ET.parse(out).getroot()
+    width = float(root.get("width").removesuffix("pt"))
+    height = float(root.get("height").removesuffix("pt"))
+    assert width <= 11 * 72 + 1 and height <= 16 * 72 + 1
+
+
+# --- labels escaped (issue 11) --------------------------------------------------------
+
+
+@needs_dot
+def test_control_and_bidirectional_characters_are_shown_escaped():
+    hostile = "Lab \x1b[32mHOLDS\x1b[0m\r\x00\u202e end"
+    r = Regime(id="r", title=hostile, description=hostile,
+               actors=(Actor(id="a", name=hostile, kind="st\u202eate", description=hostile),))
+    source = to_dot(r)
+    assert "\u202e" not in source and "\x1b" not in source and "\x00" not in source
+    texts = svg_texts(source)
+    assert "Lab \\x1b[32mHOLDS\\x1b[0m\\r\\x00\\u202e end" in texts
+    assert "other: st\\u202eate" in texts  # the legend names the unlisted kind
+
+
+# --- counterexamples on the diagram (issue 12) -------------------------------------
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def failing(path: Path, prop: str, **params):
+    from verify.analyses.properties import run as check
+    from verify.load import load
+    from verify.model import PropertySpec
+
+    regime = load(path)
+    results = check(regime, PropertySpec(property=prop, params=tuple(params.items())))
+    result = next(r for r in results if r.witness is not None and r.verdict.value == "fails")
+    return regime, result
+
+
+@needs_dot
+def test_a_counterexample_is_drawn_on_the_diagram():
+    from verify.explain import title
+    from verify.render import SURVIVING_COLOUR, overlay_of
+
+    regime, result = failing(ROOT / "designs/flagship-no-whistleblower.yaml", "non-circumventability", k=2)
+    w = result.witness
+    overlay = overlay_of(regime, result)
+    g = parse(to_dot(regime, overlay=overlay))
+    nodes = g["nodes"]
+    # The violation, at its asset; the perpetrator; each chosen colluder.
+    violation = regime.violation[w.violation]
+    (edge,) = edges_between(g, f"violation:{violation.id}", violation.at)
+    assert "PERPETRATOR" in nodes[w.perpetrator]["label"]
+    for a in w.chosen:
+        assert "chosen colluder" in nodes[a]["label"] and nodes[a]["color"] == HIGHLIGHT_COLOUR
+    # Each route's block: drawn where it happens, with how.
+    for route in w.routes:
+        step = route.block
+        if step is None:
+            continue
+        if step.element in regime.flow:
+            f = regime.flow[step.element]
+            (e, *_) = edges_between(g, f.source, (f.via or (f.target,))[0], f.id)
+            assert e["color"] == HIGHLIGHT_COLOUR and "✗" in e["label"], f.id
+        else:
+            assert "✗" in nodes[step.element]["label"]
+    # Verifiers outside the coalition that never hear.
+    deaf = [v.id for v in regime.verifiers if v.id not in w.coalition]
+    assert deaf and all("never hears of it" in nodes[v]["label"] for v in deaf)
+    assert title(result) in g["graph"]["label"]
+    # A route whose evidence counts is green (none does in this scenario).
+    assert all(n.get("color") != SURVIVING_COLOUR for n in nodes.values())
+    assert to_dot(regime, overlay=overlay) == to_dot(regime, overlay=overlay_of(regime, result))
+
+
+@needs_dot
+def test_the_colluder_pool_is_drawn():
+    from verify.render import POOL_COLOUR, overlay_of
+
+    # The IAEA design names its pool (the Board members and the DG); its
+    # fault tolerance fails, with a counterexample that leaves the pool out.
+    regime, result = failing(ROOT / "designs/iaea-safeguards.yaml", "fault-tolerance", f=1)
+    overlay = overlay_of(regime, result)
+    assert overlay.pool == regime.threat_model.colluders
+    nodes = parse(to_dot(regime, overlay=overlay))["nodes"]
+    outside = [a for a in overlay.pool if a not in result.witness.coalition]
+    assert outside
+    for a in outside:
+        node = nodes.get(a)
+        if node is None:  # drawn as part of a group of interchangeable members
+            (node,) = [n for k, n in nodes.items() if k.startswith("group:") and a in n.get("tooltip", "")]
+        assert node["color"] == POOL_COLOUR and "pool" in node["label"]
+    assert "legend:pool" in nodes
+    assert "failed: " + ", ".join(result.witness.failed) in parse(to_dot(regime, overlay=overlay))["graph"]["label"]
+
+
+def test_a_result_that_holds_has_no_counterexample():
+    from verify.analyses.properties import run as check
+    from verify.load import load
+    from verify.model import PropertySpec
+    from verify.render import overlay_of
+
+    regime = load(ROOT / "designs/flagship-ai-agreement.yaml")
+    (result,) = check(regime, PropertySpec(property="detectability"))
+    with pytest.raises(ValueError, match="no counterexample"):
+        overlay_of(regime, result)
+
+
+@needs_dot
+def test_cli_counterexample(tmp_path):
+    out = tmp_path / "cx.svg"
+    status, text = run(str(ROOT / "designs/flagship-no-whistleblower.yaml"), "--counterexample",
+                       "non-circumventability", "-k", "2", "-o", str(out))
+    assert status == 0, text
+    titles = {t.text for t in ET.parse(out).getroot().iter(f"{SVG}title")}
+    assert "violation:covert-training-run" in titles
+    held = tmp_path / "held.svg"
+    status, text = run(str(ROOT / "designs/flagship-ai-agreement.yaml"), "--counterexample",
+                       "detectability", "-o", str(held))
+    assert status == 2 and "no counterexample to draw" in text and not held.exists()
+    status, text = run(str(ROOT / "designs/flagship-ai-agreement.yaml"), "-k", "2", "-o", str(held))
+    assert status == 2 and "only with --counterexample" in text and not held.exists()

@@ -511,11 +511,18 @@ def to_dot(regime: Regime, highlight: Mapping[str, Collection[str]] | None = Non
         used.update(("proposed",) if a.status == "proposed" else ("suspended",) if a.status == "suspended" else ())
         if group is not None:
             used.add("group")
+            style = _node_style(a, fill, [extra])
+            # Members of a group share their place in the pool (member_groups).
+            in_pool = bool(overlay) and group[0] in pool
+            if in_pool:
+                used.add("pool")
+                style.update(color=POOL_COLOUR, penwidth="2", style=style["style"] + ",dashed")
             dot.node(
                 _group_name(group),
                 shape=shape,
-                **_node_style(a, fill, [extra]),
-                label=_label([f"{len(group)} members ({group[0]} … {group[-1]})", a.kind, *_status_tag(a)]),
+                **style,
+                label=_label([f"{len(group)} members ({group[0]} … {group[-1]})", a.kind,
+                              *(["may collude (pool)"] if in_pool else []), *_status_tag(a)]),
                 tooltip=_label([f"{len(group)} interchangeable members of "
                                 + ", ".join(b.id for b in regime.bodies if group[0] in b.members),
                                 ", ".join(group)]),

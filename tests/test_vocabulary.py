@@ -51,7 +51,10 @@ BASE: dict[str, typing.Any] = {
         {"id": "reader", "kind": "agency"},
         {"id": "pooled", "kind": "individual"},
         {"id": "gate-ee", "kind": "agency"},
+        {"id": "ally", "kind": "state"},
+        {"id": "abstainer", "kind": "individual"},
     ],
+    "groups": [{"id": "bloc", "members": ["ally"]}],
     "assets": [{"id": "site", "host": "state", "owner": "holder"}],
     "signatures": [{"id": "heat"}, {"id": "logs"}],
     "violations": [{"id": "run", "perpetrator": ["lab", "insider"], "at": "site",
@@ -59,9 +62,12 @@ BASE: dict[str, typing.Any] = {
     "mechanisms": [{"id": "watch", "operator": "op", "observes": [{"signature": "logs"}, {"signature": "heat"}],
                     "at": ["site"], "triggered_by": "council", "requires_access": ["gate-ee", "host"],
                     "reveals": ["layout"]}],
-    "flows": [{"id": "report", "from": "op", "to": "council", "via": ["relay"], "carries": ["layout"]}],
+    "flows": [{"id": "report", "from": "op", "to": "council", "via": ["relay"], "decision": "veto",
+               "carries": ["layout"]}],
     "bodies": [{"id": "council", "members": ["member", "state"], "approve": 1,
                 "recused": ["clerk", "perpetrator"]}],
+    "decisions": [{"id": "veto", "body": "council", "block": 1,
+                   "recused": ["abstainer", "perpetrator", "requester"]}],
     "verifiers": [{"id": "council"}],
     "threat_model": {"colluders": ["pooled", "insider"], "max": 1},
     "labels": [{"id": "layout", "cleared": ["reader"]}],
@@ -207,6 +213,86 @@ def test_a_reserved_word_cannot_be_an_id(tmp_path):
         assert "E016" in {d.code for d in diagnostics_of(tmp_path, doc)}
 
 
+# ---------------------------------------------------------------- selectors in every list of actors
+
+SELECTABLE = [(sec, r) for sec in SECTIONS for r in sec.refs if r.selectable]
+
+
+def _with_field(doc: dict, sec: Section, r: Ref, value) -> dict:
+    doc = json.loads(json.dumps(doc))
+    first_item(doc, sec)[r.field] = value
+    return doc
+
+
+def _selector_position(doc: dict, sec: Section, r: Ref, selector: dict, key: str) -> tuple[int, int]:
+    """Where the value of ``key`` of ``selector``, written as the field's
+    one item, is: the line and the column of its opening quote."""
+    marked = _with_field(doc, sec, r, [{**selector, key: MARK}])
+    text, at = to_yaml(marked)
+    line = at[(sec.name, 0)]
+    return line, text.splitlines()[line - 1].index(f'"{MARK}"') + 1
+
+
+def test_every_list_of_actors_takes_selectors():
+    """The table says which fields are lists of actors; every one takes selectors."""
+    assert {(sec.name, r.field) for sec, r in SELECTABLE} == {
+        ("actors", "controlled_by"), ("groups", "members"), ("violations", "perpetrator"),
+        ("mechanisms", "requires_access"), ("bodies", "members"), ("bodies", "recused"),
+        ("decisions", "recused"), ("threat_model", "colluders"), ("labels", "cleared")}
+
+
+@pytest.mark.parametrize("case", SELECTABLE, ids=lambda c: f"{c[0].name}.{c[1].field}")
+@pytest.mark.parametrize("form", ["item", "whole"])
+def test_a_selector_is_resolved_in_every_list_of_actors(tmp_path, case, form):
+    sec, r = case
+    selector = {"kind": "agency", "except": ["gate-ee"]}  # reader, gate-ee: only reader is left
+    value = selector if form == "whole" else [selector, *[w for w in _raw(sec, r) if w in r.words]]
+    regime = load_text(tmp_path, to_yaml(_with_field(BASE, sec, r, value))[0])
+    named = _model_named(_model_item(regime, sec), r)
+    words = [w for w in r.words if w in _raw(sec, r)] if form == "item" else []
+    assert named == ["reader", *words], (sec.name, r.field, named)
+
+
+@pytest.mark.parametrize("case", [c for c in SELECTABLE if c[0].name != "groups"],
+                         ids=lambda c: f"{c[0].name}.{c[1].field}")
+def test_a_group_selector_selects_the_groups_members(tmp_path, case):
+    sec, r = case
+    doc = json.loads(json.dumps(BASE))
+    doc["groups"][0]["members"] = ["pooled", "ally"]
+    regime = load_text(tmp_path, to_yaml(_with_field(doc, sec, r, [{"group": "bloc"}]))[0])
+    assert _model_named(_model_item(regime, sec), r) == ["pooled", "ally"]
+
+
+@pytest.mark.parametrize("case", SELECTABLE, ids=lambda c: f"{c[0].name}.{c[1].field}")
+def test_an_unknown_group_in_a_selector_is_refused_at_its_place(tmp_path, case):
+    sec, r = case
+    line, column = _selector_position(BASE, sec, r, {}, "group")
+    found = diagnostics_of(tmp_path, _with_field(BASE, sec, r, [{"group": "blok"}]))
+    here = [d for d in found if (d.where.line, d.where.column) == (line, column)]
+    assert [d.code for d in here] == ["E020"], [str(d) for d in found]
+    assert f"{r.said} selector refers to unknown group 'blok'" in here[0].message
+    assert here[0].hint == "did you mean 'bloc'?"
+
+
+@pytest.mark.parametrize("case", SELECTABLE, ids=lambda c: f"{c[0].name}.{c[1].field}")
+def test_a_bare_group_in_a_list_of_actors_says_how_to_select_it(tmp_path, case):
+    sec, r = case
+    line, column = position(BASE, sec, r)
+    found = diagnostics_of(tmp_path, put(BASE, sec, r, "bloc"))
+    here = [d for d in found if (d.where.line, d.where.column) == (line, column)]
+    assert [(d.code, d.hint) for d in here] == [("E024", "to name its members, write {group: bloc}")], \
+        [str(d) for d in found]
+
+
+@pytest.mark.parametrize("case", SELECTABLE, ids=lambda c: f"{c[0].name}.{c[1].field}")
+def test_an_exception_the_selector_does_not_select_is_refused_at_its_place(tmp_path, case):
+    sec, r = case
+    line, column = _selector_position(BASE, sec, r, {"kind": "agency"}, "except")
+    found = diagnostics_of(tmp_path, _with_field(BASE, sec, r, [{"kind": "agency", "except": "clerk"}]))
+    here = [d for d in found if (d.where.line, d.where.column) == (line, column)]
+    assert [d.code for d in here] == ["E041"], [str(d) for d in found]
+
+
 # ---------------------------------------------------------------- what an absent element does
 
 def _absent_cases() -> list[tuple[Section, Ref]]:
@@ -307,8 +393,11 @@ def _fixed_point(regime: Regime, absent: set[str]) -> set[str]:
             if {m.operator, m.triggered_by, *m.requires_access} & gone:
                 gone.add(m.id)
         for f in regime.flows:
-            if {f.source, f.target, *f.via} & gone:
+            if {f.source, f.target, *f.via, f.decision} & gone:
                 gone.add(f.id)
+        for d in regime.decisions:
+            if d.body in gone:
+                gone.add(d.id)
         if len(gone) == before:
             return gone
 
@@ -412,12 +501,26 @@ def _required(sec: Section, holder: dict) -> list[str]:
     return out
 
 
+#: What the items of a list of ids refer to: ids, or (a list of actors) an
+#: actor id or a selector.
+ID_ITEMS = ("#/$defs/id", "#/$defs/actor_ref")
+
+
 def _names_ids(node: dict) -> bool:
     """Whether a schema property holds an id or a list of ids."""
     if node.get("$ref") == "#/$defs/id":
         return True
     items = node.get("items")
-    return isinstance(items, dict) and items.get("$ref") == "#/$defs/id"
+    return isinstance(items, dict) and items.get("$ref") in ID_ITEMS
+
+
+def _takes_selectors(node: dict) -> bool:
+    """Whether a schema property (a list of actors) takes selectors, as its
+    value and as items of the list."""
+    whole = {"$ref": "#/$defs/selector"} in node.get("allOf", []) and "object" in _types(node)
+    items = node.get("items", {}).get("$ref") == "#/$defs/actor_ref"
+    assert whole == items, node
+    return whole
 
 
 OTHER_TOP_LEVEL = {"regime", "title", "description", "extends", "remove", "sources"}
@@ -451,6 +554,7 @@ def test_every_reference_matches_its_schema_field():
                 holder = _resolve(outer["items"])
             node = holder["properties"][r.field]
             assert _names_ids(node), (sec.name, r.field)
+            assert _takes_selectors(node) == r.selectable, (sec.name, r.field)
             assert ("array" in _types(node)) == r.many, (sec.name, r.field)
             assert (r.field in _required(sec, holder)) == r.required, (sec.name, r.field)
             bare_holder = holder if r.within is not None else _item_schema(sec)
@@ -592,9 +696,10 @@ def test_the_format_page_says_what_each_reference_may_name():
             if cell is None and sec.name == "claims":
                 continue  # "as in properties"
             assert cell is not None, f"docs/format.md has no row for {sec.name} {r.field}"
-            m = re.match(r"(?:non-empty )?(?:list of )?([a-z]+(?: or [a-z]+)*) ids?\b", cell)
+            m = re.match(r"(?:non-empty )?(?:list of )?([a-z]+(?:(?:, | or )[a-z]+)*) ids?\b", cell)
             assert m, (sec.name, r.field, cell)
-            assert tuple(m.group(1).split(" or ")) == r.kinds, (sec.name, r.field, cell)
+            assert tuple(re.split(", | or ", m.group(1))) == r.kinds, (sec.name, r.field, cell)
+            assert ("[selector](#selectors)" in cell) == r.selectable, (sec.name, r.field, cell)
             assert ("list" in cell) == r.many, (sec.name, r.field, cell)
             for word in vocab.RESERVED:
                 assert (f"`{word}`" in cell) == (word in r.words), (sec.name, r.field, cell)

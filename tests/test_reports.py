@@ -425,3 +425,22 @@ def test_report_on_a_terminal_shows_progress_and_not_in_the_report(tmp_path, mon
     assert status == 1
     assert "\r\x1b[K[1/" in err.getvalue()
     assert "\r" not in (tmp_path / "r.md").read_text()
+
+
+# ------------------------------------------------------------ citation
+
+
+def test_citation_file_is_valid_cff_and_names_this_version():
+    import tomllib
+
+    import yaml
+
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    for key in ("cff-version", "message", "title", "authors", "version", "license"):
+        assert cff.get(key), key
+    assert cff["cff-version"].startswith("1.2")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert cff["version"] == project["version"]
+    assert cff["license"] == project["license"]
+    assert all(a.get("name") or a.get("family-names") for a in cff["authors"])
+    assert "receipt" in cff["message"]

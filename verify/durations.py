@@ -18,11 +18,15 @@ _DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)(s|min|h|d|w|y)")
 
 
 def parse_duration(text: str | int) -> int:
-    """Whole seconds in ``30d``, ``12h``, ``1.5d`` or ``0``."""
+    """Whole seconds in ``30d``, ``12h``, ``1.5d`` or ``0``; also in what
+    :func:`format_duration` writes for an odd duration (``4d 1s``), which
+    regime files do not accept (the schema's pattern has no space)."""
     if isinstance(text, int):
         return text
     if text == "0":  # what format_duration(0) writes
         return 0
+    if " " in text:
+        return sum(parse_duration(part) for part in text.split(" "))
     m = _DURATION.fullmatch(text)
     if m is None:
         raise ValueError(f"not a duration: {text!r}")
@@ -35,12 +39,27 @@ def parse_duration(text: str | int) -> int:
 
 
 def format_duration(seconds: int | None, none: str = "forever") -> str:
-    """The shortest exact spelling: 2592000 -> ``30d``."""
+    """A duration as a treaty would write it, exactly: whole days (``14d``,
+    not ``2w``; ``365d`` is ``1y``), hours or minutes below a day (``12h``),
+    half and quarter days with decimals (``46.5d``), otherwise days and the
+    rest (``46d 13h``), never a long count of a small unit (``1117h``).
+    Output without a space parses back to the same seconds."""
     if seconds is None:
         return none
     if seconds == 0:
         return "0"
-    for unit in ("y", "w", "d", "h", "min", "s"):
-        if seconds % SECONDS[unit] == 0:
-            return f"{seconds // SECONDS[unit]}{unit}"
-    return f"{seconds}s"
+    day = SECONDS["d"]
+    if seconds % SECONDS["y"] == 0:
+        return f"{seconds // SECONDS['y']}y"
+    if seconds % day == 0:
+        return f"{seconds // day}d"
+    if seconds > day and (seconds * 100) % day == 0:
+        whole, part = divmod(seconds * 100 // day, 100)
+        return f"{whole}.{part:02d}".rstrip("0") + "d"
+    parts = []
+    rest = seconds
+    for unit in ("d", "h", "min", "s"):
+        n, rest = divmod(rest, SECONDS[unit])
+        if n:
+            parts.append(f"{n}{unit}")
+    return " ".join(parts)

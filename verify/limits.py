@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from verify.errors import RegimeError
 
-__all__ = ["Limits", "DEFAULT", "NAMES", "UNITS", "LimitError", "LimitExceededError", "parse_limit",
+__all__ = ["Limits", "DEFAULT", "DEPTH_CEILING", "NAMES", "UNITS", "LimitError", "LimitExceededError", "parse_limit",
            "with_settings", "from_environment", "ENVIRONMENT", "raise_hint", "option_name"]
 
 #: The environment variable read by the command line: ``NAME=VALUE`` pairs
@@ -52,7 +52,8 @@ class Limits:
     #: benchmark regime has 471,000.  Memory grows with nodes (about 300
     #: bytes each, 500 for an empty mapping).
     nodes: int = 500_000
-    #: How deep lists and mappings may nest (a regime needs about six levels).
+    #: How deep lists and mappings may nest (a regime needs about six levels);
+    #: at most DEPTH_CEILING.
     depth: int = 100
     #: The size an alias repeats, in bytes: the characters of the scalars it
     #: repeats plus one per node, summed over every alias of the design.
@@ -73,6 +74,17 @@ class Limits:
             value = getattr(self, f.name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"limit {option_name(f.name)} must be a whole number of at least 1, not {value!r}")
+        if self.depth > DEPTH_CEILING:
+            raise ValueError(_DEPTH_TOO_HIGH.format(self.depth))
+
+
+#: The most the limit ``depth`` may be raised to.  The loader itself never
+#: recurses, but the schema validator (jsonschema) descends into the data
+#: and quotes it with ``repr``, both recursive: at about 1,000 levels they
+#: would overflow Python's stack (an internal error).  900 levels were tried.
+DEPTH_CEILING = 500
+_DEPTH_TOO_HIGH = ("limit depth cannot be raised beyond 500 (the schema validator recurses over nesting), "
+                   "not {}")
 
 
 #: The limits a load uses unless told otherwise.
@@ -98,6 +110,10 @@ def raise_hint(name: str, value: int, needed: int | None = None) -> str:
     needs, when it is known (a file's size), else ten times the limit is
     suggested."""
     suggest = needed if needed is not None and needed > value else value * 10
+    if name == "depth":
+        if value >= DEPTH_CEILING:
+            return f"limit depth is {value} levels, the most it can be"
+        suggest = min(suggest, DEPTH_CEILING)
     return f"limit {name} is {value} {UNITS[name]}; for a trusted design: --limit {name}={suggest}"
 
 
@@ -132,6 +148,8 @@ def parse_limit(text: str) -> tuple[str, int]:
     value = int(m.group(2).replace("_", "")) * _SUFFIX[(m.group(3) or "").lower()]
     if value < 1:
         raise LimitError(f"limit {name} must be at least 1")
+    if name == "depth" and value > DEPTH_CEILING:
+        raise LimitError(_DEPTH_TOO_HIGH.format(value))
     return name.replace("-", "_"), value
 
 

@@ -374,7 +374,13 @@ def run() -> None:
         else:
             # A crash must never read as a verdict (1 means "some property
             # fails"), nor dump a traceback on a drafter.
-            sys.stderr.write(f"verify: internal error: {type(e).__name__}: {e}\n"
+            # The exception's text may quote the design (an id, a value): it is
+            # shown escaped and cut, as every untrusted text is.
+            from verify.safety import visible
+
+            text = visible(str(e))
+            text = text if len(text) <= 500 else text[:500] + "..."
+            sys.stderr.write(f"verify: internal error: {type(e).__name__}: {text}\n"
                              "this is a bug in verify, not in your regime; please report it with the file\n")
             status = EXIT_INTERNAL
     sys.exit(status)

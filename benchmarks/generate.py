@@ -123,7 +123,7 @@ def council(n: int, block: int | None = None, approve: int | None = None) -> dic
     vote: dict = {"block": block} if block is not None else {"approve": approve or (2 * n + 2) // 3}
     return {
         "regime": f"council{n}",
-        "actors": ([{"id": "state-x", "kind": "state"}, {"id": "requester", "kind": "state"},
+        "actors": ([{"id": "state-x", "kind": "state"}, {"id": "requesting-state", "kind": "state"},
                     {"id": "secretariat", "kind": "inspectorate"}]
                    + [{"id": m, "kind": "state"} for m in members]),
         "assets": [{"id": "site", "host": "state-x"}],
@@ -131,10 +131,10 @@ def council(n: int, block: int | None = None, approve: int | None = None) -> dic
         "violations": [{"id": "v", "perpetrator": "state-x", "at": "site",
                         "signatures": [{"signature": "sig", "magnitude": 1}]}],
         "mechanisms": [
-            {"id": "national-means", "operator": "requester", "observes": ["sig"]},
+            {"id": "national-means", "operator": "requesting-state", "observes": ["sig"]},
         ],
         "flows": [
-            {"id": "request", "from": "requester", "to": "secretariat", "via": ["council"]},
+            {"id": "request", "from": "requesting-state", "to": "secretariat", "via": ["council"]},
         ],
         "bodies": [{"id": "council", "members": ["state-x", *members], **vote, "recused": "perpetrator",
                     "latency": "12h"}],

@@ -218,7 +218,68 @@ def main() -> None:
         lines.append(f"| {n} | {nxr['cut']} | {ours['size']} | {nxr['seconds']:.2f} | {ours['seconds']:.2f} | "
                      f"{ours['seconds'] / nxr['seconds']:.2f} |")
     lines += ["", "Target: the engine within 5 times networkx's time (ratio <= 5).", ""]
+    lines += councils(tmp)
     print("\n".join(lines))
+
+
+def councils(tmp: str) -> list[str]:
+    """Issue 9's targets: a 41-member council blocking at 31 and a
+    193-member one deciding by two thirds.  The engine counts interchangeable
+    members; the baseline is the oracle's enumeration of one representative
+    per count of each interchangeable class, in the same run."""
+    sys.path.insert(0, HERE)
+    from generate import council, to_yaml
+
+    lines = ["## Councils of interchangeable members", "",
+             "A request reaches the inspectorate through a council's vote; the inspected state sits on it, "
+             "recused, and every other member may collude.  Each analysis at every k from 0 to the whole "
+             "pool; the baseline is the oracle's class enumeration (one coalition per count).", "",
+             "| council | analysis | engine s (slowest call) | engine s (all calls) | oracle s (all) | agree |",
+             "|---|---|---|---|---|---|"]
+    for n, rule in ((41, {"block": 31}), (193, {})):
+        path = os.path.join(tmp, f"council{n}.yaml")
+        with open(path, "w") as fh:
+            fh.write(to_yaml(council(n, **rule)))
+        label = f"{n} members, " + (f"block at {rule['block']}" if rule else "approve by two thirds")
+        eng = measure(f"""
+            from verify.load import load
+            from verify.analyses.properties import non_circumventability, robustness_margin, minimal_evasion_sets
+            r = load({path!r})
+            pool = len(r.pool())
+            verdicts, slowest, total = [], 0.0, 0.0
+            for k in range(pool + 1):
+                t = time.perf_counter()
+                verdicts.append(non_circumventability(r, "v", k).verdict.value)
+                d = time.perf_counter() - t
+                slowest, total = max(slowest, d), total + d
+            out["nc"] = [slowest, total, verdicts]
+            t = time.perf_counter(); m = robustness_margin(r, "v"); d = time.perf_counter() - t
+            out["kstar"] = [d, d, m.figures.kstar.plain()]
+            t = time.perf_counter(); e = minimal_evasion_sets(r, "v", pool); d = time.perf_counter() - t
+            out["sets"] = [d, d, sorted(len(s) for _, s in e.figures.sets)]
+        """)
+        orc = measure(f"""
+            from verify.load import load
+            from verify import oracle
+            r = load({path!r})
+            pool = len(r.pool())
+            t = time.perf_counter()
+            verdicts = ["holds" if oracle.non_circumventability(r, "v", k, shortcut=True).holds else "fails"
+                        for k in range(pool + 1)]
+            out["nc"] = [time.perf_counter() - t, verdicts]
+            t = time.perf_counter(); ks = oracle.robustness_margin(r, "v", shortcut=True).k_star
+            out["kstar"] = [time.perf_counter() - t, ks]
+            t = time.perf_counter()
+            sets = oracle.minimal_evasion_sets(r, "v", "state-x", pool, shortcut=True)
+            out["sets"] = [time.perf_counter() - t, sorted(len(s) for s in sets)]
+        """)
+        for key, what in (("nc", f"non-circumventability, k = 0..{n}"), ("kstar", "k* (robustness margin)"),
+                          ("sets", "minimal evasion sets, K = pool")):
+            agree = "yes" if eng[key][2] == orc[key][1] else f"NO: {eng[key][2]} / {orc[key][1]}"
+            lines.append(f"| {label} | {what} | {eng[key][0]:.3f} | {eng[key][1]:.2f} | {orc[key][0]:.2f} "
+                         f"| {agree} |")
+    lines += ["", "Target: each call under 1 s.", ""]
+    return lines
 
 
 if __name__ == "__main__":

@@ -128,8 +128,10 @@ def main(argv: list[str], stream: TextIO) -> int:
                     description="Compare design A with design B: elements added, removed or changed (field by "
                                 "field), and the verdicts and figures that changed, with the counterexample that "
                                 "appeared or disappeared. Status 1 when something got worse (a CI gate).")
-    parser.add_argument("a", metavar="A", help="the design before (a file, or - for stdin)")
-    parser.add_argument("b", metavar="B", help="the design after")
+    # One positional of two files (A, then B): shell completion offers file
+    # names for it, and -o refuses either of them.
+    parser.add_argument("files", nargs=2, metavar="FILE",
+                        help="design A (before) then design B (after); either may be - for stdin")
     add_property_options(parser)
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="text (default) or json (format verify-diff/1)")
@@ -140,12 +142,11 @@ def main(argv: list[str], stream: TextIO) -> int:
     try:
         args = parser.parse_args(argv)
         spec = spec_from_args(args)
-        if args.a == "-" and args.b == "-":
+        if args.files == ["-", "-"]:
             errors().write(f"{parser.prog}: - (stdin) can be given only once\n")
             return EXIT_INVALID
     except ArgumentError as e:
         return e.status
-    args.files = [args.a, args.b]
     regimes, stop = load_designs(args.files, argparse.Namespace(**{**vars(args), "verbose": False}), "diff", stream)
     if stop is not None:
         return stop

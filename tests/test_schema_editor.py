@@ -448,3 +448,53 @@ def test_the_repository_variant_yields_no_diagnostic(server):
     # "missing property" errors before the schema knew about extends.
     uri = open_document(server, ROOT / "designs" / "flagship-no-whistleblower.yaml")
     assert server.diagnostics_for(uri) == []
+
+
+COUNCIL = """\
+regime: council-sketch
+actors:
+  - {id: state-r, kind: state}
+  - {id: state-x, kind: state}
+  - {id: ts, kind: inspectorate}
+groups:
+  - {id: others, count: 39}
+  - id: executive-council
+    members: [state-r, state-x, {group: others}]
+assets:
+  - {id: site, host: state-x}
+signatures: [{id: agent}]
+violations:
+  - {id: covert, perpetrator: state-x, at: site, signatures: [{signature: agent}]}
+mechanisms:
+  - {id: inspection, operator: ts, observes: [agent], requires_access: host, triggered_by: red-light}
+flows:
+  - {id: request, from: state-r, to: council, decision: red-light}
+bodies:
+  - id: council
+    members: {group: executive-council}
+decisions:
+  - {id: red-light, body: council, block: 31, recused: [perpetrator, requester], latency: 12h}
+verifiers: [council]
+threat_model:
+  colluders: {kind: state, except: [state-r]}
+"""
+
+
+def test_groups_selectors_and_decisions_yield_no_diagnostic_and_complete(server, folder):
+    first = new_design(folder, "modeline").read_text(encoding="utf-8").splitlines()[0]
+    path = folder / "council.yaml"
+    path.write_text(f"{first}\n{COUNCIL}", encoding="utf-8")
+    load(path)  # the loader agrees
+    uri = open_document(server, path)
+    assert server.diagnostics_for(uri) == []
+    lines = path.read_text(encoding="utf-8").split("\n")
+    # A misspelt key of a selector is underlined at its line.
+    at = lines.index("  colluders: {kind: state, except: [state-r]}")
+    change_document(server, uri, "\n".join(lines).replace("{kind: state, except", "{knd: state, except"))
+    found = server.diagnostics_for(uri, 1)
+    assert found and {d["range"]["start"]["line"] for d in found} == {at}, found
+    # Inside a selector written as the whole value, completion offers its keys.
+    block = [*lines[:at], "  colluders:", "    ", *lines[at + 1:]]
+    change_document(server, uri, "\n".join(block))
+    items = _complete(server, uri, at + 1, 4)
+    assert {"kind", "group", "except"} <= set(items), sorted(items)

@@ -1016,3 +1016,48 @@ def test_declaring_is_giving_every_field_an_element_needs():
     assert declares("actors", item("kind")) and not declares("actors", item("controlled_by"))
     assert declares("claims", item("text", "property")) and not declares("claims", item("expect"))
     assert not declares("signatures", item("unit")) and not declares("verifiers", "iai")
+
+
+def test_declaring_a_decision_or_a_group():
+    from verify.load.extends import declares
+    from verify.load.yamlsrc import Map
+
+    def item(*keys):
+        m = Map(Location("f", 1, 1))
+        m.update({k: "x" for k in ("id", *keys)})
+        return m
+
+    # A decision needs its body; a group needs nothing but an id (members
+    # or count, one of two, which no `required` can say): always a change.
+    assert declares("decisions", item("body", "block")) and not declares("decisions", item("block"))
+    assert not declares("groups", item("members")) and not declares("groups", item("count"))
+
+
+def test_a_variant_changes_a_decision_and_a_group_by_id(tmp_path):
+    write(tmp_path / "base.yaml", GOOD.replace(
+        "  - {id: council, members: [alpha, beta], approve: 2}",
+        "  - {id: council, members: {group: voters}, approve: 2}\n"
+        "decisions:\n  - {id: finding, body: council, approve: 2, latency: 3d}\n"
+        "groups:\n  - {id: voters, members: [alpha, beta]}").replace(
+        "{id: report, from: iai, to: council, latency: 2d}",
+        "{id: report, from: iai, to: council, latency: 2d, decision: finding}"))
+    assert load(tmp_path / "base.yaml").decision["finding"].approve == 2
+    variant = write(tmp_path / "v.yaml", """\
+        regime: v
+        extends: base.yaml
+        decisions:
+          - {id: finding, approve: 1}
+        groups:
+          - {id: voters, members: [beta]}
+        bodies:
+          - {id: council, approve: 1}
+        """)
+    r = load(variant)
+    assert r.decision["finding"].approve == 1 and r.decision["finding"].latency == 3 * 86400
+    assert r.body["council"].members == ("beta",) and r.group["voters"].members == ("beta",)
+    # Giving the body again in full is a new element: a duplicate, as ever.
+    again = write(tmp_path / "w.yaml", "regime: w\nextends: base.yaml\n"
+                                       "decisions:\n  - {id: finding, body: council, block: 1}\n")
+    with pytest.raises(InvalidRegimeError) as info:
+        load(again)
+    assert codes(info.value) == ["E021"]

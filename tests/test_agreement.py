@@ -287,6 +287,29 @@ def _check(seed: int) -> int:
     ours_sets = [(p, frozenset(s)) for p, s in sets.expanded()]
     assert set(ours_sets) == theirs_sets, seed
     assert len(ours_sets) == len(theirs_sets), seed  # each stood for once
+    # A clock from a named event: a random mechanism or flow.
+    start = rng.choice([m.id for m in regime.mechanisms] + [f.id for f in regime.flows])
+    for k in (0, 1):
+        for T in (0, 3, 10):
+            ours = timeliness(regime, "v", T, k, direct=direct, start=start)
+            theirs = oracle.timeliness(regime, "v", T, k, direct_only=direct, start=start)
+            assert (ours.verdict == Verdict.HOLDS) == theirs.holds, (seed, start, k, T)
+            if ours.verdict == Verdict.FAILS:
+                want = oracle.smallest_evasion(regime, "v", ours.perpetrator, k, direct_only=direct,
+                                               deadline=T, start=start)
+                assert want is not None and len(ours.witness.chosen) == len(want), (seed, start, k, T)
+                assert ours.witness.clock is not None and ours.witness.clock[0] == start
+            comparisons += 1
+    worst_from = [oracle.worst_detection_time(regime, "v", p, 1, direct_only=direct, start=start)
+                  for p in regime.violation["v"].perpetrators]
+    if all(w is not None for w in worst_from):
+        T = max(worst_from)
+        held = timeliness(regime, "v", T, 1, direct=direct, start=start)
+        assert held.verdict == Verdict.HOLDS, (seed, start)
+        assert held.figures.time == T, (seed, start, held.figures, T)
+        if T > 0:
+            assert timeliness(regime, "v", T - 1, 1, direct=direct, start=start).verdict == Verdict.FAILS, seed
+        comparisons += 2
     ft = fault_tolerance(regime, "v", 1, direct=direct)
     assert (ft.verdict == Verdict.HOLDS) == oracle.fault_tolerance(regime, "v", 1, direct_only=direct).holds, seed
     return comparisons + 8 + len(margin.figures.without)

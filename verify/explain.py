@@ -286,7 +286,10 @@ def explain(regime: Regime, result: Result) -> list[str]:
     if result.verdict == Verdict.HOLDS:
         if isinstance(figures, WorstCase):
             who = figures.coalition
-            lines.append(f"worst case: first evidence after {format_duration(figures.time)}"
+            start = dict(result.params).get("from")
+            late = format_duration(figures.time)
+            lines.append((f"worst case: first evidence {late} after {start} first delivers"
+                          if isinstance(start, str) else f"worst case: first evidence after {late}")
                          + (f", when {who[0]} " + (f"colludes with {', '.join(who[1:])}" if who[1:] else "acts alone")
                             if who else ""))
         if result.rests_on:
@@ -331,10 +334,19 @@ def explain(regime: Regime, result: Result) -> list[str]:
         lines.append(f"  {u.mechanism} cannot see {w.violation}: {unseen_text(u)}")
     if w.unrouted:
         lines.append(f"  on no route to a verifier for {w.violation}: {', '.join(w.unrouted)}")
+    if w.clock is not None:
+        element, began = w.clock
+        lines.append(f"  clock: starts when {element} first delivers, at {format_duration(began)}"
+                     if began is not None else f"  clock: {element} never delivers, so no clock starts")
     if w.detection_time is None or w.detected_by is None:
         lines.append("  outcome: no verifier outside the coalition ever holds evidence")
     else:
         holder, grade = w.detected_by
+        since = ""
+        if w.clock is not None and w.clock[1] is not None:
+            gap = w.detection_time - w.clock[1]
+            since = f" ({format_duration(gap)} after the clock starts)" if gap >= 0 else \
+                f" ({format_duration(-gap)} before the clock starts)"
         lines.append(f"  outcome: first evidence reaches {holder} ({_GRADE[grade]}) "
-                     f"after {format_duration(w.detection_time)}")
+                     f"after {format_duration(w.detection_time)}{since}")
     return lines

@@ -249,6 +249,9 @@ class Witness:
     unrouted: tuple[str, ...] = ()
     #: Counted groups among the chosen colluders: any as many would do.
     groups: tuple[CountedGroup, ...] = ()
+    #: For a clock from a named event: the mechanism or flow, and when it
+    #: first delivers in this scenario (None: never, so no clock starts).
+    clock: tuple[str, int | None] | None = None
 
 
 @dataclass(frozen=True, order=True)

@@ -28,7 +28,7 @@ from verify.engine import (
     detection,
     without,
 )
-from verify.engine.evaluate import NOTICED_BY
+from verify.engine.evaluate import NOTICED_BY, event_time
 from verify.errors import UsageError
 from verify.model import PropertySpec, Regime, effective
 from verify.results import (
@@ -117,7 +117,8 @@ def groups_of(regime: Regime, graph: RuleGraph) -> tuple[CountedGroup, ...]:
     return tuple(out)
 
 
-def witness(regime: Regime, graph: RuleGraph, chosen: Sequence[str] = (), failed: Sequence[str] = ()) -> Witness:
+def witness(regime: Regime, graph: RuleGraph, chosen: Sequence[str] = (), failed: Sequence[str] = (),
+            start: str | None = None) -> Witness:
     """The scenario a solver answer describes, walked route by route.
 
     Walked on the unfolded rules, so that routes the perpetrator's own side
@@ -149,6 +150,7 @@ def witness(regime: Regime, graph: RuleGraph, chosen: Sequence[str] = (), failed
         unrouted=tuple(m.id for m in regime.mechanisms
                        if m.id not in graph.blind and m.id not in routed),
         groups=groups,
+        clock=None if start is None else (start, event_time(regime, graph, sc, start, times)),
     )
 
 
@@ -176,8 +178,11 @@ def _per_perpetrator(regime: Regime, prop: str, violation: str, params: Params,
         # avoid that perpetrator's closure, not necessarily another's.  Show
         # one only when it is the whole proof.
         cert = parts[0].certificate if len(parts) == 1 else ()
-        return Result(prop, params, violation, verdict,
-                      _statement(regime, prop, violation, None, **_values(params)),
+        statement = _statement(regime, prop, violation, None, **_values(params))
+        start = dict(params).get("from")
+        if isinstance(start, str):
+            statement = _from(statement, start)
+        return Result(prop, params, violation, verdict, statement,
                       rests_on=rests, certificate=cert, figures=figures)
     return chosen
 
@@ -187,13 +192,15 @@ def _solver_result(regime: Regime, prop: str, violation: str, params: Params, gr
     """Ask for a smallest evading choice within ``bound`` and package it."""
     p = graph.perpetrator
     statement = _statement(regime, prop, violation, p, **_values(params))
+    if query.start is not None:
+        statement = _from(statement, query.start)
     out = query.smallest(bound)
     if out.status == Answer.UNKNOWN:
         return Result(prop, params, violation, Verdict.UNKNOWN, statement, p,
                       note=f"the solver gave no answer ({out.reason or 'time-out'})")
     if out.status == Answer.DETECTED:
         return Result(prop, params, violation, Verdict.HOLDS, statement, p, rests_on=out.core)
-    w = witness(regime, graph, out.chosen, out.failed)
+    w = witness(regime, graph, out.chosen, out.failed, query.start)
     note = "" if out.smallest else f"a smaller counterexample may exist (the solver gave no answer: {out.reason})"
     return Result(prop, params, violation, Verdict.FAILS, statement, p, witness=w, note=note)
 
@@ -246,16 +253,27 @@ def non_circumventability(regime: Regime, violation: str, k: int | None = None, 
     return _per_perpetrator(regime, "non-circumventability", violation, params, one)
 
 
+def _from(statement: str, start: str) -> str:
+    return statement.rstrip(".") + f", counted from when {start} first delivers."
+
+
 def timeliness(regime: Regime, violation: str, T: int, k: int | None = None, *, direct: bool = False,
-               timeout: float | None = None, as_is: bool = False) -> Result:
+               timeout: float | None = None, as_is: bool = False, start: str | None = None) -> Result:
+    """Evidence within T of the violation's start, or, with ``start`` (a
+    mechanism or flow; ``from:`` in a regime file), within T of when
+    ``start`` first delivers anything: a coalition under which it never
+    does starts no clock (whether evidence arrives at all is
+    non-circumventability's question)."""
     regime, _ = effective(regime, as_is=as_is)
     k = _count("k", regime.threat_model.max if k is None else k)
     T = _count("T", T)
-    params = _params(violation=violation, T=T, k=k, direct=direct or None)
+    if start is not None and start not in regime.flow and start not in regime.mechanism:
+        raise UsageError(f"a clock starts at a mechanism or flow; {start!r} is neither (or is absent)")
+    params = _params(violation=violation, T=T, k=k, direct=direct or None, **{"from": start})
 
     def one(p: str) -> Result:
-        graph = compile_rules(regime, violation, p, direct)
-        q = Query(regime, graph, deadline=T, timeout_ms=_ms(timeout))
+        graph = compile_rules(regime, violation, p, direct, keep=() if start is None else (start,))
+        q = Query(regime, graph, deadline=T, timeout_ms=_ms(timeout), start=start)
         result = _solver_result(regime, "timeliness", violation, params, graph, q, k)
         if result.verdict == Verdict.HOLDS and len(graph.rules) <= WORST_CASE_RULE_LIMIT:
             # What a drafter asks next: how close to the deadline can it get?
@@ -400,6 +418,8 @@ def run(regime: Regime, spec: PropertySpec, timeout: float | None = None, as_is:
     fn = ANALYSES[spec.property]
     params = dict(spec.params)
     target = params.pop("violation", None)
+    if "from" in params:  # a Python keyword: the functions call it start
+        params["start"] = params.pop("from")
     # A named violation that is absent (suspended, or proposed under --as-is)
     # gives no result; the caller says so.
     violations = ([target] if target in regime.violation else []) if isinstance(target, str) \

@@ -24,7 +24,7 @@ from verify.model import HOST, Regime
 from verify.results import Block, Grade, Reason, Vote
 
 __all__ = ["Scenario", "Arrival", "vote", "votes_pass", "guard_holds", "arrivals", "detection", "fires",
-           "block", "target_block", "NOTICED_BY"]
+           "event_time", "block", "target_block", "NOTICED_BY"]
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,22 @@ def detection(regime: Regime, graph: RuleGraph, sc: Scenario) -> tuple[int, Stat
             cand = (times[t.state].time, t.state)
             if best is None or cand < best:
                 best = cand
+    return best
+
+
+def event_time(regime: Regime, graph: RuleGraph, sc: Scenario, element: str,
+               times: Mapping[State, Arrival] | None = None) -> int | None:
+    """When ``element`` (a flow or mechanism) first carries anything in the
+    scenario -- the event a clock starts at; None if it never does.  Any of
+    its rules counts, a noticed breach included (a missing mandatory report
+    arrives as indirect evidence)."""
+    if times is None:
+        times = arrivals(regime, graph, sc)
+    best: int | None = None
+    for r in graph.rules:
+        if r.element == element and fires(regime, graph, r, sc, times):
+            t = times[r.src].time + r.delay
+            best = t if best is None else min(best, t)
     return best
 
 

@@ -141,6 +141,9 @@ class RuleGraph:
     #: Every rule kept (compile_rules(fold=False)): what explanations walk,
     #: so that a route the perpetrator's own side blocks can be shown.
     unfolded: bool = False
+    #: Elements whose rules folding keeps even if they lead to no verifier,
+    #: with what leads to them: the event a clock starts at.
+    keep: frozenset[str] = frozenset()
 
 
 def vote_key(regime: Regime, rule: str, requester: str | None) -> str:
@@ -181,12 +184,14 @@ def _honest(actors: Iterable[str]) -> Guard:
 
 @gc_paused
 def compile_rules(regime: Regime, violation: str, perpetrator: str,
-                  direct_only: bool = False, fold: bool = True) -> RuleGraph:
+                  direct_only: bool = False, fold: bool = True, keep: Iterable[str] = ()) -> RuleGraph:
     """All rules of the scenarios of (violation, perpetrator).
 
     With ``fold`` (what the solver wants) rules that can never fire or never
     matter are dropped; without it (what an explanation wants) every route is
     kept, so that one blocked by the perpetrator's own side can be shown.
+    The rules of the elements in ``keep`` matter even when they lead to no
+    verifier (a clock starts when one of them fires).
     """
     v = regime.violation[violation]
     asset = regime.asset[v.at]
@@ -320,7 +325,7 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
     keys = sorted({k for r in rules for k in r.guard.passes})
     graph = RuleGraph(violation, perpetrator, base, candidates, tuple(rules), tuple(targets),
                       {k: recused(regime, k, perpetrator) for k in keys}, blind, concealable,
-                      direct_only)
+                      direct_only, keep=frozenset(keep))
     return _fold(regime, graph) if fold else replace(graph, unfolded=True)
 
 
@@ -425,16 +430,17 @@ def _fold(regime: Regime, graph: RuleGraph) -> RuleGraph:
                 reach.add(r.dst)
                 stack.append(r.dst)
     targets = [t for t in targets if t.state in reach]
-    useful = {t.state for t in targets}
+    useful = {t.state for t in targets} | {r.src for r in rules if r.element in graph.keep}
     stack = list(useful)
     while stack:
         for r in backward.get(stack.pop(), ()):
             if r.src not in useful:
                 useful.add(r.src)
                 stack.append(r.src)
-    rules = [r for r in rules if r.src in reach and r.dst in useful]
+    rules = [r for r in rules if r.src in reach and (r.dst in useful or r.element in graph.keep)]
     return RuleGraph(graph.violation, graph.perpetrator, base, graph.candidates, tuple(rules),
-                     tuple(targets), graph.recusals, graph.blind, graph.concealable, graph.direct_only)
+                     tuple(targets), graph.recusals, graph.blind, graph.concealable, graph.direct_only,
+                     keep=graph.keep)
 
 
 def _may_be_corrupt(regime: Regime, base: frozenset[str], candidates: tuple[str, ...]) -> frozenset[str]:

@@ -21,8 +21,18 @@ from enum import Enum
 
 import z3
 
-from verify.engine.evaluate import Scenario, detection
-from verify.engine.rules import START, Guard, RuleGraph, State, coalition_of, counted_groups, vote_rule_of, without
+from verify.engine.evaluate import Scenario, detection, event_time
+from verify.engine.rules import (
+    START,
+    Guard,
+    Rule,
+    RuleGraph,
+    State,
+    coalition_of,
+    counted_groups,
+    vote_rule_of,
+    without,
+)
 from verify.gcpause import gc_paused
 from verify.model import Regime
 
@@ -61,10 +71,17 @@ class Query:
 
     @gc_paused
     def __init__(self, regime: Regime, graph: RuleGraph, *, deadline: int | None = None,
-                 colluders: bool = True, failures: bool = False, timeout_ms: int | None = None):
+                 colluders: bool = True, failures: bool = False, timeout_ms: int | None = None,
+                 start: str | None = None):
         self.regime = regime
         self.graph = graph
         self.deadline = deadline
+        #: The clock starts when this flow or mechanism first carries
+        #: anything (None: at the violation's start).  Compile the graph
+        #: with ``keep=(start,)``.
+        self.start = start
+        if start is not None and deadline is None:
+            raise ValueError("a clock from an event needs a deadline")
         self.timed = deadline is not None or any(r.limit is not None for r in graph.rules)
         # A context of its own: z3's default context is process-wide, and
         # what earlier queries left in it changes which model a later query
@@ -252,6 +269,7 @@ class Query:
             else:
                 conclusion = self.e(r.dst)
             add(f"(assert {_implies(premise, conclusion)})")
+        late = deadline if self.start is None else f"(+ {self._encode_clock()} {deadline})"
         for t in self.graph.targets:
             reached = _and(self.e(t.state), self.guard(t.guard))
             if reached is False:
@@ -259,7 +277,72 @@ class Query:
             if self.deadline is None:
                 add(f"(assert {_not(reached)})")
             else:
-                add(f"(assert {_implies(reached, f'(> {self.pi(t.state)} {deadline})')})")
+                add(f"(assert {_implies(reached, f'(> {self.pi(t.state)} {late})')})")
+
+    def _encode_clock(self) -> str:
+        """The time the clock starts, as a term, with what makes it honest.
+
+        The closed set above bounds times from above only (a potential at
+        most the earliest arrival), which is right for "not by then" but not
+        for "when did the event happen": that needs a derivation, i.e. the
+        event really happens by the time the adversary names.  So the states
+        leading to the event get a second, forward encoding: a state is
+        derived only through a rule that fires from a derived state, at a
+        time at least the source's plus the delay, and with a rank above the
+        source's (no state supports itself round a cycle).  The event is
+        asserted to happen; a scenario in which it never does starts no
+        clock and so cannot break the property.
+        """
+        add = self._body.append
+        start = self.start
+        event_rules = [r for r in self.graph.rules if r.element == start]
+        by_dst: dict[State, list[Rule]] = {}
+        for r in self.graph.rules:
+            by_dst.setdefault(r.dst, []).append(r)
+        need = {r.src for r in event_rules}
+        stack = list(need)
+        while stack:
+            for r in by_dst.get(stack.pop(), ()):
+                if r.src not in need:
+                    need.add(r.src)
+                    stack.append(r.src)
+
+        def derived(s: State) -> Term:
+            return True if s == START else self._sym("derived", s, "Bool")
+
+        def at(s: State) -> str:
+            return "0.0" if s == START else self._sym("at", s, "Real")
+
+        def rank(s: State) -> str:
+            return "0" if s == START else self._sym("rank", s, "Int")
+
+        def fires(r: Rule, when: str) -> Term:
+            parts: list[Term] = [self._sym("on", r.element, "Bool"), derived(r.src), self.guard(r.guard)]
+            if r.limit is not None:
+                parts.append(f"(<= {at(r.src)} {_num(r.limit)})")
+            parts.append(f"(>= {when} (+ {at(r.src)} {r.delay}.0))")
+            return _and(*parts)
+
+        for s in sorted(need - {START}):
+            options: list[Term] = []
+            for r in by_dst.get(s, ()):
+                cond = fires(r, at(s))
+                if cond is False:
+                    continue
+                f = self._sym("fires", r, "Bool")
+                add(f"(assert (=> {f} {_and(cond, f'(> {rank(s)} {rank(r.src)})')}))")
+                options.append(f)
+            add(f"(assert (=> {derived(s)} {_or(options) if options else 'false'}))")
+        clock = self._sym("clock", "", "Real")
+        events: list[Term] = []
+        for r in event_rules:
+            cond = fires(r, clock)
+            if cond is not False:
+                e = self._sym("event", r, "Bool")
+                add(f"(assert (=> {e} {'true' if cond is True else cond}))")
+                events.append(e)
+        add(f"(assert {_or(events) if events else 'false'})")
+        return clock
 
     # -------------------------------------------------------------- queries
 
@@ -398,7 +481,12 @@ class Query:
     def evades_with(self, chosen: Sequence[str], failed: Sequence[str] = (), removed: Sequence[str] = ()) -> bool:
         """Does this one choice evade?  An exact evaluation, no solver."""
         graph = without(self.regime, self.graph, removed) if removed else self.graph
-        found = detection(self.regime, graph, Scenario(coalition_of(self.regime, graph, chosen), frozenset(failed)))
+        sc = Scenario(coalition_of(self.regime, graph, chosen), frozenset(failed))
+        found = detection(self.regime, graph, sc)
+        if self.start is not None:
+            assert self.deadline is not None
+            began = event_time(self.regime, graph, sc, self.start)
+            return began is not None and (found is None or found[0] > began + self.deadline)
         return found is None or (self.deadline is not None and found[0] > self.deadline)
 
     def smallest(self, bound: int | None, lower: int = 0, removed: Sequence[str] = ()) -> Outcome:

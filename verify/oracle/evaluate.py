@@ -36,6 +36,7 @@ __all__ = [
     "detection_time",
     "evidence_times",
     "perpetrator_recusal",
+    "clock_times",
     "index_of",
 ]
 
@@ -311,18 +312,24 @@ class Scenario:
         self, direct_only: bool = False, stop_at_detection: bool = True
     ) -> tuple[int | None, dict[tuple[str, str], int]]:
         """Dijkstra over (holder, state).  Returns (detection time or None,
-        earliest time of every (holder, state) reached)."""
+        earliest time of every (holder, state) reached).  Afterwards
+        ``self.carried`` holds, for each mechanism and flow, the earliest
+        time it delivered anything its receiver may hold (whole only when
+        the run did not stop at detection)."""
         heap: list[tuple[int, str, str]] = []
+        self.carried: dict[str, int] = {}
 
-        def push(item: tuple[str, str, int] | None, voted: bool = False) -> None:
+        def push(item: tuple[str, str, int] | None, element: str, voted: bool = False) -> None:
             if item is None:
                 return
             h, s, t = item
             if self.can_hold(h, s, voted):
                 heapq.heappush(heap, (t, h, s))
+                if t < self.carried.get(element, t + 1):
+                    self.carried[element] = t
 
         for m in self.ix.standing:
-            push(self.observe(m, 0))
+            push(self.observe(m, 0), m.id)
         reached: dict[tuple[str, str], int] = {}
         fired: set[str] = set()
         detected: int | None = None
@@ -342,11 +349,11 @@ class Scenario:
                 for m in self.ix.triggered.get(h, ()):
                     d = self.regime.decision.get(m.triggered_by or "")
                     if d is None:
-                        push(self.observe(m, t))
+                        push(self.observe(m, t), m.id)
                     elif self.vote_passes(d.id, None):
-                        push(self.observe(m, t + d.latency))
+                        push(self.observe(m, t + d.latency), m.id)
             for f in self.ix.flows_from.get(h, ()):
-                push(self.send(f, s, t), voted=True)
+                push(self.send(f, s, t), f.id, voted=True)
         return detected, reached
 
 
@@ -364,6 +371,22 @@ def detection_time(
     """
     sc = Scenario(index_of(regime, violation_id), perpetrator, frozenset(coalition), frozenset(failed))
     return sc.run(direct_only)[0]
+
+
+def clock_times(
+    regime: Regime,
+    violation_id: str,
+    perpetrator: str,
+    coalition: frozenset[str],
+    start: str,
+    direct_only: bool = False,
+) -> tuple[int | None, int | None]:
+    """(When ``start`` -- a mechanism or flow -- first delivers anything,
+    the earliest detection), each None if never: the two ends of a clock
+    that starts at a named event."""
+    sc = Scenario(index_of(regime, violation_id), perpetrator, frozenset(coalition))
+    detected = sc.run(direct_only, stop_at_detection=False)[0]
+    return sc.carried.get(start), detected
 
 
 def evidence_times(

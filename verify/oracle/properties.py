@@ -122,8 +122,10 @@ def timeliness(
     k: int | None = None,
     direct_only: bool = False,
     shortcut: bool = False,
+    start: str | None = None,
 ) -> Verdict:
-    """Detected by ``deadline`` seconds whatever coalition of up to ``k``
+    """Detected by ``deadline`` seconds (from the violation's start, or from
+    when ``start`` first delivers) whatever coalition of up to ``k``
     colluders joins each perpetrator."""
     k = _k(regime, k)
     v = regime.violation[violation_id]
@@ -132,10 +134,10 @@ def timeliness(
     for p in v.perpetrators:
         witnesses.append(
             (p, smallest_evasion(regime, violation_id, p, k, direct_only=direct_only,
-                                 deadline=deadline, shortcut=shortcut))
+                                 deadline=deadline, shortcut=shortcut, start=start))
         )
         per.append((p, worst_detection_time(regime, violation_id, p, k, direct_only=direct_only,
-                                            shortcut=shortcut)))
+                                            shortcut=shortcut, start=start)))
     bad, witness = _first_failing(witnesses, lambda w: w is not None)
     worst = [t for _, t in per if t is not None]
     return Verdict(

@@ -50,6 +50,7 @@ class _Evaluator:
         self.perpetrator = perpetrator
         self.direct_only = direct_only
         self._cache: dict[tuple[frozenset[str], frozenset[str]], int | None] = {}
+        self._carried: dict[frozenset[str], tuple[dict[str, int], int | None]] = {}
 
     def time(self, chosen: Sequence[str] = (), failed: frozenset[str] = frozenset()) -> int | None:
         C = coalition_of(self.regime, self.perpetrator, chosen)
@@ -58,8 +59,22 @@ class _Evaluator:
             self._cache[key] = Scenario(self.ix, self.perpetrator, C, failed).run(self.direct_only)[0]
         return self._cache[key]
 
-    def evades(self, chosen: Sequence[str], deadline: int | None = None) -> bool:
-        return _late(self.time(chosen), deadline)
+    def evades(self, chosen: Sequence[str], deadline: int | None = None, start: str | None = None) -> bool:
+        if start is None:
+            return _late(self.time(chosen), deadline)
+        assert deadline is not None
+        began, found = self.clock(chosen, start)
+        return began is not None and (found is None or found > began + deadline)
+
+    def clock(self, chosen: Sequence[str], start: str) -> tuple[int | None, int | None]:
+        """(event, detection) times for a clock from ``start``."""
+        C = coalition_of(self.regime, self.perpetrator, chosen)
+        if C not in self._carried:
+            sc = Scenario(self.ix, self.perpetrator, C)
+            found = sc.run(self.direct_only, stop_at_detection=False)[0]
+            self._carried[C] = (dict(sc.carried), found)
+        carried, found = self._carried[C]
+        return carried.get(start), found
 
 
 #: The evaluators of the (regime, violation, perpetrator) asked about last, so
@@ -107,14 +122,17 @@ def smallest_evasion(
     direct_only: bool = False,
     deadline: int | None = None,
     shortcut: bool = False,
+    start: str | None = None,
 ) -> tuple[str, ...] | None:
     """A smallest set of at most ``k_max`` chosen colluders under which the
-    violation is not detected (with ``deadline``: not by then); None if every
-    such set is caught.  The colluders are in pool order."""
+    violation is not detected (with ``deadline``: not by then; with
+    ``start`` too: the mechanism or flow ``start`` delivers something and
+    detection is not within ``deadline`` of that); None if every such set is
+    caught.  The colluders are in pool order."""
     ev = _evaluator(regime, violation_id, perpetrator, direct_only)
     k = min(k_max, len(candidates(regime, perpetrator)))
     for chosen in _chosen_sets(regime, violation_id, perpetrator, range(k + 1), shortcut):
-        if ev.evades(chosen, deadline):
+        if ev.evades(chosen, deadline, start):
             return tuple(chosen)
     return None
 
@@ -214,9 +232,12 @@ def worst_detection_time(
     k_max: int,
     direct_only: bool = False,
     shortcut: bool = False,
+    start: str | None = None,
 ) -> int | None:
     """The latest detection over every chosen set of at most ``k_max``
-    colluders; None if some such set evades altogether.
+    colluders; None if some such set evades altogether.  With ``start``,
+    the latest detection counted from when ``start`` first delivers (at
+    least 0; a coalition under which it never delivers starts no clock).
 
     Every size is enumerated, not only the largest, so that the answer does
     not lean on monotonicity (which the tests check separately)."""
@@ -224,6 +245,15 @@ def worst_detection_time(
     k = min(k_max, len(candidates(regime, perpetrator)))
     worst = -1
     for chosen in _chosen_sets(regime, violation_id, perpetrator, range(k + 1), shortcut):
+        if start is not None:
+            began, found = ev.clock(chosen, start)
+            if began is None:
+                worst = max(worst, 0)
+                continue
+            if found is None:
+                return None
+            worst = max(worst, found - began, 0)
+            continue
         t = ev.time(chosen)
         if t is None:
             return None

@@ -161,3 +161,48 @@ def test_a_large_council_is_counted_as_one_group():
     assert [(len(g.members), g.sets) for g in sets.groups] == [(40, 1)]
     assert robustness_margin(regime, "v").figures.kstar == KStar.of(30)
     assert oracle.robustness_margin(regime, "v", shortcut=True).k_star == 30
+
+
+def test_a_clock_from_the_report_reaching_the_council():
+    # The report first delivers at 6 (1 + 2 + 3 for the decision "open"),
+    # the inspectors' report at 19: 13 after.  Two colluders block "open",
+    # so the report never delivers and no clock starts: the property holds
+    # even at k = 2, where non-circumventability fails.
+    regime = _launch()
+    held = timeliness(regime, "v", 13, 1, start="report")
+    assert held.verdict == Verdict.HOLDS and held.figures.time == 13
+    fails = timeliness(regime, "v", 12, 0, start="report")
+    assert fails.verdict == Verdict.FAILS and fails.witness is not None
+    assert fails.witness.clock == ("report", 6) and fails.witness.detection_time == 19
+    assert timeliness(regime, "v", 13, 2, start="report").verdict == Verdict.HOLDS
+    assert oracle.timeliness(regime, "v", 13, 2, start="report").holds
+    assert not oracle.timeliness(regime, "v", 12, 0, start="report").holds
+
+
+def test_check_takes_a_clock_from_the_command_line(tmp_path):
+    import io
+
+    import yaml
+
+    from verify.cli import main
+
+    doc = {
+        "regime": "clock",
+        "actors": [{"id": "x", "kind": "state"}, {"id": "ngo", "kind": "ngo"}, {"id": "agency", "kind": "agency"}],
+        "assets": [{"id": "site", "host": "x"}], "signatures": [{"id": "sig"}],
+        "violations": [{"id": "v", "perpetrator": "x", "at": "site",
+                        "signatures": [{"signature": "sig", "magnitude": 1}]}],
+        "mechanisms": [{"id": "tip", "operator": "ngo", "observes": ["sig"], "latency": "2d"}],
+        "flows": [{"id": "hotline", "from": "ngo", "to": "agency", "latency": "36h"}],
+        "verifiers": ["agency"], "threat_model": {"colluders": ["ngo"], "max": 0},
+    }
+    path = tmp_path / "clock.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    out, err = io.StringIO(), io.StringIO()
+    # Seen at 2d, the hotline delivers at 3.5d: 0 after the clock starts
+    # from the hotline, 1.5d after it starts from the tip.
+    assert main(["check", str(path), "-p", "timeliness", "-T", "0", "-k", "0", "--from", "hotline"], out, err) == 0
+    assert main(["check", str(path), "-p", "timeliness", "-T", "1d", "-k", "0", "--from", "tip"], out, err) == 1
+    assert "1.5d after the clock starts" in out.getvalue()
+    assert main(["check", str(path), "-p", "timeliness", "-T", "1d", "--from", "nothing"], out, err) == 2
+    assert "'nothing' is not a mechanism or flow" in err.getvalue()

@@ -48,6 +48,8 @@ def add_property_options(parser: Parser) -> None:
     parser.add_argument("--violation", help="only this violation")
     parser.add_argument("-k", type=count, help="colluders beyond the perpetrator (default: threat_model.max)")
     parser.add_argument("-T", help="deadline for timeliness, e.g. 30d")
+    parser.add_argument("--from", dest="start", metavar="EVENT",
+                        help="timeliness: count -T from when this mechanism or flow first delivers")
     parser.add_argument("-f", type=count, help="honest failures for fault-tolerance")
     parser.add_argument("-K", type=count, help="largest coalition for minimal-evasion-sets")
     parser.add_argument("--direct", action="store_true", help="accept only direct evidence")
@@ -64,8 +66,8 @@ def spec_from_args(args: argparse.Namespace, stream: TextIO | None = None) -> Pr
         return None
     info = catalogue()[args.property]
     params: list[tuple[str, object]] = []
-    for name in ("violation", "k", "T", "f", "K"):
-        value = getattr(args, name)
+    for name in ("violation", "k", "T", "f", "K", "from"):
+        value = getattr(args, "start" if name == "from" else name)
         if value is None:
             continue
         if name not in info.parameters:
@@ -149,6 +151,11 @@ def main(argv: list[str], stream: TextIO) -> int:
         specs = [spec] if spec else list(regime.properties)
         if spec and spec.param("violation") and spec.param("violation") not in regime.violation:
             errors().write(f"verify: {visible(regime.path or '')}: no violation {spec.param('violation')!r}\n")
+            return EXIT_INVALID
+        start = spec.param("from") if spec else None
+        if isinstance(start, str) and start not in regime.mechanism and start not in regime.flow:
+            errors().write(f"verify: {visible(regime.path or '')}: --from {visible(start)!r} is not a mechanism "
+                           "or flow of this design (a clock starts when one first delivers)\n")
             return EXIT_INVALID
         if not specs:
             warnings = (*warnings, "the design lists no properties; use --property")

@@ -116,6 +116,9 @@ def resolve_base(base_name: str, folder: str, cited_at: Location,
         return ExtendsError([Diagnostic("E033", f"extends: {why}", cited_at, found=_quote(base_name),
                                         expected=expected)])
 
+    if "\0" in base_name:
+        # No file can have this name, and os.stat would raise ValueError on it.
+        raise refuse("a path with a NUL character")
     real = os.path.realpath(path)
     if not any(_inside(real, r) for r in roots):
         if os.path.isabs(base_name):

@@ -284,9 +284,14 @@ def parse(text: str, file: str, limits: Limits = DEFAULT, nodes_before: int = 0,
         raise YAMLSyntaxError([Diagnostic("E001", f"YAML syntax: {problem}", where,
                                           expected="well-formed YAML")]) from None
     except yaml.YAMLError as e:  # e.g. a reader error on a control character
+        where = Location(file, 1, 1)
+        position = getattr(e, "position", None)
+        if isinstance(e, yaml.reader.ReaderError) and isinstance(position, int):
+            # libyaml counts bytes of the UTF-8 text; PyYAML's own reader
+            # (encoding "unicode") counts characters.
+            where = _position(text, position, file, in_bytes=e.encoding != "unicode")
         raise YAMLSyntaxError([Diagnostic("E001", f"YAML syntax: {_cut(str(e).splitlines()[0] if str(e) else '')}",
-                                          Location(file, 1, 1),
-                                          expected="well-formed YAML")]) from None
+                                          where, expected="well-formed YAML")]) from None
 
     if errors:
         unsafe = [d for d in errors if d.code == "E002"]
@@ -310,6 +315,14 @@ def parse(text: str, file: str, limits: Limits = DEFAULT, nodes_before: int = 0,
 _NO_KEY = object()  # a mapping frame waiting for its next key
 _TOO_LONG = object()  # what _plain makes of a numeral of more than MAX_DIGITS digits
 _SKIP = object()    # a mapping frame discarding the value of a rejected key
+
+
+def _position(text: str, offset: int, file: str, in_bytes: bool) -> Location:
+    """The line and column of a reader error's position: ``offset``
+    characters into ``text``, or bytes into its UTF-8 encoding."""
+    before = text.encode("utf-8")[:offset].decode("utf-8", errors="ignore") if in_bytes else text[:offset]
+    line_start = before.rfind("\n") + 1
+    return Location(file, before.count("\n") + 1, len(before) - line_start + 1)
 
 
 def _digits(numeral: str) -> int:

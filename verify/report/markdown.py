@@ -17,7 +17,7 @@ from verify.explain import explain, title
 from verify.report.document import Design, Report, figures_brief, params_brief, pool_text
 from verify.safety import visible
 
-__all__ = ["to_markdown", "md"]
+__all__ = ["to_markdown", "md", "code"]
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 #: Characters that mean something only at the start of a line.
@@ -35,6 +35,19 @@ def md(text: str) -> str:
     return _NUMBERED.sub(r"\1\\\2", text)
 
 
+def code(text: str, cell: bool = False) -> str:
+    """Untrusted text as inline code: visible, fenced by more backticks than
+    any run inside it; in a table ``cell`` with ``|`` escaped (GitHub splits
+    cells before it reads code spans)."""
+    text = visible(text)
+    if cell:
+        text = text.replace("|", "\\|")
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def _code(lines: list[str], lang: str = "text") -> list[str]:
     body = [visible(line) for line in lines]
     longest = max((len(m) for line in body for m in re.findall(r"`+", line)), default=0)
@@ -45,17 +58,17 @@ def _code(lines: list[str], lang: str = "text") -> list[str]:
 def _design(d: Design) -> list[str]:
     r = d.regime
     out = [f"## {md(r.title or r.id)}", ""]
-    facts = [f"- Regime: `{visible(r.id)}`, file `{visible(r.path or '')}`"]
+    facts = [f"- Regime: {code(r.id)}, file {code(r.path or '')}"]
     if d.base is not None:
         path, base_id = d.base
-        facts.append(f"- Variant of `{visible(path)}`" + (f" (regime `{visible(base_id)}`)" if base_id else ""))
+        facts.append(f"- Variant of {code(path)}" + (f" (regime {code(base_id)})" if base_id else ""))
     facts.append(f"- Who may collude: {md(pool_text(r))}")
     out += facts + [""]
     if r.description:
         out += [md(r.description), ""]
     if r.sources:
         out += ["Sources:", ""] + [f"- {md(s)}" for s in r.sources] + [""]
-    out += [f"Diagram: not embedded in Markdown; `verify render {visible(r.path or '-')} -o {visible(r.id)}.svg` "
+    out += [f"Diagram: not embedded in Markdown; {code(f'verify render {r.path or chr(45)} -o {r.id}.svg')} "
             "draws it, and the HTML report (`--format html`) shows it with each counterexample.", ""]
     for w in d.warnings:
         out += [f"> warning: {md(w)}", ""]
@@ -79,7 +92,7 @@ def _design(d: Design) -> list[str]:
     for c in d.claims:
         where = c.claim.where or c.claim.spec.where
         at = f" ({visible(str(where))})" if where is not None else ""
-        out += [f"**{c.outcome}**: `{visible(c.claim.id)}`{at}", "", f"> {md(c.claim.text)}", ""]
+        out += [f"**{c.outcome}**: {code(c.claim.id)}{at}", "", f"> {md(c.claim.text)}", ""]
         if c.verdict is None:
             out += [f"Its violation {md(repr(c.claim.spec.param('violation')))} is absent: nothing was checked.", ""]
             continue
@@ -92,7 +105,7 @@ def _design(d: Design) -> list[str]:
         out += _code(lines) + [""]
 
     out += ["### Input files", "", "| file | SHA-256 |", "|---|---|"]
-    out += [f"| `{visible(f.path)}` | `{f.sha256}` |" for f in d.inputs]
+    out += [f"| {code(f.path, cell=True)} | {code(f.sha256, cell=True)} |" for f in d.inputs]
     out.append("")
     return out
 
@@ -105,9 +118,9 @@ def to_markdown(report: Report) -> str:
     for d in report.designs:
         lines += _design(d)
     lines += ["## Receipt", "", "| | |", "|---|---|"]
-    lines += [f"| {md(k)} | `{visible(v)}` |" for k, v in report.receipt.tool]
+    lines += [f"| {md(k)} | {code(v, cell=True)} |" for k, v in report.receipt.tool]
     lines += ["", "Command:", ""] + _code([" ".join(report.receipt.command)], "sh") + [""]
     lines += ["Input files (SHA-256):", ""]
     seen = dict.fromkeys((f.path, f.sha256) for d in report.designs for f in d.inputs)
-    lines += [f"- `{visible(path)}`: `{digest}`" for path, digest in seen]
+    lines += [f"- {code(path)}: {code(digest)}" for path, digest in seen]
     return "\n".join(lines) + "\n"

@@ -435,7 +435,10 @@ def test_citation_file_is_valid_cff_and_names_this_version():
 
     import yaml
 
-    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    path = ROOT / "CITATION.cff"
+    if not path.exists() and not (ROOT / ".git").exists():
+        pytest.skip("an unpacked sdist without CITATION.cff (MANIFEST.in does not include it)")
+    cff = yaml.safe_load(path.read_text(encoding="utf-8"))
     for key in ("cff-version", "message", "title", "authors", "version", "license"):
         assert cff.get(key), key
     assert cff["cff-version"].startswith("1.2")

@@ -24,7 +24,9 @@ FLAGSHIP = DESIGNS / "flagship-ai-agreement.yaml"
 VARIANT = DESIGNS / "flagship-no-whistleblower.yaml"
 MINE_BAN = DESIGNS / "mine-ban-transparency.yaml"
 IAEA = DESIGNS / "iaea-safeguards.yaml"
-REAL_TREATIES = [IAEA, MINE_BAN]
+CWC = DESIGNS / "cwc-challenge-inspection.yaml"
+CWC_SECRETARIAT = DESIGNS / "cwc-challenge-inspection-secretariat.yaml"
+REAL_TREATIES = [IAEA, MINE_BAN, CWC]
 
 SCHEMA_LINE = "# yaml-language-server: $schema="
 
@@ -102,10 +104,31 @@ def test_real_treaty_design_cites_sources_on_at_least_five_elements(path):
     assert len(cited) >= 5, cited
     # The raw file agrees with the model (sources are not invented by loading).
     doc = raw(path)
-    raw_cited = {e["id"] for section in ("actors", "assets", "signatures", "violations", "mechanisms",
-                                         "flows", "bodies", "labels")
+    raw_cited = {e["id"] for section in ("actors", "groups", "assets", "signatures", "violations", "mechanisms",
+                                         "flows", "bodies", "decisions", "labels")
                  for e in doc.get(section) or () if e.get("sources")}
     assert raw_cited == set(cited)
+
+
+def test_cwc_council_is_counted_and_the_finding_is_its_weak_spot():
+    # Two thirds of 41 is 28 yes votes; with the inspected state recused 40
+    # vote, so 13 of the 39 members outside the case block a finding: k* =
+    # 12, and the one minimal evasion set is "any 13 of the 39".
+    from verify.analyses.properties import minimal_evasion_sets, robustness_margin
+
+    regime = load(str(CWC))
+    assert robustness_margin(regime, "cw-production").figures.kstar.plain() == 12
+    sets = minimal_evasion_sets(regime, "cw-production", 40).figures
+    assert [len(s) for _, s in sets.sets] == [13]
+    assert [(g.label, len(g.members)) for g in sets.groups] == [("Council members outside the case", 39)]
+    status, output = cli("check", CWC, "-p", "minimal-evasion-sets", "-K", "40")
+    assert "any 13 of the 39 Council members outside the case would do" in output
+    # Where the Secretariat's receipt of the request counts, only the red
+    # light can stop it: three quarters of all 41 is 31, neither party voting.
+    variant = load(str(CWC_SECRETARIAT))
+    assert robustness_margin(variant, "cw-production").figures.kstar.plain() == 30
+    sets = minimal_evasion_sets(variant, "cw-production", 40).figures
+    assert [len(s) for _, s in sets.sets] == [31]
 
 
 # ------------------------------------------------------------------- claims

@@ -15,7 +15,7 @@ from typing import Any
 
 from verify.explain import block_text, notice_text, unseen_text
 from verify.model import Regime
-from verify.results import Block, EvasionSets, Figures, Margin, Result, Route, Step, Witness, WorstCase
+from verify.results import Block, CountedGroup, EvasionSets, Figures, Margin, Result, Route, Step, Witness, WorstCase
 from verify.safety import json_safe
 
 __all__ = ["to_json", "FORMAT"]
@@ -84,7 +84,15 @@ def _witness(w: Witness | None) -> dict[str, Any] | None:
         "blind": [{"mechanism": u.mechanism, "reason": unseen_text(u), "code": u.reason.value,
                    "about": list(u.about)} for u in w.blind],
         "unrouted": list(w.unrouted),
+        "groups": [_group(g) for g in w.groups],
+        "clock": None if w.clock is None else {"from": w.clock[0], "starts": w.clock[1]},
     }
+
+
+def _group(g: CountedGroup) -> dict[str, Any]:
+    """Counted colluders: a set or coalition drawing n of ``members`` stands
+    for any n of them."""
+    return {"perpetrator": g.perpetrator, "label": g.label, "members": list(g.members), "sets": g.sets}
 
 
 def _figures(f: Figures | None) -> dict[str, Any]:
@@ -94,7 +102,8 @@ def _figures(f: Figures | None) -> dict[str, Any]:
     if isinstance(f, WorstCase):
         return {"worst-case time": f.time, "worst-case coalition": list(f.coalition)}
     if isinstance(f, EvasionSets):
-        return {"sets": [[p, list(s)] for p, s in f.sets], "criticality": [[a, n] for a, n in f.criticality]}
+        return {"sets": [[p, list(s)] for p, s in f.sets], "criticality": [[a, n] for a, n in f.criticality],
+                "groups": [_group(g) for g in f.groups]}
     return {}
 
 

@@ -638,3 +638,21 @@ def test_cli_counterexample(tmp_path):
     assert status == 2 and "no counterexample to draw" in text and not held.exists()
     status, text = run(str(ROOT / "designs/flagship-ai-agreement.yaml"), "-k", "2", "-o", str(held))
     assert status == 2 and "only with --counterexample" in text and not held.exists()
+
+
+def test_cli_counterexample_takes_every_parameter_check_takes():
+    """render --counterexample reads its parameters with check's own options,
+    so a parameter added to check (like --from) is accepted here too."""
+    import argparse
+
+    from verify.cli._common import Parser
+    from verify.cli.check import add_property_options
+
+    check = Parser(prog="check", stream=io.StringIO(), add_help=False)
+    add_property_options(check)
+    wanted = {s for a in check._actions if a.dest != "property" for s in a.option_strings}
+    status, text = run("--help")
+    assert status == 0
+    for flag in wanted:
+        assert f" {flag}" in text, flag
+    assert isinstance(check.parse_args([]), argparse.Namespace)

@@ -12,6 +12,7 @@ saying so.
 from __future__ import annotations
 
 import argparse
+import io
 from collections.abc import Sequence
 from typing import TextIO
 
@@ -21,12 +22,10 @@ from verify.cli._common import (
     ArgumentError,
     Parser,
     add_extends_option,
-    count,
     errors,
     load_design,
     refuse_output,
     report_regime_error,
-    seconds,
 )
 from verify.errors import RegimeError, RenderError, UsageError
 from verify.model import Regime, effective
@@ -57,6 +56,29 @@ def counterexample_overlay(regime: Regime, args: argparse.Namespace) -> Overlay 
     return overlay_of(regime, failing[0])
 
 
+def _property_parameters(parser: Parser) -> list[tuple[str, str, object]]:
+    """The parameters ``check --property`` takes (every option of
+    :func:`~verify.cli.check.add_property_options` but ``--property`` itself
+    and those this command has already), added to ``parser`` for
+    ``--counterexample``: a parameter added to ``check`` arrives here too.
+    Returns (flag, dest, default) of each parameter of the property."""
+    from verify.cli.check import add_property_options
+
+    scratch = Parser(prog=parser.prog, stream=io.StringIO(), add_help=False)
+    add_property_options(scratch)
+    taken = {a.dest for a in parser._actions}
+    out = []
+    for action in scratch._actions:
+        if action.dest == "property" or action.dest in taken:
+            continue
+        if action.help:
+            action.help += " (with --counterexample)"
+        parser._add_action(action)
+        if action.dest != "timeout":
+            out.append((action.option_strings[-1], action.dest, action.default))
+    return out
+
+
 def main(argv: Sequence[str], stream: TextIO) -> int:
     parser = Parser(
         prog="verify render",
@@ -76,22 +98,14 @@ def main(argv: Sequence[str], stream: TextIO) -> int:
     )
     parser.add_argument("--counterexample", metavar="PROPERTY", choices=sorted(catalogue()),
                         help="check PROPERTY and draw its counterexample (the first perpetrator it fails for)")
-    parser.add_argument("--violation", help="only this violation (with --counterexample)")
-    parser.add_argument("-k", type=count, help="colluders beyond the perpetrator (with --counterexample)")
-    parser.add_argument("-T", help="deadline for timeliness, e.g. 30d (with --counterexample)")
-    parser.add_argument("-f", type=count, help="honest failures for fault-tolerance (with --counterexample)")
-    parser.add_argument("-K", type=count, help="largest coalition for minimal-evasion-sets (with --counterexample)")
-    parser.add_argument("--direct", action="store_true", help="accept only direct evidence (with --counterexample)")
-    parser.add_argument("--timeout", type=seconds, default=60.0,
-                        help="seconds per solver call (with --counterexample; default 60)")
+    params = _property_parameters(parser)
     add_extends_option(parser)
     try:
         args = parser.parse_args(argv)
         if args.counterexample is None:
-            given = [f for f in ("violation", "k", "T", "f", "K") if getattr(args, f) is not None]
-            if given or args.direct:
-                errors().write(f"{parser.prog}: error: {', '.join(given or ['--direct'])} "
-                               "only with --counterexample PROPERTY\n")
+            given = [flag for flag, dest, default in params if getattr(args, dest) != default]
+            if given:
+                errors().write(f"{parser.prog}: error: {', '.join(given)} only with --counterexample PROPERTY\n")
                 return EXIT_INVALID
         else:
             from verify.cli.check import spec_from_args

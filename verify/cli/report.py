@@ -134,7 +134,8 @@ def build(regimes: list[Regime], args: argparse.Namespace, argv: list[str], err:
                 diagram, note, drawn = _drawings(regime, results)
             designs.append(Design(regime=regime, results=tuple(results), warnings=tuple(warnings),
                                   claims=tuple(claims), inputs=inputs,
-                                  base=base_of(regime, lambda p: load_design(p, allow=args.allow_extends)),
+                                  base=base_of(regime, lambda p: load_design(
+                                      p, allow=args.allow_extends, limits=args.limits)),
                                   diagram=diagram, diagram_note=note, counterexamples=drawn))
     finally:
         bar.close()

@@ -656,3 +656,27 @@ def test_cli_counterexample_takes_every_parameter_check_takes():
     for flag in wanted:
         assert f" {flag}" in text, flag
     assert isinstance(check.parse_args([]), argparse.Namespace)
+
+
+@needs_dot
+def test_a_declared_group_of_council_members_is_one_node_named_as_declared():
+    """Members of a declared group (``groups:``) are still only members:
+    the design's 39 council members outside the case are one node."""
+    from verify.load import load
+    from verify.render import member_groups
+
+    path = ROOT / "designs/cwc-challenge-inspection.yaml"
+    if not path.exists():
+        pytest.skip("the CWC design is not in this checkout")
+    regime = load(path)
+    declared = [g for g in regime.groups if g.members and len(g.members) >= 3
+                and all(m in regime.actor for m in g.members)]
+    groups = member_groups(regime)
+    matching = [(g, drawn) for g in declared for drawn in groups if set(drawn) == set(g.members)]
+    assert matching, (declared, groups)
+    g, drawn = matching[0]
+    nodes = parse(to_dot(regime))["nodes"]
+    node = nodes[f"group:{drawn[0]}"]
+    assert node["label"].startswith(f"{len(drawn)} members ({drawn[0]} … {drawn[-1]})")
+    assert (g.name or g.id) in node["label"]
+    assert not any(m in nodes for m in drawn)

@@ -372,12 +372,21 @@ def overlay_of(regime: Regime, result: Result) -> Overlay:
 GROUP_MIN = 3
 
 
-def _referenced(regime: Regime) -> set[str]:
-    """Actors named anywhere but in a body's member list or the colluder pool
-    (operators, hosts, owners, flow ends and relays, controllers and the
-    controlled, perpetrators, verifiers, recusals, ...), read from the
-    vocabulary's table so that a reference added to the format counts too."""
-    out: set[str] = set()
+def _is_membership(section: str, attr: str) -> bool:
+    """A reference that says an actor belongs somewhere (a body's or a
+    declared group's members, the colluder pool), rather than that it plays
+    a part of its own."""
+    return attr == "members" or (section, attr) == ("threat_model", "colluders")
+
+
+def _roles(regime: Regime) -> tuple[set[str], dict[str, list[tuple[str, str]]]]:
+    """Actors named anywhere but in a membership (operators, hosts, owners,
+    flow ends and relays, controllers and the controlled, perpetrators,
+    verifiers, recusals, ...), and each actor's memberships (section, id),
+    read from the vocabulary's table so that a reference added to the format
+    counts too."""
+    named: set[str] = set()
+    belongs: dict[str, list[tuple[str, str]]] = {}
     for sec in SECTIONS:
         value = getattr(regime, sec.name, None)
         if value is None:
@@ -387,36 +396,47 @@ def _referenced(regime: Regime) -> set[str]:
             for r in sec.refs:
                 if "actor" not in r.kinds or r.within is not None:
                     continue
-                if (sec.name, r.attr) in (("bodies", "members"), ("threat_model", "colluders")):
+                ids = getattr(item, r.attr, None)
+                if ids is None:
                     continue
-                named = getattr(item, r.attr, None)
-                if named is None:
-                    continue
-                out.update(x for x in ((named,) if isinstance(named, str) else named) if isinstance(x, str))
-    out.update(a.id for a in regime.actors if a.controlled_by)
-    return out
+                ids = [x for x in ((ids,) if isinstance(ids, str) else ids) if isinstance(x, str)]
+                if _is_membership(sec.name, r.attr):
+                    where = (sec.name, str(getattr(item, "id", sec.name)))
+                    for x in ids:
+                        belongs.setdefault(x, []).append(where)
+                else:
+                    named.update(ids)
+    named.update(a.id for a in regime.actors if a.controlled_by)
+    return named, belongs
 
 
 def member_groups(regime: Regime, keep: Collection[str] = ()) -> list[tuple[str, ...]]:
     """Body members that are interchangeable in the drawing: actors that
     appear in the regime only as members of exactly the same bodies (and
-    maybe the colluder pool), of one kind and status, at least
-    :data:`GROUP_MIN` of them.  Each group is drawn as one node with a
-    count.  ``keep``: actors to draw on their own (a counterexample's
+    declared groups, and maybe the colluder pool), of one kind and status,
+    at least :data:`GROUP_MIN` of them.  Each group is drawn as one node
+    with a count.  ``keep``: actors to draw on their own (a counterexample's
     coalition).  Groups in declaration order of their first member."""
-    named = _referenced(regime) | set(keep)
-    pool = set(regime.threat_model.colluders or ())
-    bodies_of: dict[str, list[str]] = {}
-    for b in regime.bodies:
-        for m in b.members:
-            bodies_of.setdefault(m, []).append(b.id)
+    named, belongs = _roles(regime)
+    named |= set(keep)
     by_key: dict[tuple[object, ...], list[str]] = {}
     for a in regime.actors:
-        if a.id in named or a.id not in bodies_of:
+        where = belongs.get(a.id, [])
+        if a.id in named or not any(section == "bodies" for section, _ in where):
             continue
-        key = (tuple(bodies_of[a.id]), a.kind, a.status, a.id in pool)
+        key = (tuple(where), a.kind, a.status)
         by_key.setdefault(key, []).append(a.id)
     return [tuple(ids) for ids in by_key.values() if len(ids) >= GROUP_MIN]
+
+
+def _declared_name(regime: Regime, ids: tuple[str, ...]) -> str | None:
+    """The name of a declared group with exactly these members, if any."""
+    wanted = set(ids)
+    for g in getattr(regime, "groups", None) or ():
+        members = getattr(g, "members", None)
+        if members is not None and set(members) == wanted:
+            return str(getattr(g, "name", None) or getattr(g, "id", ""))
+    return None
 
 
 def _group_name(ids: tuple[str, ...]) -> str:
@@ -521,7 +541,8 @@ def to_dot(regime: Regime, highlight: Mapping[str, Collection[str]] | None = Non
                 _group_name(group),
                 shape=shape,
                 **style,
-                label=_label([f"{len(group)} members ({group[0]} … {group[-1]})", a.kind,
+                label=_label([f"{len(group)} members ({group[0]} … {group[-1]})",
+                              *([declared] if (declared := _declared_name(regime, group)) else []), a.kind,
                               *(["may collude (pool)"] if in_pool else []), *_status_tag(a)]),
                 tooltip=_label([f"{len(group)} interchangeable members of "
                                 + ", ".join(b.id for b in regime.bodies if group[0] in b.members),

@@ -680,3 +680,34 @@ def test_a_declared_group_of_council_members_is_one_node_named_as_declared():
     assert node["label"].startswith(f"{len(drawn)} members ({drawn[0]} … {drawn[-1]})")
     assert (g.name or g.id) in node["label"]
     assert not any(m in nodes for m in drawn)
+
+
+@needs_dot
+def test_interchangeable_colluders_are_drawn_as_one_group():
+    """In a council of interchangeable members, a counterexample's chosen
+    colluders are one node ("N members ... chosen colluders"), the members
+    outside the coalition another."""
+    from verify.analyses.properties import run as check
+    from verify.load import load
+    from verify.model import PropertySpec
+    from verify.render import overlay_of
+
+    path = ROOT / "designs/cwc-challenge-inspection.yaml"
+    if not path.exists():
+        pytest.skip("the CWC design is not in this checkout")
+    regime = load(path)
+    margin = check(regime, PropertySpec(property="robustness-margin"))[0].figures
+    k = margin.kstar.value
+    assert k is not None and k >= 3
+    # k* is the largest k that holds: k* + 1 fails.
+    regime, result = failing(path, "non-circumventability", k=k + 1)
+    chosen = result.witness.chosen
+    nodes = parse(to_dot(regime, overlay=overlay_of(regime, result)))["nodes"]
+    alone = [a for a in chosen if a in nodes]
+    assert all("chosen colluder" in nodes[a]["label"] for a in alone)
+    grouped = [n for name, n in nodes.items() if name.startswith("group:") and "chosen colluders" in n["label"]]
+    counted = sum(int(n["label"].split(" ", 1)[0]) for n in grouped)
+    assert counted + len(alone) == len(chosen)
+    assert grouped and all(n["color"] == HIGHLIGHT_COLOUR for n in grouped)
+    assert f"{len(chosen)} chosen colluders" in parse(to_dot(regime, overlay=overlay_of(regime, result)))[
+        "graph"]["label"] or len(chosen) <= 6

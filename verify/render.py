@@ -342,7 +342,9 @@ def overlay_of(regime: Regime, result: Result) -> Overlay:
     coalition = set(w.coalition)
     deaf = tuple(v.id for v in regime.verifiers if v.id not in heard and v.id not in coalition)
     pool = regime.threat_model.colluders or ()
-    chosen = ", ".join(w.chosen) if w.chosen else "no accomplice"
+    # A counted group may give dozens of colluders: the title names a few.
+    chosen = ("no accomplice" if not w.chosen else ", ".join(w.chosen) if len(w.chosen) <= 6
+              else f"{len(w.chosen)} chosen colluders ({w.chosen[0]} … {w.chosen[-1]})")
     caption = [f"counterexample: {result.property}({params_text(result)}): {result.verdict.value.upper()}",
                f"perpetrator {w.perpetrator} with {chosen}"]
     if w.failed:
@@ -410,13 +412,17 @@ def _roles(regime: Regime) -> tuple[set[str], dict[str, list[tuple[str, str]]]]:
     return named, belongs
 
 
-def member_groups(regime: Regime, keep: Collection[str] = ()) -> list[tuple[str, ...]]:
+def member_groups(regime: Regime, keep: Collection[str] = (),
+                  roles: Mapping[str, str] | None = None) -> list[tuple[str, ...]]:
     """Body members that are interchangeable in the drawing: actors that
     appear in the regime only as members of exactly the same bodies (and
     declared groups, and maybe the colluder pool), of one kind and status,
     at least :data:`GROUP_MIN` of them.  Each group is drawn as one node
     with a count.  ``keep``: actors to draw on their own (a counterexample's
-    coalition).  Groups in declaration order of their first member."""
+    perpetrator, failed actors); ``roles``: a counterexample's role of an
+    actor (``chosen``, ``controlled``), so that only members of one role are
+    drawn together ("13 members, chosen colluders").  Groups in declaration
+    order of their first member."""
     named, belongs = _roles(regime)
     named |= set(keep)
     by_key: dict[tuple[object, ...], list[str]] = {}
@@ -424,7 +430,7 @@ def member_groups(regime: Regime, keep: Collection[str] = ()) -> list[tuple[str,
         where = belongs.get(a.id, [])
         if a.id in named or not any(section == "bodies" for section, _ in where):
             continue
-        key = (tuple(where), a.kind, a.status)
+        key = (tuple(where), a.kind, a.status, (roles or {}).get(a.id, ""))
         by_key.setdefault(key, []).append(a.id)
     return [tuple(ids) for ids in by_key.values() if len(ids) >= GROUP_MIN]
 
@@ -471,7 +477,9 @@ def to_dot(regime: Regime, highlight: Mapping[str, Collection[str]] | None = Non
     surviving = frozenset(ov.surviving)
     chosen, pool, failed, deaf = (frozenset(x) for x in (ov.chosen, ov.pool, ov.failed, ov.deaf))
     verifiers = {v.id: v for v in regime.verifiers}
-    groups = member_groups(regime, keep=coalition | failed | pool & coalition)
+    roles = {a: "chosen" if a in chosen else "controlled" for a in coalition}
+    keep = failed | ({ov.perpetrator} if ov.perpetrator else set())
+    groups = member_groups(regime, keep=keep, roles=roles)
     grouped = {m: g for g in groups for m in g}
     used: set[str] = set()  # legend entries the drawing needs
     dot = _Dot()
@@ -532,10 +540,17 @@ def to_dot(regime: Regime, highlight: Mapping[str, Collection[str]] | None = Non
         if group is not None:
             used.add("group")
             style = _node_style(a, fill, [extra])
-            # Members of a group share their place in the pool (member_groups).
-            in_pool = bool(overlay) and group[0] in pool
-            if in_pool:
+            # Members of a group share their role and place in the pool (member_groups).
+            role = roles.get(group[0])
+            in_pool = bool(overlay) and group[0] in pool and role is None
+            role_line = []
+            if role is not None:
+                used.add("coalition")
+                style.update(color=HIGHLIGHT_COLOUR, fontcolor=HIGHLIGHT_COLOUR, penwidth="3")
+                role_line = ["chosen colluders" if role == "chosen" else "controlled by the coalition"]
+            elif in_pool:
                 used.add("pool")
+                role_line = ["may collude (pool)"]
                 style.update(color=POOL_COLOUR, penwidth="2", style=style["style"] + ",dashed")
             dot.node(
                 _group_name(group),
@@ -543,7 +558,7 @@ def to_dot(regime: Regime, highlight: Mapping[str, Collection[str]] | None = Non
                 **style,
                 label=_label([f"{len(group)} members ({group[0]} … {group[-1]})",
                               *([declared] if (declared := _declared_name(regime, group)) else []), a.kind,
-                              *(["may collude (pool)"] if in_pool else []), *_status_tag(a)]),
+                              *role_line, *_status_tag(a)]),
                 tooltip=_label([f"{len(group)} interchangeable members of "
                                 + ", ".join(b.id for b in regime.bodies if group[0] in b.members),
                                 ", ".join(group)]),

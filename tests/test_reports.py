@@ -447,3 +447,15 @@ def test_citation_file_is_valid_cff_and_names_this_version():
     assert cff["license"] == project["license"]
     assert all(a.get("name") or a.get("family-names") for a in cff["authors"])
     assert "receipt" in cff["message"]
+
+
+def test_a_variant_that_keeps_its_base_title_is_told_apart(tmp_path):
+    shutil.copy(FLAGSHIP, tmp_path / "flagship.yaml")
+    variant = tmp_path / "v.yaml"
+    variant.write_text("regime: same-title\nextends: flagship.yaml\nremove:\n  mechanisms: [cloud-kyc]\n",
+                       encoding="utf-8")
+    status, out, err = cli("report", tmp_path / "flagship.yaml", variant, "-p", "detectability")
+    assert status in (0, 1), err
+    headings = [line for line in out.splitlines() if line.startswith("## ") and line != "## Receipt"]
+    assert len(headings) == 2 and len(set(headings)) == 2
+    assert headings[1].endswith("(same-title)")

@@ -21,7 +21,8 @@ from verify.model import Claim, Regime
 from verify.results import Result, Verdict, combine
 
 __all__ = ["InputFile", "ClaimOutcome", "Design", "Receipt", "Report", "input_files", "claim_outcome",
-           "pool_text", "base_of", "ChangedInputError", "UPHELD", "REFUTED", "UNKNOWN", "NOT_CHECKED"]
+           "pool_text", "base_of", "heading", "params_brief", "figures_brief", "ChangedInputError",
+           "UPHELD", "REFUTED", "UNKNOWN", "NOT_CHECKED"]
 
 UPHELD, REFUTED, UNKNOWN, NOT_CHECKED = "UPHELD", "REFUTED", "UNKNOWN", "NOT CHECKED"
 
@@ -145,6 +146,12 @@ def pool_text(regime: Regime) -> str:
         return f"every actor may collude ({len(regime.actors)} actors){most}"
     n = len(tm.colluders)
     return f"{n} actor{'s' if n != 1 else ''} may collude: {', '.join(tm.colluders)}{most}"
+
+
+def heading(regime: Regime) -> str:
+    """A design's heading: its title and its regime id, so that a variant
+    that keeps its base's title is still told apart from it."""
+    return f"{regime.title} ({regime.id})" if regime.title else regime.id
 
 
 def params_brief(result: Result) -> str:

@@ -15,7 +15,7 @@ import html
 import re
 
 from verify.explain import explain, title
-from verify.report.document import Design, Report, figures_brief, params_brief, pool_text
+from verify.report.document import Design, Report, figures_brief, heading, params_brief, pool_text
 from verify.safety import visible
 
 __all__ = ["to_html", "h", "inline_svg"]
@@ -72,7 +72,7 @@ def _pre(lines: list[str]) -> str:
 
 def _design(d: Design, index: int) -> list[str]:
     r = d.regime
-    out = [f'<section id="design-{index}">', f"<h2>{h(r.title or r.id)}</h2>", "<ul>",
+    out = [f'<section id="design-{index}">', f"<h2>{h(heading(r))}</h2>", "<ul>",
            f"<li>Regime <code>{h(r.id)}</code>, file <code>{h(r.path or '')}</code></li>"]
     if d.base is not None:
         path, base_id = d.base
@@ -148,7 +148,7 @@ def to_html(report: Report) -> str:
              "<h1>Verification report</h1>",
              f"<p>{n} design{'s' if n != 1 else ''}, checked by verify. Every verdict below can be reproduced "
              "with the command and the files in the receipt at the end.</p>", "<ul>"]
-    lines += [f'<li><a href="#design-{i}">{h(d.regime.title or d.regime.id)}</a></li>'
+    lines += [f'<li><a href="#design-{i}">{h(heading(d.regime))}</a></li>'
               for i, d in enumerate(report.designs)]
     lines.append("</ul>")
     for i, d in enumerate(report.designs):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from verify.explain import explain, title
-from verify.report.document import Design, Report, figures_brief, params_brief, pool_text
+from verify.report.document import Design, Report, figures_brief, heading, params_brief, pool_text
 from verify.safety import visible
 
 __all__ = ["to_markdown", "md", "code"]
@@ -57,7 +57,7 @@ def _code(lines: list[str], lang: str = "text") -> list[str]:
 
 def _design(d: Design) -> list[str]:
     r = d.regime
-    out = [f"## {md(r.title or r.id)}", ""]
+    out = [f"## {md(heading(r))}", ""]
     facts = [f"- Regime: {code(r.id)}, file {code(r.path or '')}"]
     if d.base is not None:
         path, base_id = d.base

@@ -84,7 +84,9 @@ def params_text(result: Result) -> str:
     for k, v in result.params:
         if k == "violation":
             continue
-        parts.append(f"{k}={format_duration(v) if k == 'T' and isinstance(v, int) else v}")
+        shown = format_duration(v) if k == "T" and isinstance(v, int) else \
+            "{" + ", ".join(map(str, v)) + "}" if isinstance(v, tuple) else v
+        parts.append(f"{k}={shown}")
     return ", ".join(parts)
 
 
@@ -300,7 +302,8 @@ def explain(regime: Regime, result: Result) -> list[str]:
                          "even after merging each actor with what controls it:")
             for i, route in enumerate(result.certificate, 1):
                 lines.append(f"  {i}. {route_text(regime, route)[0]}")
-        return lines
+        if result.witness is None:
+            return lines
     w = result.witness
     if w is None:
         return lines
@@ -317,7 +320,8 @@ def explain(regime: Regime, result: Result) -> list[str]:
         members.append(f"{_who(regime, a)} [{role}]")
     for g in w.groups:
         members.append(colluders_text(w.chosen, [g]) + " [chosen colluders]")
-    lines.append(f"counterexample for perpetrator {w.perpetrator}:")
+    lines.append(f"{'scenario' if result.verdict == Verdict.HOLDS else 'counterexample'} "
+                 f"for perpetrator {w.perpetrator}:")
     lines.append("  coalition: " + "; ".join(members))
     if w.failed:
         lines.append("  failed: " + ", ".join(w.failed))

@@ -183,7 +183,11 @@ class Mechanism(Element):
     latency: int = 0
     detection_probability: float = 1.0
     cost: float | None = None
+    #: A candidate: ``verify optimise`` may leave it out (checks keep it in).
     optional: bool = False
+    #: How much it intrudes (a number the design chooses the scale of);
+    #: reported for a design ``verify optimise`` proposes.
+    intrusiveness: float | None = None
     reveals: tuple[str, ...] = ()
     #: Whether its evidence names the perpetrator.
     attributes: bool = True
@@ -211,6 +215,7 @@ class Flow(Element):
     carries: tuple[str, ...] = ()
     cost: float | None = None
     optional: bool = False
+    intrusiveness: float | None = None
     #: When ``target`` is a body: the decision of that body that decides
     #: whether it receives (None: the body's own rule).
     decision: str | None = None
@@ -228,6 +233,9 @@ class Body(Element):
     #: Actor ids, and possibly ``PERPETRATOR``.
     recused: tuple[str, ...] = ()
     latency: int = 0
+    cost: float | None = None
+    optional: bool = False
+    intrusiveness: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

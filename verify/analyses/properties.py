@@ -53,6 +53,8 @@ __all__ = [
     "robustness_margin",
     "minimal_evasion_sets",
     "run",
+    "what_if",
+    "WHAT_IF",
     "ANALYSES",
 ]
 
@@ -425,3 +427,66 @@ def run(regime: Regime, spec: PropertySpec, timeout: float | None = None, as_is:
     violations = ([target] if target in regime.violation else []) if isinstance(target, str) \
         else [v.id for v in regime.violations]
     return [replace(fn(regime, v, timeout=timeout, as_is=as_is, **params), where=spec.where) for v in violations]
+
+
+#: The properties a single scenario can answer: the analyses are about
+#: every coalition at once.
+WHAT_IF = ("detectability", "non-circumventability", "timeliness", "fault-tolerance")
+
+
+def what_if(regime: Regime, spec: PropertySpec, coalition: Sequence[str], failed: Sequence[str] = (),
+            as_is: bool = False) -> list[Result]:
+    """The property's question for exactly one scenario: the perpetrator
+    (each in turn) with exactly these accomplices (and what they control),
+    and exactly these elements failed.  HOLDS when a verifier detects (by
+    ``T`` for timeliness); the witness is that scenario, walked route by
+    route, whatever the verdict."""
+    regime, _ = effective(regime, as_is=as_is)
+    if spec.property not in WHAT_IF:
+        raise UsageError(f"{spec.property} is about every coalition at once; a given coalition answers "
+                         f"{', '.join(WHAT_IF)}")
+    unknown = [a for a in coalition if a not in regime.actor]
+    if unknown:
+        raise UsageError(f"no actor {unknown[0]!r} in the coalition")
+    elements = {e.id for e in regime.elements()}
+    bad = [e for e in failed if e not in elements]
+    if bad:
+        raise UsageError(f"no element {bad[0]!r} to fail")
+    params = dict(spec.params)
+    target = params.pop("violation", None)
+    violations = [target] if isinstance(target, str) else [v.id for v in regime.violations]
+    direct = bool(params.get("direct", False))
+    T = params.get("T") if spec.property == "timeliness" else None
+    start = params.get("from") if spec.property == "timeliness" else None
+    out = []
+    for v in violations:
+        if v not in regime.violation:
+            continue
+        shown = _params(violation=v, **{k: x for k, x in params.items() if k not in ("k", "f")},
+                        coalition=tuple(coalition), failed=tuple(failed) or None)
+        parts = []
+        for p in regime.violation[v].perpetrators:
+            graph = compile_rules(regime, v, p, direct, keep=(start,) if isinstance(start, str) else ())
+            sc = Scenario(coalition_of(regime, graph, coalition), frozenset(failed))
+            found = detection(regime, graph, sc)
+            held = found is not None
+            if held and isinstance(T, int) and found is not None:
+                if isinstance(start, str):
+                    began = event_time(regime, graph, sc, start)
+                    held = began is None or found[0] <= began + T
+                else:
+                    held = found[0] <= T
+            if not held and isinstance(start, str) and found is None:
+                held = event_time(regime, graph, sc, start) is None
+            who = ", ".join(coalition) or "no accomplice"
+            statement = (f"With exactly {p} and {who}" + (f", and {', '.join(failed)} failed" if failed else "")
+                         + f": evidence of {regime.violation[v].label} reaches "
+                         + (" or ".join(x.id for x in regime.verifiers) or "no verifier")
+                         + (f" within {format_duration(T)}" if isinstance(T, int) else "")
+                         + (f", counted from when {start} first delivers" if isinstance(start, str) else "") + ".")
+            parts.append(Result(spec.property, shown, v, Verdict.HOLDS if held else Verdict.FAILS, statement, p,
+                                witness=witness(regime, graph, coalition, failed,
+                                                start if isinstance(start, str) else None)))
+        failing = [r for r in parts if r.verdict == Verdict.FAILS]
+        out.append((failing or parts)[0])
+    return [replace(r, where=spec.where) for r in out]

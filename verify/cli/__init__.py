@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "render": ("verify.cli.render", "draw a regime with Graphviz"),
     "report": ("verify.cli.report", "write a report to circulate: md, html, json or csv"),
     "diff": ("verify.cli.diff", "what changed between two designs, and whether it got worse"),
+    "optimise": ("verify.cli.optimise", "the cheapest design that holds, or what could be dropped"),
     "schema": ("verify.cli.schema", "print the JSON Schema of the regime format"),
     "new": ("verify.cli.new", "write a small commented starter regime"),
 }

@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterable
 from typing import TextIO
 
-from verify.analyses.properties import run
+from verify.analyses.properties import WHAT_IF, run, what_if
 from verify.catalogue import catalogue
 from verify.cli._common import (
     EXIT_FAILS,
@@ -31,6 +31,7 @@ from verify.cli._common import (
     seconds,
 )
 from verify.durations import parse_duration
+from verify.errors import UsageError
 from verify.explain import title
 from verify.model import PropertySpec, Regime, effective
 from verify.report import FORMATS, to_ci, to_json, to_text
@@ -50,12 +51,21 @@ def add_property_options(parser: Parser) -> None:
     parser.add_argument("-T", help="deadline for timeliness, e.g. 30d")
     parser.add_argument("--from", dest="start", metavar="EVENT",
                         help="timeliness: count -T from when this mechanism or flow first delivers")
+    parser.add_argument("--coalition", metavar="A,B,...", type=_ids, default=None,
+                        help="answer for exactly this coalition (the perpetrator and these accomplices, with "
+                             "what they control) instead of every one; '' for none")
+    parser.add_argument("--failed", metavar="X,Y,...", type=_ids, default=None,
+                        help="with --coalition: these elements fail")
     parser.add_argument("-f", type=count, help="honest failures for fault-tolerance")
     parser.add_argument("-K", type=count, help="largest coalition for minimal-evasion-sets")
     parser.add_argument("--direct", action="store_true", help="accept only direct evidence")
     parser.add_argument("--timeout", type=seconds, default=60.0,
                         help="seconds per solver call; a time-out is reported as unknown (default 60)")
     parser.add_argument("--as-is", action="store_true", help="check in-force elements only, not proposed ones")
+
+
+def _ids(text: str) -> tuple[str, ...]:
+    return tuple(x.strip() for x in text.split(",") if x.strip())
 
 
 def spec_from_args(args: argparse.Namespace, stream: TextIO | None = None) -> PropertySpec | None:
@@ -142,6 +152,10 @@ def main(argv: list[str], stream: TextIO) -> int:
         paths = expand_paths(args.files, parser.prog)
     except ArgumentError as e:
         return e.status
+    coalition = getattr(args, "coalition", None)
+    if getattr(args, "failed", None) is not None and coalition is None:
+        errors().write("verify check: --failed goes with --coalition (a given scenario)\n")
+        return EXIT_INVALID
     regimes, stop = load_designs(paths, args, "check", stream)
     if stop is not None:
         return stop
@@ -162,7 +176,18 @@ def main(argv: list[str], stream: TextIO) -> int:
         results = []
         for s in specs:
             started = time.monotonic()
-            got = run(regime, s, timeout=args.timeout)
+            if coalition is not None and spec is None and s.property not in WHAT_IF:
+                warnings = (*warnings, f"{s.property} is not checked: it is about every coalition, "
+                                       "and --coalition gives one")
+                continue
+            if coalition is not None:
+                try:
+                    got = what_if(regime, s, coalition, args.failed or ())
+                except UsageError as e:
+                    errors().write(f"verify: {visible(regime.path or '')}: {visible(str(e))}\n")
+                    return EXIT_INVALID
+            else:
+                got = run(regime, s, timeout=args.timeout)
             for r in got:
                 progress(args, f"verify check: {visible(regime.path or '')}: {title(r)} "
                                f"({time.monotonic() - started:.1f}s)")

@@ -71,8 +71,9 @@ BASE: dict[str, typing.Any] = {
     "verifiers": [{"id": "council"}],
     "threat_model": {"colluders": ["pooled", "insider"], "max": 1},
     "labels": [{"id": "layout", "cleared": ["reader"]}],
-    "properties": [{"property": "detectability", "violation": "run"}],
-    "claims": [{"id": "claim-a", "text": "It is seen.", "property": "detectability", "violation": "run"}],
+    "properties": [{"property": "timeliness", "violation": "run", "T": "30d", "from": "watch"}],
+    "claims": [{"id": "claim-a", "text": "It is seen in time.", "property": "timeliness", "violation": "run",
+                "T": "30d", "from": "report"}],
 }
 
 MARK = "@@MARK@@"

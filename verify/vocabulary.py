@@ -143,6 +143,7 @@ class Section:
 _ACTOR = ("actor",)
 _HOLDER = ("actor", "body")  # who can hold evidence: send, receive, relay, trigger, verify
 _VOTE = ("body", "decision")  # what a flow can be gated by
+_EVENT = ("mechanism", "flow")  # what a clock can start from: when it first delivers
 
 #: Every section, in the order of the schema and of docs/format.md.
 SECTIONS: tuple[Section, ...] = (
@@ -201,9 +202,11 @@ SECTIONS: tuple[Section, ...] = (
     Section("properties", "property", "PropertySpec", ids=False, status=False, merge="replace",
             named_by=("id", "property"), refs=(
         Ref("violation", "violation", ("violation",), absent="kept"),
+        Ref("from", "from", _EVENT, absent="kept"),
     )),
     Section("claims", "claim", "Claim", status=False, named_by=("id", "property"), refs=(
         Ref("violation", "violation", ("violation",), absent="kept"),
+        Ref("from", "from", _EVENT, absent="kept"),
     )),
 )
 

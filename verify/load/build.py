@@ -78,7 +78,7 @@ def _optional_dur(item: Map, key: str, infinite: str) -> int | None:
 
 def _params(item: Map) -> tuple[tuple[str, object], ...]:
     out = []
-    for key in ("violation", "k", "T", "f", "K", "direct"):
+    for key in ("violation", "k", "T", "from", "f", "K", "direct"):
         if key in item:
             value = item[key]
             # JSON Schema counts 2.0 as an integer; the model says int.

@@ -711,3 +711,36 @@ def test_interchangeable_colluders_are_drawn_as_one_group():
     assert grouped and all(n["color"] == HIGHLIGHT_COLOUR for n in grouped)
     assert f"{len(chosen)} chosen colluders" in parse(to_dot(regime, overlay=overlay_of(regime, result)))[
         "graph"]["label"] or len(chosen) <= 6
+
+
+@needs_dot
+def test_a_late_route_of_a_failed_timeliness_is_drawn_as_reaching():
+    """A timeliness that fails because evidence arrives too late: the route
+    that arrives is drawn green (it reaches a verifier), nothing of it red."""
+    from verify.analyses.properties import run as check
+    from verify.load import load
+    from verify.render import SURVIVING_COLOUR, overlay_of
+
+    found = None
+    for name in ("mine-ban-transparency.yaml", "iaea-safeguards.yaml", "flagship-no-whistleblower.yaml"):
+        regime = load(ROOT / "designs" / name)
+        for spec in regime.properties:
+            if spec.property != "timeliness":
+                continue
+            for r in check(regime, spec):
+                if r.verdict.value == "fails" and r.witness and any(x.time is not None for x in r.witness.routes):
+                    found = found or (regime, r)
+    assert found, "a design has a timeliness that fails by arriving late"
+    regime, result = found
+    overlay = overlay_of(regime, result)
+    arriving = {s.element for x in result.witness.routes if x.time is not None for s in x.steps}
+    assert arriving and set(overlay.surviving) == arriving - set(dict(overlay.blocked))
+    g = parse(to_dot(regime, overlay=overlay))
+    for element in overlay.surviving:
+        if element in regime.mechanism:
+            assert g["nodes"][element]["color"] == SURVIVING_COLOUR
+        else:
+            f = regime.flow[element]
+            (e, *_) = edges_between(g, f.source, (f.via or (f.target,))[0], f.id)
+            assert e["color"] == SURVIVING_COLOUR
+    assert "legend:surviving" in g["nodes"]

@@ -272,7 +272,7 @@ class Overlay:
     blocked: tuple[tuple[str, str], ...] = ()
     #: (element, how) for each breach that is itself noticed (the route goes on).
     noticed: tuple[tuple[str, str], ...] = ()
-    #: Mechanisms and flows on routes whose evidence still counts.
+    #: Mechanisms and flows on routes that still reach a verifier (late, for a failed timeliness).
     surviving: tuple[str, ...] = ()
     #: Verifiers outside the coalition that never hear of the violation.
     deaf: tuple[str, ...] = ()
@@ -901,7 +901,7 @@ def _legend(dot: _Dot, regime: Regime, used: Collection[str]) -> None:
          "blocked (✗ how)"),
         ("noticed", {"penwidth": "2.5", "color": NOTICED_COLOUR}, "breach noticed (! what)"),
         ("surviving", {"style": "bold", "penwidth": "3", "color": SURVIVING_COLOUR},
-         "route whose evidence counts"),
+         "route that reaches a verifier"),
     ]
     present = {"hosted"} if regime.assets else set()
     # Each sample line ends at the text that explains it: "--->  mandatory flow".

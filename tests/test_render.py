@@ -744,3 +744,28 @@ def test_a_late_route_of_a_failed_timeliness_is_drawn_as_reaching():
             (e, *_) = edges_between(g, f.source, (f.via or (f.target,))[0], f.id)
             assert e["color"] == SURVIVING_COLOUR
     assert "legend:surviving" in g["nodes"]
+
+
+@needs_dot
+def test_cli_draws_a_given_scenario_whatever_its_verdict(tmp_path):
+    """--counterexample with --coalition draws exactly that scenario (as
+    check --coalition answers it): detected, its routes that reach are green."""
+    from verify.render import SURVIVING_COLOUR
+
+    flagship = str(ROOT / "designs/flagship-ai-agreement.yaml")
+    out = tmp_path / "wi.dot"
+    status, text = run(flagship, "--counterexample", "non-circumventability", "--coalition", "agency", "-o", str(out))
+    assert status == 0, text
+    g = parse(out.read_text())
+    assert "chosen colluder" in g["nodes"]["agency"]["label"]
+    assert any(n.get("color") == SURVIVING_COLOUR for n in g["nodes"].values() if not n["name"].startswith("legend"))
+    status, text = run(flagship, "--counterexample", "detectability", "--failed", "agency", "-o", str(out))
+    assert status == 2 and "--failed goes with --coalition" in text
+
+
+@pytest.mark.parametrize("command", [["report"], ["diff", "x.yaml"]])
+def test_report_and_diff_refuse_a_given_scenario(command):
+    out = io.StringIO()
+    flagship = str(ROOT / "designs/flagship-ai-agreement.yaml")
+    status = cli([command[0], flagship, *command[1:], "--coalition", "agency"], out)
+    assert status == 2 and "give one scenario" in out.getvalue()

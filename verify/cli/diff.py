@@ -142,6 +142,10 @@ def main(argv: list[str], stream: TextIO) -> int:
     try:
         args = parser.parse_args(argv)
         spec = spec_from_args(args)
+        if getattr(args, "coalition", None) is not None or getattr(args, "failed", None) is not None:
+            errors().write(f"{parser.prog}: error: --coalition and --failed give one scenario; diff answers "
+                           "for every coalition (draw a scenario with verify render --counterexample)\n")
+            return EXIT_INVALID
         if args.files == ["-", "-"]:
             errors().write(f"{parser.prog}: - (stdin) can be given only once\n")
             return EXIT_INVALID

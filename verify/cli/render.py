@@ -6,7 +6,8 @@ the diagram: the violation, the perpetrator, the coalition, the colluder
 pool, each blocked step and how, the routes that survive and the verifiers
 that never hear.  A property that holds has no counterexample: nothing is
 written and the status is 2 (the request cannot be met), with a message
-saying so.
+saying so.  With ``--coalition A,B`` (and ``--failed X``), as for ``check``,
+exactly that scenario is drawn, whatever its verdict.
 """
 
 from __future__ import annotations
@@ -48,6 +49,17 @@ def counterexample_overlay(regime: Regime, args: argparse.Namespace) -> Overlay 
     violation = spec.param("violation")
     if violation is not None and violation not in regime.violation:
         return f"no violation {violation!r} in {regime.path}"
+    coalition = getattr(args, "coalition", None)
+    if coalition is not None:
+        # check --coalition's question: exactly this scenario, drawn whatever
+        # its verdict (a scenario that is detected shows the routes that reach).
+        from verify.analyses.properties import what_if
+
+        given = [r for r in what_if(regime, spec, coalition, getattr(args, "failed", None) or ())
+                 if r.witness is not None]
+        if not given:
+            return f"{spec.property}: nothing checked"
+        return overlay_of(regime, given[0])
     results = run(regime, spec, timeout=args.timeout)
     failing = [r for r in results if r.verdict == Verdict.FAILS and r.witness is not None]
     if not failing:
@@ -110,6 +122,9 @@ def main(argv: Sequence[str], stream: TextIO) -> int:
         else:
             from verify.cli.check import spec_from_args
 
+            if getattr(args, "failed", None) is not None and getattr(args, "coalition", None) is None:
+                errors().write(f"{parser.prog}: error: --failed goes with --coalition (a given scenario)\n")
+                return EXIT_INVALID
             # Parameters are checked before anything is loaded.
             spec_from_args(argparse.Namespace(**{**vars(args), "property": args.counterexample}))
     except ArgumentError as err:

@@ -180,6 +180,10 @@ def main(argv: list[str], stream: TextIO) -> int:
     try:
         args = parser.parse_args(argv)
         spec_from_args(args)
+        if getattr(args, "coalition", None) is not None or getattr(args, "failed", None) is not None:
+            errors().write(f"{parser.prog}: error: --coalition and --failed give one scenario; report answers "
+                           "for every coalition (draw a scenario with verify render --counterexample)\n")
+            return EXIT_INVALID
         paths = expand_paths(args.files, parser.prog)
     except ArgumentError as e:
         return e.status

@@ -124,11 +124,13 @@ class Parser(argparse.ArgumentParser):
 
     def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
         if message:
-            (errors() if status else self._stream).write(message)
+            (errors() if status else self._stream).write(visible_lines(message))
         raise ArgumentError("", status)
 
     def error(self, message: str) -> NoReturn:
-        errors().write(f"{self.prog}: error: {message}\n")
+        # argparse quotes the command line (an unknown argument, a bad
+        # choice), which may carry control characters: shown escaped.
+        errors().write(f"{self.prog}: error: {visible(message)}\n")
         raise ArgumentError(message, EXIT_INVALID)
 
 

@@ -16,6 +16,7 @@ from verify.oracle.evaluate import (
     detection_time,
     evidence_times,
 )
+from verify.oracle.optimise import least_cost
 from verify.oracle.properties import (
     Margin,
     Verdict,
@@ -57,4 +58,5 @@ __all__ = [
     "timeliness",
     "fault_tolerance",
     "robustness_margin",
+    "least_cost",
 ]

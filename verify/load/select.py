@@ -241,8 +241,7 @@ class _Context:
                 ok = False
             elif ident not in inside:
                 self.error("E041", f"{what} selector {said} does not select {ident!r}, which except names", at,
-                           found=ident, expected="an actor the selector selects: " + _few(chosen),
-                           hint=did_you_mean(ident, chosen))
+                           found=ident, expected="an actor the selector selects: " + _few(chosen))
                 ok = False
         if not ok:
             return None

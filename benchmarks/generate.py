@@ -18,7 +18,7 @@ import random
 
 import yaml
 
-__all__ = ["synthetic", "council", "to_yaml"]
+__all__ = ["synthetic", "council", "candidates", "to_yaml"]
 
 
 def synthetic(n: int, seed: int = 1, pure: bool = False, fanout: int = 3, agencies: int | None = None) -> dict:
@@ -142,6 +142,25 @@ def council(n: int, block: int | None = None, approve: int | None = None) -> dic
         "threat_model": {"colluders": members, "max": 2},
         "properties": [{"property": "non-circumventability", "k": 2}],
     }
+
+
+def candidates(n: int, options: int, k: int = 2, seed: int = 3) -> dict:
+    """``synthetic(n)`` whose observing mechanisms are all candidates:
+    ``options`` of them (chip logs, whistle-blowers, then declarations), each
+    with a random cost from 1 to 20; the others are dropped, the agencies'
+    inspections stay in force.  Non-circumventability with ``k`` is to
+    hold: the input of ``verify optimise``."""
+    rng = random.Random(seed)
+    doc = synthetic(n, seed=7)
+    order = sorted((m for m in doc["mechanisms"] if m["kind"] != "inspection"),
+                   key=lambda m: (m["kind"] != "logging", m["kind"] != "whistleblower"))
+    for m in order[:options]:
+        m["optional"] = True
+        m["cost"] = rng.randint(1, 20)
+    doc["mechanisms"] = order[:options] + [m for m in doc["mechanisms"] if m["kind"] == "inspection"]
+    doc["regime"] = f"candidates-{n}-{options}"
+    doc["properties"] = [{"property": "non-circumventability", "k": k}]
+    return doc
 
 
 def to_yaml(doc: dict) -> str:

@@ -305,8 +305,12 @@ def test_a_certificate_proves_the_property_for_every_perpetrator(flagship):
 
 
 def oracle_kstar(reg: Regime, v: Violation) -> tuple[int | str, str | None]:
-    """The oracle's k* for ``v`` and the perpetrator that sets it."""
-    sizes = {p: oracle.min_evasion_size(reg, v.id, p) for p in v.perpetrators}
+    """The oracle's k* for ``v`` and the perpetrator that sets it.
+
+    Counted by classes of interchangeable actors (``shortcut``): exact for
+    sizes, and the only way through a 41-member council, whose subsets
+    would not fit in memory."""
+    sizes = {p: oracle.min_evasion_size(reg, v.id, p, shortcut=True) for p in v.perpetrators}
     finite = {p: n for p, n in sizes.items() if n is not None}
     if not finite:
         return "all", None

@@ -299,6 +299,11 @@ class Claim:
     spec: PropertySpec
     expect: Literal["holds", "fails"] = "holds"
     sources: tuple[str, ...] = ()
+    #: A claim about one scenario: exactly these accomplices of the
+    #: perpetrator (None: every coalition the spec allows) ...
+    coalition: tuple[str, ...] | None = None
+    #: ... and exactly these elements failed.
+    failed: tuple[str, ...] = ()
     where: Location | None = field(default=None, compare=False)
 
 

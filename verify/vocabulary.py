@@ -143,6 +143,7 @@ class Section:
 _ACTOR = ("actor",)
 _HOLDER = ("actor", "body")  # who can hold evidence: send, receive, relay, trigger, verify
 _VOTE = ("body", "decision")  # what a flow can be gated by
+_FAILABLE = ("actor", "mechanism", "flow", "body")  # what fault tolerance may fail
 _EVENT = ("mechanism", "flow")  # what a clock can start from: when it first delivers
 
 #: Every section, in the order of the schema and of docs/format.md.
@@ -207,6 +208,8 @@ SECTIONS: tuple[Section, ...] = (
     Section("claims", "claim", "Claim", status=False, named_by=("id", "property"), refs=(
         Ref("violation", "violation", ("violation",), absent="kept"),
         Ref("from", "from", _EVENT, absent="kept"),
+        Ref("coalition", "coalition", _ACTOR, many=True, default=None),
+        Ref("failed", "failed", _FAILABLE, many=True, default=()),
     )),
 )
 

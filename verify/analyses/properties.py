@@ -30,7 +30,7 @@ from verify.engine import (
 )
 from verify.engine.evaluate import NOTICED_BY, event_time
 from verify.errors import UsageError
-from verify.model import PropertySpec, Regime, effective
+from verify.model import Claim, PropertySpec, Regime, effective
 from verify.results import (
     CountedGroup,
     EvasionSets,
@@ -54,6 +54,7 @@ __all__ = [
     "minimal_evasion_sets",
     "run",
     "what_if",
+    "ask",
     "WHAT_IF",
     "ANALYSES",
 ]
@@ -490,3 +491,18 @@ def what_if(regime: Regime, spec: PropertySpec, coalition: Sequence[str], failed
         failing = [r for r in parts if r.verdict == Verdict.FAILS]
         out.append((failing or parts)[0])
     return [replace(r, where=spec.where) for r in out]
+
+
+def ask(regime: Regime, claim: Claim, timeout: float | None = None, as_is: bool = False) -> list[Result]:
+    """A claim's results: its property for every coalition the spec allows,
+    or, for a claim that names a ``coalition`` (or ``failed``), for exactly
+    that scenario."""
+    if claim.coalition is None:
+        return run(regime, claim.spec, timeout=timeout, as_is=as_is)
+    applied, _ = effective(regime, as_is=as_is)
+    # An absent (suspended) element of the scenario drops out of it, as it
+    # drops out of every list: it can neither collude nor fail.
+    present = {e.id for e in applied.elements()}
+    return what_if(applied, claim.spec, [a for a in claim.coalition if a in present],
+                   [e for e in claim.failed if e in present], as_is=as_is)
+

@@ -20,7 +20,7 @@ import json
 import time
 from typing import TextIO
 
-from verify.analyses.properties import run
+from verify.analyses.properties import ask
 from verify.cli._common import (
     EXIT_FAILS,
     EXIT_OK,
@@ -106,7 +106,7 @@ def main(argv: list[str], stream: TextIO) -> int:
         for claim in regime.claims:
             bar.step(f"{regime.path}: {claim.id}")
             started = time.monotonic()
-            got = claim_outcome(regime, claim, lambda rg, c: run(rg, c.spec, timeout=args.timeout))
+            got = claim_outcome(regime, claim, lambda rg, c: ask(rg, c, timeout=args.timeout))
             kept.append(got)
             results, verdict = list(got.results), got.verdict
             # Nothing checked (the claim's violation is absent) counts as unknown.

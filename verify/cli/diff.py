@@ -14,6 +14,7 @@ import argparse
 import json
 from typing import Any, TextIO
 
+from verify.analyses.properties import ask as ask_claim
 from verify.analyses.properties import run
 from verify.cli._common import (
     EXIT_FAILS,
@@ -167,7 +168,7 @@ def main(argv: list[str], stream: TextIO) -> int:
         return run(regime, s, timeout=args.timeout)
 
     def claim(regime: Regime, c: Claim) -> str:
-        return claim_outcome(regime, c, lambda rg, cl: run(rg, cl.spec, timeout=args.timeout)).outcome
+        return claim_outcome(regime, c, lambda rg, cl: ask_claim(rg, cl, timeout=args.timeout)).outcome
 
     n = 2 * len(specs if specs is not None else {*a.properties, *b.properties}) + len({*a.claims, *b.claims})
     bar = Progress(errors(), n, enabled=not args.quiet)

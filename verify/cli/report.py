@@ -19,7 +19,7 @@ import argparse
 import time
 from typing import TextIO
 
-from verify.analyses.properties import run
+from verify.analyses.properties import ask, run
 from verify.cli._common import (
     EXIT_INVALID,
     ArgumentError,
@@ -120,13 +120,13 @@ def build(regimes: list[Regime], args: argparse.Namespace, argv: list[str], err:
                                    f"{r.verdict.value.upper()} ({time.monotonic() - started:.1f}s)")
                 results.extend(got)
 
-            def ask(rg: Regime, c: Claim) -> list[Result]:
-                return run(rg, c.spec, timeout=args.timeout)
+            def answer(rg: Regime, c: Claim) -> list[Result]:
+                return ask(rg, c, timeout=args.timeout)
 
             claims = []
             for c in regime.claims:
                 bar.step(f"{regime.path}: claim {c.id}")
-                claims.append(claim_outcome(regime, c, ask))
+                claims.append(claim_outcome(regime, c, answer))
             diagram: str | None = None
             note = ""
             drawn: tuple[tuple[int, str], ...] = ()

@@ -90,6 +90,15 @@ def _params(item: Map) -> tuple[tuple[str, object], ...]:
     return tuple(out)
 
 
+def _scenario(claim: Map, key: str) -> tuple[str, ...] | None:
+    """A claim's ``coalition`` or ``failed``: ids, a single id for one;
+    ``failed`` alone means the perpetrator with no accomplice."""
+    if key not in claim:
+        return () if key == "coalition" and "failed" in claim else None
+    value = claim[key]
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
 def _threshold(item: Map, key: str) -> int | None:
     # JSON Schema counts 2.0 as an integer; the model says int.
     return None if item.get(key) is None else int(item[key])
@@ -143,18 +152,20 @@ def build(data: Map, path: str, extends: tuple[str, ...] = (), sha256: str | Non
             mandatory=m.get("mandatory", False), tamper_evident=m.get("tamper_evident", False),
             period=_dur(m, "period"), notice=_dur(m, "notice"), latency=_dur(m, "latency"),
             detection_probability=float(m.get("detection_probability", 1.0)),
-            cost=m.get("cost"), optional=m.get("optional", False), attributes=m.get("attributes", True))
+            cost=m.get("cost"), optional=m.get("optional", False), intrusiveness=m.get("intrusiveness"),
+            attributes=m.get("attributes", True))
         for m in section("mechanisms"))
     flows = tuple(
         Flow(
             **_common(f), **_refs("flows", f),
             latency=_dur(f, "latency"), period=_dur(f, "period"),
             mandatory=f.get("mandatory", False), authenticated=f.get("authenticated", False),
-            cost=f.get("cost"), optional=f.get("optional", False))
+            cost=f.get("cost"), optional=f.get("optional", False), intrusiveness=f.get("intrusiveness"))
         for f in section("flows"))
     bodies = tuple(
         Body(**_common(b), **_refs("bodies", b), approve=_threshold(b, "approve"), block=_threshold(b, "block"),
-             latency=_dur(b, "latency"))
+             latency=_dur(b, "latency"), cost=b.get("cost"), optional=b.get("optional", False),
+             intrusiveness=b.get("intrusiveness"))
         for b in section("bodies"))
     decisions = tuple(
         Decision(**_common(d), **_refs("decisions", d), approve=_threshold(d, "approve"),
@@ -176,7 +187,8 @@ def build(data: Map, path: str, extends: tuple[str, ...] = (), sha256: str | Non
     claims = tuple(
         Claim(id=c["id"], text=" ".join(c["text"].split()),
               spec=PropertySpec(property=c["property"], params=_params(c), where=c.where),
-              expect=c.get("expect", "holds"), sources=tuple(c.get("sources", ())), where=c.where)
+              expect=c.get("expect", "holds"), sources=tuple(c.get("sources", ())),
+              coalition=_scenario(c, "coalition"), failed=_scenario(c, "failed") or (), where=c.where)
         for c in section("claims"))
     return Regime(
         id=data["regime"], title=data.get("title"), description=data.get("description"),

@@ -693,7 +693,19 @@ def _property_params(p: Map, section: str) -> Iterator[Diagnostic]:
     what = f"{section[:-1] if section == 'claims' else 'property'} {p.get('id') or name!r}:"
     if info is None:
         return  # the schema's enum already reports an unknown property
-    own = {"property", "id", "text", "expect", "sources"}
+    own = {"property", "id", "text", "expect", "sources", "coalition", "failed"}
+    scenario = [key for key in ("coalition", "failed") if key in p]
+    if scenario and info.kind != "property":
+        yield Diagnostic("E026", f"{what} {scenario[0]!r} does not apply to {name}, which is about every "
+                                 "coalition at once", p.key_at[scenario[0]], found=scenario[0],
+                         expected="a property with a verdict for one scenario: detectability, "
+                                  "non-circumventability, timeliness or fault-tolerance")
+    elif scenario:
+        for key in ("k", "f"):
+            if key in p:
+                yield Diagnostic("E026", f"{what} parameter {key!r} does not apply to a claim about a given "
+                                         f"{scenario[0]}: the scenario is exactly the one named",
+                                 p.key_at[key], found=key, expected="no k or f beside coalition and failed")
     # A key no property knows is the schema's E010 (with a did-you-mean).
     known = {k for i in catalogue().values() for k in i.parameters}
     for key in p:

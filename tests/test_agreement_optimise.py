@@ -23,6 +23,7 @@ import pytest
 from test_agreement import random_regime
 from verify import oracle
 from verify.analyses.optimise import optimise, options, with_choice
+from verify.engine.synthesis import DERIVATION_LIMIT
 from verify.model import (
     Actor,
     Asset,
@@ -119,13 +120,14 @@ def _holds_by_oracle(regime: Regime, chosen: tuple[str, ...], removal: bool) -> 
     return all(spec_holds(design, s) for s in regime.properties)
 
 
-def _compare(seed: int, regime: Regime, removal: bool) -> str:
+def _compare(seed: int, regime: Regime, removal: bool, derivation_limit: int = DERIVATION_LIMIT) -> str:
     """Compare the two on one regime; return "infeasible", "free" (the
-    least cost is 0) or "paid"."""
-    where = f"seed {seed}{' (removal)' if removal else ''}"
+    least cost is 0) or "paid".  ``derivation_limit`` 0: every scenario
+    learned as a clause (the way large regimes are), not a derivation."""
+    where = f"seed {seed}{' (removal)' if removal else ''}{' (clauses)' if derivation_limit == 0 else ''}"
     assert options(regime, removal) == option_ids(regime, removal), where
     want = oracle.least_cost(regime, regime.properties, removal=removal)
-    got = optimise(regime, timeout=None, removal=removal)
+    got = optimise(regime, timeout=None, removal=removal, derivation_limit=derivation_limit)
     assert got.status in ("optimal", "infeasible"), (where, got.status, got.note)
     assert (got.status == "optimal") == (want is not None), (where, got.status, want)
     if want is None:
@@ -145,6 +147,7 @@ def _check(seed: int) -> tuple[str, str | None]:
     not made)."""
     regime = optional_regime(seed)
     plain = _compare(seed, regime, removal=False)
+    assert _compare(seed, regime, removal=False, derivation_limit=0) == plain, seed
     removal = None
     if seed % 2 == 0 and len(option_ids(regime, removal=True)) <= REMOVAL_MAX_OPTIONS:
         removal = _compare(seed, regime, removal=True)
@@ -185,7 +188,8 @@ def _agree(seeds: list[int], capsys: pytest.CaptureFixture[str]) -> None:
         print(f"\noracle agreement (optimise): {len(plain)} random regimes, {optimal} optimal"
               f" ({plain.count('paid')} at a cost above 0), {plain.count('infeasible')} infeasible;"
               f" removal on {len(removal)}, {len(removal) - removal.count('infeasible')} optimal,"
-              f" {removal.count('infeasible')} infeasible; all agreed ({time.monotonic() - started:.1f}s)")
+              f" {removal.count('infeasible')} infeasible; each with scenarios learned as derivations and as clauses;"
+              f" all agreed ({time.monotonic() - started:.1f}s)")
     assert len(plain) == len(set(seeds) - KNOWN_DISAGREEMENTS)
     # Each kind of answer must occur, or the comparison says little.
     assert plain.count("paid") > 0 and plain.count("infeasible") > 0

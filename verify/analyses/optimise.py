@@ -25,7 +25,7 @@ from typing import Literal, TypeVar
 
 from verify.analyses.properties import run
 from verify.engine import Scenario, compile_rules
-from verify.engine.synthesis import Master
+from verify.engine.synthesis import DERIVATION_LIMIT, Master
 from verify.errors import UsageError
 from verify.model import Body, Flow, Mechanism, PropertySpec, Regime, effective
 from verify.results import Result, Verdict
@@ -161,10 +161,13 @@ def _needs(full: Regime, opts: Sequence[str]) -> dict[str, frozenset[str]]:
 
 
 def optimise(regime: Regime, specs: Sequence[PropertySpec] | None = None, *, timeout: float | None = None,
-             as_is: bool = False, removal: bool = False, cheaper_than: Fraction | None = None) -> Optimum:
+             as_is: bool = False, removal: bool = False, cheaper_than: Fraction | None = None,
+             derivation_limit: int = DERIVATION_LIMIT) -> Optimum:
     """The least-cost choice of options under which every property in
     ``specs`` (default: the design's list) holds.  ``timeout``: seconds for
-    the whole search (each solver call gets what is left)."""
+    the whole search (each solver call gets what is left).
+    ``derivation_limit``: see :meth:`Master.require` (tests force either way
+    of learning a scenario)."""
     regime, _ = effective(regime, as_is=as_is)
     specs = list(regime.properties if specs is None else specs)
     if not specs:
@@ -178,11 +181,12 @@ def optimise(regime: Regime, specs: Sequence[PropertySpec] | None = None, *, tim
     def left() -> float | None:
         return None if timeout is None else max(0.001, timeout - (time.monotonic() - started))
 
-    def check(design: Regime) -> list[Result]:
-        return [r for s in checks for r in run(design, s, timeout=left())]
+    def check(design: Regime, explain: bool = False) -> list[Result]:
+        return [r for s in checks for r in run(design, s, timeout=left(), explain=explain)]
 
-    # Every option in: if that fails, no choice helps.
-    full_results = check(regime)
+    # Every option in: if that fails, no choice helps (and the
+    # counterexample, walked, says why).
+    full_results = check(regime, explain=True)
     if any(r.verdict == Verdict.UNKNOWN for r in full_results):
         return Optimum("unknown", opts, None, None, tuple(full_results), 0,
                        "the solver gave no answer on the design with every option in", free)
@@ -234,7 +238,8 @@ def optimise(regime: Regime, specs: Sequence[PropertySpec] | None = None, *, tim
                 graph = graphs[key] = compile_rules(regime, r.violation, w.perpetrator, direct)
             T = params.get("T") if r.property == "timeliness" else None
             master.require(regime, graph, Scenario(frozenset(w.coalition), frozenset(w.failed)),  # type: ignore[arg-type]
-                           T if isinstance(T, int) else None, needs, target_needs)
+                           T if isinstance(T, int) else None, needs, target_needs, failing=proposal.chosen,
+                           derivation_limit=derivation_limit)
 
 
 def front(regime: Regime, violation: str | None = None, kmax: int | None = None, *,

@@ -190,20 +190,33 @@ def _per_perpetrator(regime: Regime, prop: str, violation: str, params: Params,
     return chosen
 
 
+def bare_witness(regime: Regime, graph: RuleGraph, chosen: Sequence[str] = (),
+                 failed: Sequence[str] = ()) -> Witness:
+    """The scenario alone (who colludes, what failed), not walked: what a
+    caller that only learns from it needs (``verify optimise``)."""
+    order = {a.id: i for i, a in enumerate(regime.actors)}
+    return Witness(violation=graph.violation, perpetrator=graph.perpetrator,
+                   chosen=tuple(sorted(chosen, key=order.__getitem__)),
+                   coalition=tuple(sorted(coalition_of(regime, graph, chosen), key=order.__getitem__)),
+                   failed=tuple(sorted(failed)), detection_time=None, detected_by=None, routes=())
+
+
 def _solver_result(regime: Regime, prop: str, violation: str, params: Params, graph: RuleGraph,
-                   query: Query, bound: int | None) -> Result:
-    """Ask for a smallest evading choice within ``bound`` and package it."""
+                   query: Query, bound: int | None, explain: bool = True) -> Result:
+    """Ask for a smallest evading choice within ``bound`` and package it;
+    without ``explain``, no core and a bare witness."""
     p = graph.perpetrator
     statement = _statement(regime, prop, violation, p, **_values(params))
     if query.start is not None:
         statement = _from(statement, query.start)
-    out = query.smallest(bound)
+    out = query.smallest(bound, core=explain)
     if out.status == Answer.UNKNOWN:
         return Result(prop, params, violation, Verdict.UNKNOWN, statement, p,
                       note=f"the solver gave no answer ({out.reason or 'time-out'})")
     if out.status == Answer.DETECTED:
         return Result(prop, params, violation, Verdict.HOLDS, statement, p, rests_on=out.core)
-    w = witness(regime, graph, out.chosen, out.failed, query.start)
+    w = witness(regime, graph, out.chosen, out.failed, query.start) if explain \
+        else bare_witness(regime, graph, out.chosen, out.failed)
     note = "" if out.smallest else f"a smaller counterexample may exist (the solver gave no answer: {out.reason})"
     return Result(prop, params, violation, Verdict.FAILS, statement, p, witness=w, note=note)
 
@@ -214,20 +227,20 @@ WORST_CASE_RULE_LIMIT = 20_000
 
 
 def detectability(regime: Regime, violation: str, *, direct: bool = False,
-                  timeout: float | None = None, as_is: bool = False) -> Result:
+                  timeout: float | None = None, as_is: bool = False, explain: bool = True) -> Result:
     regime, _ = effective(regime, as_is=as_is)
     params = _params(violation=violation, direct=direct or None)
 
     def one(p: str) -> Result:
         graph = compile_rules(regime, violation, p, direct)
         q = Query(regime, graph, colluders=False, timeout_ms=_ms(timeout))
-        return _solver_result(regime, "detectability", violation, params, graph, q, 0)
+        return _solver_result(regime, "detectability", violation, params, graph, q, 0, explain)
 
     return _per_perpetrator(regime, "detectability", violation, params, one)
 
 
 def non_circumventability(regime: Regime, violation: str, k: int | None = None, *, direct: bool = False,
-                          timeout: float | None = None, as_is: bool = False) -> Result:
+                          timeout: float | None = None, as_is: bool = False, explain: bool = True) -> Result:
     regime, _ = effective(regime, as_is=as_is)
     k = _count("k", regime.threat_model.max if k is None else k)
     params = _params(violation=violation, k=k, direct=direct or None)
@@ -249,9 +262,9 @@ def non_circumventability(regime: Regime, violation: str, k: int | None = None, 
                 return Result("non-circumventability", params, violation, Verdict.HOLDS, statement, p,
                               rests_on=tuple(sorted({r.element for r in graph.rules})))
             return Result("non-circumventability", params, violation, Verdict.FAILS, statement, p,
-                          witness=witness(regime, graph, chosen))
+                          witness=witness(regime, graph, chosen) if explain else bare_witness(regime, graph, chosen))
         q = Query(regime, graph, timeout_ms=_ms(timeout))
-        return _solver_result(regime, "non-circumventability", violation, params, graph, q, k)
+        return _solver_result(regime, "non-circumventability", violation, params, graph, q, k, explain)
 
     return _per_perpetrator(regime, "non-circumventability", violation, params, one)
 
@@ -261,7 +274,8 @@ def _from(statement: str, start: str) -> str:
 
 
 def timeliness(regime: Regime, violation: str, T: int, k: int | None = None, *, direct: bool = False,
-               timeout: float | None = None, as_is: bool = False, start: str | None = None) -> Result:
+               timeout: float | None = None, as_is: bool = False, start: str | None = None,
+               explain: bool = True) -> Result:
     """Evidence within T of the violation's start, or, with ``start`` (a
     mechanism or flow; ``from:`` in a regime file), within T of when
     ``start`` first delivers anything: a coalition under which it never
@@ -277,8 +291,8 @@ def timeliness(regime: Regime, violation: str, T: int, k: int | None = None, *, 
     def one(p: str) -> Result:
         graph = compile_rules(regime, violation, p, direct, keep=() if start is None else (start,))
         q = Query(regime, graph, deadline=T, timeout_ms=_ms(timeout), start=start)
-        result = _solver_result(regime, "timeliness", violation, params, graph, q, k)
-        if result.verdict == Verdict.HOLDS and len(graph.rules) <= WORST_CASE_RULE_LIMIT:
+        result = _solver_result(regime, "timeliness", violation, params, graph, q, k, explain)
+        if explain and result.verdict == Verdict.HOLDS and len(graph.rules) <= WORST_CASE_RULE_LIMIT:
             # What a drafter asks next: how close to the deadline can it get?
             worst = q.worst_time(k)
             if worst is not None:
@@ -291,7 +305,7 @@ def timeliness(regime: Regime, violation: str, T: int, k: int | None = None, *, 
 
 
 def fault_tolerance(regime: Regime, violation: str, f: int = 1, *, direct: bool = False,
-                    timeout: float | None = None, as_is: bool = False) -> Result:
+                    timeout: float | None = None, as_is: bool = False, explain: bool = True) -> Result:
     regime, _ = effective(regime, as_is=as_is)
     f = _count("f", f)
     params = _params(violation=violation, f=f, direct=direct or None)
@@ -299,7 +313,7 @@ def fault_tolerance(regime: Regime, violation: str, f: int = 1, *, direct: bool 
     def one(p: str) -> Result:
         graph = compile_rules(regime, violation, p, direct)
         q = Query(regime, graph, colluders=False, failures=True, timeout_ms=_ms(timeout))
-        return _solver_result(regime, "fault-tolerance", violation, params, graph, q, f)
+        return _solver_result(regime, "fault-tolerance", violation, params, graph, q, f, explain)
 
     return _per_perpetrator(regime, "fault-tolerance", violation, params, one)
 
@@ -414,9 +428,12 @@ ANALYSES: dict[str, Callable[..., Result]] = {
 }
 
 
-def run(regime: Regime, spec: PropertySpec, timeout: float | None = None, as_is: bool = False) -> list[Result]:
+def run(regime: Regime, spec: PropertySpec, timeout: float | None = None, as_is: bool = False,
+        explain: bool = True) -> list[Result]:
     """One result per violation the spec names (all of them by default), on
-    the regime in force (``as_is``: without proposed elements either)."""
+    the regime in force (``as_is``: without proposed elements either).
+    Without ``explain`` (properties only): no "rests on", no worst case, and
+    a counterexample that names the scenario without walking it."""
     regime, _ = effective(regime, as_is=as_is)
     fn = ANALYSES[spec.property]
     params = dict(spec.params)
@@ -427,6 +444,8 @@ def run(regime: Regime, spec: PropertySpec, timeout: float | None = None, as_is:
     # gives no result; the caller says so.
     violations = ([target] if target in regime.violation else []) if isinstance(target, str) \
         else [v.id for v in regime.violations]
+    if not explain:
+        params["explain"] = False
     return [replace(fn(regime, v, timeout=timeout, as_is=as_is, **params), where=spec.where) for v in violations]
 
 

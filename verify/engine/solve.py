@@ -489,7 +489,8 @@ class Query:
             return began is not None and (found is None or found[0] > began + self.deadline)
         return found is None or (self.deadline is not None and found[0] > self.deadline)
 
-    def smallest(self, bound: int | None, lower: int = 0, removed: Sequence[str] = ()) -> Outcome:
+    def smallest(self, bound: int | None, lower: int = 0, removed: Sequence[str] = (),
+                 core: bool = True) -> Outcome:
         """A smallest evading choice of size at most ``bound`` (None: any).
 
         The size counted is the chosen colluders, or, for a failure query, the
@@ -498,6 +499,8 @@ class Query:
         is asked for one fewer: an unsatisfiable answer proves the optimum, so
         the number of solver calls is the gap between a minimal and a minimum
         choice, and ``lower`` (a proven bound) can end it without the proof.
+        ``core``: with a "detected" answer, the minimised core (what it rests
+        on), which can cost more than the proof.
         """
         def ask(n: int | None, core: bool = False) -> Outcome:
             out = self.evade(f=n, removed=removed, core=core) if self.failures \
@@ -518,7 +521,7 @@ class Query:
 
         # Only the first answer can be "detected" for the caller to report;
         # a later one just proves the optimum, and its core is not needed.
-        best = ask(bound, core=True)
+        best = ask(bound, core=core)
         while best.status == Answer.EVADES and size(best) > lower:
             nxt = ask(size(best) - 1)
             if nxt.status == Answer.UNKNOWN:

@@ -10,9 +10,9 @@ from pathlib import Path
 from test_agreement import random_regime
 from verify import oracle
 from verify.analyses.properties import ask, what_if
+from verify.cli import main
 from verify.durations import parse_duration
 from verify.load import load
-from verify.cli import main
 from verify.model import PropertySpec, effective
 from verify.results import Verdict
 

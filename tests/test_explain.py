@@ -387,7 +387,8 @@ def test_analyses_in_words():
     margin = explain(regime, verify_check(regime, "robustness-margin"))
     assert margin[1:5] == ["k* = 2", "without each mechanism or flow, k* would be:",
                            "  chip-logging: 0  (drops from 2)", "  aisi-network-report: 1  (drops from 2)"]
-    assert margin[-1] == "  wb-to-agency: 2"
+    # The list ends where the counterexample (k*+1 colluders that evade) begins.
+    assert margin[margin.index("scenario for perpetrator state-a:") - 1] == "  wb-to-agency: 2"
     sets = explain(regime, verify_check(regime, "minimal-evasion-sets", K=3))
     assert sets[1] == "evades: state-a with uk, agency, insider"
     assert sets[-1] == "criticality: agency 4, uk 2, aisi-uk 2, insider 2, wb-ngo 2"

@@ -222,8 +222,9 @@ def test_format_duration_round_trips(seconds):
 
 def test_format_duration_is_the_shortest_spelling():
     assert format_duration(30 * 86400) == "30d"
-    assert format_duration(36 * 3600) == "36h"
-    assert format_duration(14 * 86400) == "2w"
+    # Days with decimals, as a treaty writes them (issue 9): not 36h or 2w.
+    assert format_duration(36 * 3600) == "1.5d"
+    assert format_duration(14 * 86400) == "14d"
     assert format_duration(365 * 86400) == "1y"
     assert format_duration(0) == "0"
     assert format_duration(None) == "forever"

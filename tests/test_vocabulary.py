@@ -73,7 +73,7 @@ BASE: dict[str, typing.Any] = {
     "labels": [{"id": "layout", "cleared": ["reader"]}],
     "properties": [{"property": "timeliness", "violation": "run", "T": "30d", "from": "watch"}],
     "claims": [{"id": "claim-a", "text": "It is seen in time.", "property": "timeliness", "violation": "run",
-                "T": "30d", "from": "report"}],
+                "T": "30d", "from": "report", "coalition": ["pooled"], "failed": ["relay"]}],
 }
 
 MARK = "@@MARK@@"
@@ -239,7 +239,8 @@ def test_every_list_of_actors_takes_selectors():
     assert {(sec.name, r.field) for sec, r in SELECTABLE} == {
         ("actors", "controlled_by"), ("groups", "members"), ("violations", "perpetrator"),
         ("mechanisms", "requires_access"), ("bodies", "members"), ("bodies", "recused"),
-        ("decisions", "recused"), ("threat_model", "colluders"), ("labels", "cleared")}
+        ("decisions", "recused"), ("threat_model", "colluders"), ("labels", "cleared"),
+        ("claims", "coalition")}
 
 
 @pytest.mark.parametrize("case", SELECTABLE, ids=lambda c: f"{c[0].name}.{c[1].field}")
@@ -333,6 +334,9 @@ def _model_item(regime: Regime, sec: Section):
 def _model_named(item, r: Ref) -> list[str]:
     if r.within is not None:
         return [getattr(sub, r.attr) for sub in getattr(item, r.within[1])]
+    if isinstance(item, model.Claim) and r.attr in {f.name for f in dataclasses.fields(model.Claim)}:
+        value = getattr(item, r.attr)  # the scenario: the claim's own, not the property's
+        return list(value) if isinstance(value, tuple) else [value]
     if isinstance(item, (model.PropertySpec, model.Claim)):  # a parameter, not an attribute
         spec = item.spec if isinstance(item, model.Claim) else item
         return [spec.param(r.attr)]
@@ -599,7 +603,8 @@ def _covered() -> dict[type, set[str]]:
         for r in sec.refs:
             if r.within is not None:
                 out.setdefault(_sub_class(cls, r.within[1]), set()).add(r.attr)
-            elif sec.model not in ("PropertySpec", "Claim"):  # parameters, not attributes
+            elif sec.model not in ("PropertySpec", "Claim") or \
+                    r.attr in {f.name for f in dataclasses.fields(cls)}:  # else parameters, not attributes
                 out.setdefault(cls, set()).add(r.attr)
     return out
 

@@ -145,19 +145,31 @@ def council(n: int, block: int | None = None, approve: int | None = None) -> dic
 
 
 def candidates(n: int, options: int, k: int = 2, seed: int = 3) -> dict:
-    """``synthetic(n)`` whose observing mechanisms are all candidates:
+    """``synthetic(n)`` whose observing mechanisms are candidates: up to
     ``options`` of them (chip logs, whistle-blowers, then declarations), each
     with a random cost from 1 to 20; the others are dropped, the agencies'
-    inspections stay in force.  Non-circumventability with ``k`` is to
-    hold: the input of ``verify optimise``."""
+    inspections stay in force.  Beyond the mechanisms there are, the flows
+    out of the candidates' operators become candidates too (cost 1 to 5), up
+    to ``options`` in all.  Non-circumventability with ``k`` is to hold: the
+    input of ``verify optimise``."""
     rng = random.Random(seed)
     doc = synthetic(n, seed=7)
     order = sorted((m for m in doc["mechanisms"] if m["kind"] != "inspection"),
                    key=lambda m: (m["kind"] != "logging", m["kind"] != "whistleblower"))
-    for m in order[:options]:
+    picked = order[:options]
+    for m in picked:
         m["optional"] = True
         m["cost"] = rng.randint(1, 20)
-    doc["mechanisms"] = order[:options] + [m for m in doc["mechanisms"] if m["kind"] == "inspection"]
+    operators = {m["operator"] for m in picked}
+    extra = options - len(picked)
+    for f in doc["flows"]:
+        if extra <= 0:
+            break
+        if f["from"] in operators:
+            f["optional"] = True
+            f["cost"] = rng.randint(1, 5)
+            extra -= 1
+    doc["mechanisms"] = picked + [m for m in doc["mechanisms"] if m["kind"] == "inspection"]
     doc["regime"] = f"candidates-{n}-{options}"
     doc["properties"] = [{"property": "non-circumventability", "k": k}]
     return doc

@@ -153,6 +153,8 @@ GENERATED = [
     ("key_of_seventy_thousand", "E007", 2, 3, "a scalar of 70000 characters"),
     ("extends_symlink_to_passwd", "E033", 2, 10, "a link that leads outside the design's folder"),
     ("extends_fifo", "E033", 2, 10, "not a regular file (a FIFO)"),
+    # did-you-mean for each against every id was quadratic: 76 s here.
+    ("thousand_misspelt_ids_among_three_thousand", "E020", 3005, 24, "operator refers to unknown actor"),
 ]
 
 MINI = "regime: x\nactors:\n  - {id: a, kind: state}\n  - {id: i, kind: inspectorate}\n"
@@ -188,6 +190,10 @@ def _write_generated(folder: Path) -> dict[str, Path]:
     design("title_of_seventy_thousand", "regime: x\ntitle: " + "t" * 70_000 + "\n")
     # an explicit key: a plain one is at most 1024 characters in YAML
     design("key_of_seventy_thousand", "regime: x\n? " + "k" * 70_000 + "\n: 1\n")
+    design("thousand_misspelt_ids_among_three_thousand",
+           "regime: x\nactors:\n" + "".join(f"  - {{id: actor-{i:05d}-x, kind: state}}\n" for i in range(3000))
+           + "signatures: [{id: s}]\nmechanisms:\n"
+           + "".join(f"  - {{id: m{i}, operator: actr-{i:05d}-y, observes: [s]}}\n" for i in range(1000)))
     link = design("extends_symlink_to_passwd", "regime: x\nextends: base.yaml\n")
     os.symlink("/etc/passwd", link.parent / "base.yaml")
     fifo = design("extends_fifo", "regime: x\nextends: base.yaml\n")

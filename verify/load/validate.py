@@ -180,6 +180,12 @@ def _a(noun: str) -> str:
 
 _did_you_mean = did_you_mean
 
+#: Unknown references per file that get a did-you-mean.  Each compares the
+#: word with every declared id, so a file of a thousand misspellings among
+#: thousands of ids would otherwise take minutes; the first ones are the
+#: ones a reader acts on.
+SUGGESTIONS = 25
+
 
 def _unresolved(data: Resolved) -> Iterator[Diagnostic]:
     """Never let a selector through to the builder: one left as written is
@@ -493,13 +499,18 @@ def _reference_diagnostics(data: Map) -> Iterator[Diagnostic]:
             first_at[ident] = at
             first_in[ident] = section
 
+    suggested = 0
+
     def ref(value: object, at: Location, allowed: tuple[str, ...], what: str,
             extra: tuple[str, ...] = ()) -> Iterator[Diagnostic]:
+        nonlocal suggested
         if not isinstance(value, str) or value in extra:
             return
         if value not in kinds:
-            candidates = [i for i, k in kinds.items() if k in allowed] + list(extra)
-            hint = _did_you_mean(value, candidates)
+            hint = None
+            if suggested < SUGGESTIONS:
+                suggested += 1
+                hint = _did_you_mean(value, [i for i, k in kinds.items() if k in allowed] + list(extra))
             if value in RESERVED and hint is None:
                 hint = f"{value!r} is a reserved word, allowed only in " + ", ".join(_WORD_PLACES[value])
             yield Diagnostic("E020", f"{what} refers to unknown {' or '.join(allowed)} {value!r}", at,

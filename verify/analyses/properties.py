@@ -8,6 +8,7 @@ which questions to ask and packages the answers.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -55,6 +56,7 @@ __all__ = [
     "run",
     "what_if",
     "ask",
+    "out_of_time",
     "WHAT_IF",
     "ANALYSES",
 ]
@@ -344,9 +346,12 @@ def _min_evasion(regime: Regime, graph: RuleGraph, q: Query,
 
 
 def robustness_margin(regime: Regime, violation: str, *, direct: bool = False,
-                      timeout: float | None = None, as_is: bool = False) -> Result:
+                      timeout: float | None = None, as_is: bool = False, budget: float | None = None) -> Result:
     """k*: the largest coalition the violation's detection survives, and how
-    far k* drops without each mechanism or flow."""
+    far k* drops without each mechanism or flow.  ``budget``: seconds for the
+    whole analysis; an element not reached in it has an unknown margin (k*
+    itself, found first, stands)."""
+    ends = None if budget is None else time.monotonic() + budget
     regime, _ = effective(regime, as_is=as_is)
     params = _params(violation=violation, direct=direct or None)
     worst: tuple[KStar, str, RuleGraph, Outcome | None] | None = None
@@ -363,6 +368,9 @@ def robustness_margin(regime: Regime, violation: str, *, direct: bool = False,
         if worst is None or kstar < worst[0]:
             worst = (kstar, p, graph, out)
         for e in elements:
+            if ends is not None and time.monotonic() > ends:
+                per_element[e] = KStar.unknown()
+                continue
             # An element on no route for this perpetrator changes nothing.
             without_e = _min_evasion(regime, graph, q, removed=[e])[0] if e in q.switch else kstar
             old = per_element.get(e)
@@ -374,16 +382,21 @@ def robustness_margin(regime: Regime, violation: str, *, direct: bool = False,
     margin = Margin(kstar, tuple(sorted(per_element.items(), key=lambda kv: (kv[1], kv[0]))))
     # As a verdict: does the margin reach the coalition size the treaty claims?
     claimed = regime.threat_model.max
+    cut = sum(1 for k in per_element.values() if k == KStar.unknown())
     return Result("robustness-margin", params, violation,
                   Verdict.HOLDS if kstar >= KStar.of(claimed) else Verdict.FAILS,
                   _statement(regime, "robustness-margin", violation, p, kstar=kstar), p if w else None,
-                  witness=w, figures=margin)
+                  witness=w, figures=margin,
+                  note=f"the time budget ran out: the margin without {cut} element{'s' * (cut != 1)} is unknown"
+                  if cut else "")
 
 
 def minimal_evasion_sets(regime: Regime, violation: str, K: int | None = None, *, direct: bool = False,
-                         timeout: float | None = None, as_is: bool = False) -> Result:
+                         timeout: float | None = None, as_is: bool = False, budget: float | None = None) -> Result:
     """Every inclusion-minimal evading coalition of up to K colluders, and each
-    actor's criticality (in how many of them it stands)."""
+    actor's criticality (in how many of them it stands).  ``budget``:
+    seconds for the whole enumeration; past it the answer is unknown."""
+    ends = None if budget is None else time.monotonic() + budget
     regime, _ = effective(regime, as_is=as_is)
     K = _count("K", regime.threat_model.max if K is None else K)
     params = _params(violation=violation, K=K, direct=direct or None)
@@ -399,6 +412,10 @@ def minimal_evasion_sets(regime: Regime, violation: str, K: int | None = None, *
                               _statement(regime, "minimal-evasion-sets", violation, p), p,
                               note="the solver gave no answer (time-out)")
             sets.append((p, s))
+            if ends is not None and time.monotonic() > ends:
+                return Result("minimal-evasion-sets", params, violation, Verdict.UNKNOWN,
+                              _statement(regime, "minimal-evasion-sets", violation, p), p,
+                              note=f"the time budget ran out after {len(sets)} sets; there may be more")
     order = {a.id: i for i, a in enumerate(regime.actors)}
     sets.sort(key=lambda ps: (order[ps[0]], len(ps[1]), [order[a] for a in ps[1]]))
     crit: dict[str, int] = {}
@@ -429,11 +446,13 @@ ANALYSES: dict[str, Callable[..., Result]] = {
 
 
 def run(regime: Regime, spec: PropertySpec, timeout: float | None = None, as_is: bool = False,
-        explain: bool = True) -> list[Result]:
+        explain: bool = True, budget: float | None = None) -> list[Result]:
     """One result per violation the spec names (all of them by default), on
     the regime in force (``as_is``: without proposed elements either).
     Without ``explain`` (properties only): no "rests on", no worst case, and
-    a counterexample that names the scenario without walking it."""
+    a counterexample that names the scenario without walking it.
+    ``budget``: seconds for the whole question (each violation gets what is
+    left; a solver call never more than that): past it, unknown."""
     regime, _ = effective(regime, as_is=as_is)
     fn = ANALYSES[spec.property]
     params = dict(spec.params)
@@ -446,7 +465,35 @@ def run(regime: Regime, spec: PropertySpec, timeout: float | None = None, as_is:
         else [v.id for v in regime.violations]
     if not explain:
         params["explain"] = False
-    return [replace(fn(regime, v, timeout=timeout, as_is=as_is, **params), where=spec.where) for v in violations]
+    if budget is None:
+        return [replace(fn(regime, v, timeout=timeout, as_is=as_is, **params), where=spec.where)
+                for v in violations]
+    ends = time.monotonic() + budget
+    out = []
+    for v in violations:
+        left = ends - time.monotonic()
+        if left <= 0:
+            out.append(out_of_time(regime, spec, v))
+            continue
+        extra = {"budget": left} if fn in (robustness_margin, minimal_evasion_sets) else {}
+        per_call = left if timeout is None else min(timeout, left)
+        out.append(replace(fn(regime, v, timeout=per_call, as_is=as_is, **params, **extra), where=spec.where))
+    return out
+
+
+def out_of_time(regime: Regime, spec: PropertySpec, violation: str) -> Result:
+    """The result of a question the run had no time left for: unknown."""
+    given = {k: v for k, v in spec.params if k != "violation"}
+    defaults = {"k": regime.threat_model.max, "K": regime.threat_model.max, "f": 1}
+    for key, value in defaults.items():  # the statement needs them, as the analyses take them
+        if key in catalogue()[spec.property].parameters:
+            given.setdefault(key, value)
+    params = _params(violation=violation, **given)
+    return Result(spec.property, params, violation, Verdict.UNKNOWN,
+                  _statement(regime, spec.property, violation, None, **_values(params),
+                             **({"kstar": "?"} if spec.property == "robustness-margin" else {})),
+                  where=spec.where,
+                  note="not checked: the run's time budget ran out")
 
 
 #: The properties a single scenario can answer: the analyses are about
@@ -512,12 +559,19 @@ def what_if(regime: Regime, spec: PropertySpec, coalition: Sequence[str], failed
     return [replace(r, where=spec.where) for r in out]
 
 
-def ask(regime: Regime, claim: Claim, timeout: float | None = None, as_is: bool = False) -> list[Result]:
+def ask(regime: Regime, claim: Claim, timeout: float | None = None, as_is: bool = False,
+        budget: float | None = None) -> list[Result]:
     """A claim's results: its property for every coalition the spec allows,
     or, for a claim that names a ``coalition`` (or ``failed``), for exactly
-    that scenario."""
+    that scenario.  ``budget`` as for :func:`run`; none left: unknown."""
+    if budget is not None and budget <= 0:
+        applied, _ = effective(regime, as_is=as_is)
+        target = claim.spec.param("violation")
+        named = ([target] if target in applied.violation else []) if isinstance(target, str) \
+            else [v.id for v in applied.violations]
+        return [out_of_time(applied, claim.spec, v) for v in named]
     if claim.coalition is None:
-        return run(regime, claim.spec, timeout=timeout, as_is=as_is)
+        return run(regime, claim.spec, timeout=timeout, as_is=as_is, budget=budget)
     applied, _ = effective(regime, as_is=as_is)
     # An absent (suspended) element of the scenario drops out of it, as it
     # drops out of every list: it can neither collude nor fail.

@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterable
 from typing import TextIO
 
-from verify.analyses.properties import WHAT_IF, run, what_if
+from verify.analyses.properties import WHAT_IF, out_of_time, run, what_if
 from verify.catalogue import catalogue
 from verify.cli._common import (
     EXIT_FAILS,
@@ -40,7 +40,12 @@ from verify.results import Result, Verdict
 from verify.safety import visible
 from verify.versions import versions
 
-__all__ = ["main", "add_property_options", "spec_from_args", "status_of", "suites", "render"]
+#: Seconds a whole run of check or claims may take by default: a design from
+#: elsewhere can ask for a long enumeration (thousands of minimal evasion
+#: sets), and --timeout bounds only each solver call.
+RUN_BUDGET = 1800.0
+
+__all__ = ["RUN_BUDGET", "main", "add_property_options", "spec_from_args", "status_of", "suites", "render"]
 
 
 def add_property_options(parser: Parser) -> None:
@@ -62,6 +67,14 @@ def add_property_options(parser: Parser) -> None:
     parser.add_argument("--timeout", type=seconds, default=60.0,
                         help="seconds per solver call; a time-out is reported as unknown (default 60)")
     parser.add_argument("--as-is", action="store_true", help="check in-force elements only, not proposed ones")
+
+
+def _violations(regime: Regime, spec: PropertySpec) -> list[str]:
+    """The violations a spec asks about that are present, as run() does."""
+    target = spec.param("violation")
+    if isinstance(target, str):
+        return [target] if target in regime.violation else []
+    return [v.id for v in regime.violations]
 
 
 def _ids(text: str) -> tuple[str, ...]:
@@ -144,6 +157,8 @@ def main(argv: list[str], stream: TextIO) -> int:
                                 "FILE may be - (stdin) or a folder (its *.yaml and *.yml files, sorted).")
     parser.add_argument("files", nargs="+", metavar="FILE")
     add_property_options(parser)
+    parser.add_argument("--budget", type=seconds, default=RUN_BUDGET,
+                        help=f"seconds for the whole run; what it does not reach is unknown (default {RUN_BUDGET:.0f})")
     add_report_options(parser, FORMATS)
     add_extends_option(parser)
     try:
@@ -160,6 +175,7 @@ def main(argv: list[str], stream: TextIO) -> int:
     if stop is not None:
         return stop
     done: list[Checked] = []
+    ends = time.monotonic() + args.budget
     for regime in regimes:
         regime, warnings = effective(regime, as_is=args.as_is)
         specs = [spec] if spec else list(regime.properties)
@@ -187,7 +203,9 @@ def main(argv: list[str], stream: TextIO) -> int:
                     errors().write(f"verify: {visible(regime.path or '')}: {visible(str(e))}\n")
                     return EXIT_INVALID
             else:
-                got = run(regime, s, timeout=args.timeout)
+                left = ends - time.monotonic()
+                got = run(regime, s, timeout=args.timeout, budget=left) if left > 0 else \
+                    [out_of_time(regime, s, v) for v in _violations(regime, s)]
             for r in got:
                 progress(args, f"verify check: {visible(regime.path or '')}: {title(r)} "
                                f"({time.monotonic() - started:.1f}s)")

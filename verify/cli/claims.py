@@ -36,6 +36,7 @@ from verify.cli._common import (
     progress,
     seconds,
 )
+from verify.cli.check import RUN_BUDGET
 from verify.model import Regime, effective
 from verify.report import to_ci
 from verify.report.cases import Note, Suite, claim_case
@@ -76,6 +77,8 @@ def main(argv: list[str], stream: TextIO) -> int:
                                 "FILE may be - (stdin) or a folder (its *.yaml and *.yml files, sorted).")
     parser.add_argument("files", nargs="+", metavar="FILE")
     parser.add_argument("--timeout", type=seconds, default=60.0, help="seconds per solver call (default 60)")
+    parser.add_argument("--budget", type=seconds, default=RUN_BUDGET,
+                        help=f"seconds for the whole run; a claim not reached is unknown (default {RUN_BUDGET:.0f})")
     parser.add_argument("--as-is", action="store_true", help="check in-force elements only")
     add_report_options(parser, FORMATS)
     add_extends_option(parser)
@@ -92,6 +95,7 @@ def main(argv: list[str], stream: TextIO) -> int:
     found: list[Suite] = []
     records: list[tuple[Regime, tuple[str, ...], list[ClaimOutcome]]] = []
     bar = Progress(errors(), sum(len(r.claims) for r in regimes), enabled=not args.quiet and not args.verbose)
+    ends = time.monotonic() + args.budget
     for regime in regimes:
         regime, warnings = effective(regime, as_is=args.as_is)
         kept: list[ClaimOutcome] = []
@@ -106,7 +110,8 @@ def main(argv: list[str], stream: TextIO) -> int:
         for claim in regime.claims:
             bar.step(f"{regime.path}: {claim.id}")
             started = time.monotonic()
-            got = claim_outcome(regime, claim, lambda rg, c: ask(rg, c, timeout=args.timeout))
+            got = claim_outcome(regime, claim, lambda rg, c: ask(rg, c, timeout=args.timeout,
+                                                                 budget=ends - time.monotonic()))
             kept.append(got)
             results, verdict = list(got.results), got.verdict
             # Nothing checked (the claim's violation is absent) counts as unknown.

@@ -459,3 +459,24 @@ def test_a_variant_that_keeps_its_base_title_is_told_apart(tmp_path):
     headings = [line for line in out.splitlines() if line.startswith("## ") and line != "## Receipt"]
     assert len(headings) == 2 and len(set(headings)) == 2
     assert headings[1].endswith("(same-title)")
+
+
+def test_the_text_report_ends_with_its_receipt(tmp_path):
+    """check's text report names the hash of the bytes it checked and the
+    versions that checked them (issue 12: it carried neither)."""
+    import hashlib
+    import io
+
+    from verify.cli import main
+    from verify.versions import versions
+
+    src = Path(__file__).resolve().parent.parent / "designs" / "flagship-ai-agreement.yaml"
+    path = tmp_path / "design.yaml"
+    path.write_bytes(src.read_bytes() + b"\n# an edit changes the hash\n")
+    out = io.StringIO()
+    main(["check", str(path)], out, io.StringIO())
+    last = out.getvalue().splitlines()[-1]
+    assert last.startswith(f"receipt: sha256 {hashlib.sha256(path.read_bytes()).hexdigest()}; ")
+    assert hashlib.sha256(src.read_bytes()).hexdigest() not in last
+    for name, version in versions().items():
+        assert f"{name} {version}" in last

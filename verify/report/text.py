@@ -11,6 +11,7 @@ from verify.explain import explain, title
 from verify.model import Regime
 from verify.results import Result, Verdict
 from verify.safety import visible
+from verify.versions import versions
 
 __all__ = ["to_text"]
 
@@ -26,4 +27,13 @@ def to_text(regime: Regime, results: list[Result], warnings: tuple[str, ...] = (
     counts = {v: sum(1 for r in results if r.verdict == v) for v in Verdict}
     lines.append("")
     lines.append(f"{counts[Verdict.HOLDS]} hold, {counts[Verdict.FAILS]} fail, {counts[Verdict.UNKNOWN]} unknown")
+    lines.append(receipt(regime))
     return "\n".join(visible(line) for line in lines) + "\n"
+
+
+def receipt(regime: Regime) -> str:
+    """What a reader needs to reproduce these verdicts: the hash of the bytes
+    that were checked and the versions that checked them."""
+    tools = ", ".join(f"{name} {version}" for name, version in versions().items())
+    digest = regime.sha256 or "not known (not read from a file)"
+    return f"receipt: sha256 {digest}; {tools}"

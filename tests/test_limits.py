@@ -315,3 +315,18 @@ def test_internal_error_text_is_escaped_and_bounded(monkeypatch, capsys):
     assert "\x1b" not in err and "\u202e" not in err
     assert max(len(line) for line in err.splitlines()) < 700
     assert time.perf_counter() - started < 5
+
+
+def test_the_flow_bracket_that_passes_the_depth_is_found_past_quotes_and_comments():
+    """Recent PyYAML wheels' libyaml stops at its own flow depth of 1,000
+    before emitting events; the loader then finds the bracket that passes
+    its own limit by counting, as here."""
+    from verify.load.yamlsrc import _deep_flow
+
+    text = "a: x\nb: ['[', \"{[\", # [[[\n  [[{ c: [d]}]]]\n"
+    # Brackets still open after line 1, column 3 (the outer "[", already
+    # counted): the quoted ones and the comment are not brackets.
+    assert _deep_flow(text, 1, 3, 1) == (2, 2)
+    assert _deep_flow(text, 1, 3, 3) == (2, 4)
+    assert _deep_flow(text, 1, 3, 4) == (2, 9)
+    assert _deep_flow(text, 1, 3, 5) is None

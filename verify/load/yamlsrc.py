@@ -276,6 +276,19 @@ def parse(text: str, file: str, limits: Limits = DEFAULT, nodes_before: int = 0,
                     raise YAMLSyntaxError([Diagnostic("E001", "YAML syntax: more than one document",
                                                       at(event.start_mark), expected="a single document")])
     except yaml.MarkedYAMLError as e:
+        if "maximum nesting depth" in (e.problem or ""):
+            # libyaml (in recent PyYAML wheels) scans a flow collection's
+            # brackets before it emits their events, and stops at its own
+            # limit of 1,000; the limit that applies is ours, at the bracket
+            # that passes it.
+            opened = stack[-1][5] if stack else None
+            deep = _deep_flow(text, opened.line if opened else 0, opened.column if opened else 0,
+                              max_depth - len(stack) + 1)
+            if deep is not None:
+                raise YAMLSyntaxError([Diagnostic(
+                    "E001", f"YAML nests deeper than {max_depth} levels", Location(file, deep[0] + 1, deep[1] + 1),
+                    expected=f"lists and mappings nested at most {max_depth} deep",
+                    hint=raise_hint("depth", max_depth))]) from None
         mark = e.problem_mark or e.context_mark
         where = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
         problem = _cut(e.problem or "malformed YAML")
@@ -315,6 +328,39 @@ def parse(text: str, file: str, limits: Limits = DEFAULT, nodes_before: int = 0,
 _NO_KEY = object()  # a mapping frame waiting for its next key
 _TOO_LONG = object()  # what _plain makes of a numeral of more than MAX_DIGITS digits
 _SKIP = object()    # a mapping frame discarding the value of a rejected key
+
+
+def _deep_flow(text: str, line: int, column: int, nth: int) -> tuple[int, int] | None:
+    """The line and column (from 0) of the ``nth`` flow bracket (``[`` or
+    ``{``) still open, counted after ``line``:``column`` (the innermost
+    container the events had opened, already counted, so its own bracket
+    is not): where a document passes the depth limit in flow style.  Quoted
+    text and comments are skipped; None if the count never gets there."""
+    depth = 0
+    lines = text.split("\n")
+    if line < len(lines) and column < len(lines[line]) and lines[line][column] in "[{":
+        column += 1
+    quote = ""
+    for i in range(line, len(lines)):
+        row = lines[i]
+        j = column if i == line else 0
+        while j < len(row):
+            c = row[j]
+            if quote:
+                if c == quote:
+                    quote = ""
+            elif c in "'\"":
+                quote = c
+            elif c == "#" and (j == 0 or row[j - 1] in " \t"):
+                break
+            elif c in "[{":
+                depth += 1
+                if depth >= nth:
+                    return i, j
+            elif c in "]}":
+                depth -= 1
+            j += 1
+    return None
 
 
 def _position(text: str, offset: int, file: str, in_bytes: bool) -> Location:

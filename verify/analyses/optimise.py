@@ -24,7 +24,7 @@ from fractions import Fraction
 from typing import Literal, TypeVar
 
 from verify.analyses.properties import run
-from verify.engine import Scenario, compile_rules
+from verify.engine import RuleGraph, Scenario, compile_rules
 from verify.engine.synthesis import DERIVATION_LIMIT, Master
 from verify.errors import UsageError
 from verify.model import Body, Flow, Mechanism, PropertySpec, Regime, effective
@@ -33,6 +33,10 @@ from verify.results import Result, Verdict
 __all__ = ["Design", "Optimum", "FrontPoint", "options", "with_choice", "optimise", "front"]
 
 Status = Literal["optimal", "infeasible", "gap", "unknown"]
+
+#: The share of ``timeout`` after which the search, if still going, repairs
+#: its latest proposal into a design that holds (an upper bound).
+REPAIR_AT = 0.6
 
 
 @dataclass(frozen=True)
@@ -202,9 +206,52 @@ def optimise(regime: Regime, specs: Sequence[PropertySpec] | None = None, *, tim
     master = Master({o: _cost(by_id[o]) for o in opts}, ms)
     if cheaper_than is not None:
         master.exclude_cost_at_least(cheaper_than)
-    graphs: dict[tuple[str, str, bool], object] = {}
+    graphs: dict[tuple[str, str, bool], RuleGraph] = {}
+
+    def scenario(r: Result) -> tuple[RuleGraph, Scenario, int | None]:
+        w = r.witness
+        if w is None:  # every failing check here comes with its scenario
+            raise AssertionError(f"{r.property} failed without a counterexample")
+        params = dict(r.params)
+        direct = bool(params.get("direct", False))
+        key = (r.violation, w.perpetrator, direct)
+        graph = graphs.get(key)
+        if graph is None:
+            graph = graphs[key] = compile_rules(regime, r.violation, w.perpetrator, direct)
+        T = params.get("T") if r.property == "timeliness" else None
+        return graph, Scenario(frozenset(w.coalition), frozenset(w.failed)), T if isinstance(T, int) else None
+
+    def learn(failing: list[Result], chosen: Sequence[str]) -> None:
+        for r in failing:
+            graph, sc, T = scenario(r)
+            master.require(regime, graph, sc, T, needs, target_needs, failing=chosen,
+                           derivation_limit=derivation_limit)
+
+    def repair(start: Sequence[str]) -> Design | None:
+        """A design that holds, grown from ``start`` one option at a time
+        (the cheapest that defeats the scenario that still evades): an
+        upper bound, so that a search cut short reports a useful gap."""
+        current = set(start)
+        while timeout is None or time.monotonic() - started < timeout:
+            chosen = [o for o in opts if o in current]
+            results = check(with_choice(regime, chosen, opts))
+            if any(r.verdict == Verdict.UNKNOWN for r in results):
+                return None
+            failing = [r for r in results if r.verdict == Verdict.FAILS]
+            if not failing:
+                return _design(regime, chosen)
+            learn(failing, chosen)
+            graph, sc, T = scenario(failing[0])
+            fixes = master.defeaters(regime, graph, sc, T, needs, target_needs, chosen)
+            rest = sorted((o for o in opts if o not in current), key=lambda o: (_cost(by_id[o]), o))
+            if not fixes and not rest:
+                return None
+            current.add(fixes[0] if fixes else rest[0])
+        return None
+
     rounds = 0
     lower: Fraction | None = None
+    repaired = False
     while True:
         if timeout is not None and time.monotonic() - started > timeout:
             return Optimum("gap", opts, best, lower, (), rounds, "the time budget ran out", free)
@@ -217,6 +264,9 @@ def optimise(regime: Regime, specs: Sequence[PropertySpec] | None = None, *, tim
             return Optimum("infeasible", opts, None, lower, (), rounds, "no cheaper design holds", free)
         rounds += 1
         lower = proposal.cost
+        if best is not None and lower is not None and best.cost <= lower and best.chosen != tuple(opts):
+            # A design known to hold costs no more than the proven bound.
+            return Optimum("optimal", opts, best, lower, (), rounds, "", free)
         design = with_choice(regime, proposal.chosen, opts)
         results = check(design)
         if any(r.verdict == Verdict.UNKNOWN for r in results):
@@ -226,20 +276,14 @@ def optimise(regime: Regime, specs: Sequence[PropertySpec] | None = None, *, tim
         if not failing:
             return Optimum("optimal", opts, _design(regime, proposal.chosen), lower, tuple(results), rounds,
                            "", free)
-        for r in failing:
-            w = r.witness
-            if w is None:  # every failing check here comes with its scenario
-                raise AssertionError(f"{r.property} failed without a counterexample")
-            params = dict(r.params)
-            direct = bool(params.get("direct", False))
-            key = (r.violation, w.perpetrator, direct)
-            graph = graphs.get(key)
-            if graph is None:
-                graph = graphs[key] = compile_rules(regime, r.violation, w.perpetrator, direct)
-            T = params.get("T") if r.property == "timeliness" else None
-            master.require(regime, graph, Scenario(frozenset(w.coalition), frozenset(w.failed)),  # type: ignore[arg-type]
-                           T if isinstance(T, int) else None, needs, target_needs, failing=proposal.chosen,
-                           derivation_limit=derivation_limit)
+        learn(failing, proposal.chosen)
+        if timeout is not None and not repaired and time.monotonic() - started > REPAIR_AT * timeout:
+            # Most of the time is gone: make sure a cut-short answer has a
+            # design better than "everything" to report.
+            repaired = True
+            found = repair(proposal.chosen)
+            if found is not None and (best is None or found.cost < best.cost):
+                best = found
 
 
 def front(regime: Regime, violation: str | None = None, kmax: int | None = None, *,

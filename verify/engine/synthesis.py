@@ -205,6 +205,19 @@ class Master:
             reached.append(z3.And(cond))
         self.opt.add(z3.Or(reached) if reached else z3.BoolVal(False, ctx))
 
+    def defeaters(self, regime: Regime, graph: RuleGraph, sc: Scenario, deadline: int | None,
+                  needs: Mapping[str, frozenset[str]], target_needs: Mapping[str, frozenset[str]],
+                  chosen: Iterable[str]) -> list[str]:
+        """The options that, added alone to ``chosen``, make some verifier
+        detect in ``sc`` (by ``deadline``), cheapest first: how a design
+        that evades ``sc`` is repaired into one that holds (an upper bound
+        for an anytime answer)."""
+        sub = _Subgraph(regime, graph, sc)
+        have = set(chosen) & set(self.sel)
+        out = [o for o in self.sel if o not in have
+               and sub.detected(have | {o}, self.sel, needs, target_needs, deadline)]
+        return sorted(out, key=lambda o: (self.costs[o], o))
+
     def propose(self) -> Proposal:
         answer = self.opt.check()
         if answer == z3.unsat:

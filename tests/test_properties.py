@@ -393,3 +393,19 @@ def test_timeliness_threshold_is_the_oracles_worst_time(flagship, k):
     # is detected at T (late by one second), not never.
     assert before.perpetrator in {p for p, t in zip(perpetrators, worst, strict=True) if t == T}
     assert before.witness is not None and before.witness.detection_time == T
+
+
+def test_a_worst_case_not_searched_is_said(flagship, monkeypatch):
+    """Above WORST_CASE_RULE_LIMIT rules the worst-case time of a timeliness
+    that holds is not searched; the result says so instead of leaving the
+    figure out in silence (issue 14)."""
+    import verify.analyses.properties as props
+    from verify.explain import explain
+
+    searched = props.timeliness(flagship, V, T=90 * 86400, k=1)
+    assert searched.verdict == Verdict.HOLDS and searched.figures is not None and searched.note == ""
+    monkeypatch.setattr(props, "WORST_CASE_RULE_LIMIT", 3)
+    cut = props.timeliness(flagship, V, T=90 * 86400, k=1)
+    assert cut.verdict == Verdict.HOLDS and cut.figures is None
+    assert "the worst-case time is not searched above 3 rules" in cut.note
+    assert f"note: {cut.note}" in explain(flagship, cut)

@@ -303,7 +303,7 @@ def explain(regime: Regime, result: Result) -> list[str]:
             for i, route in enumerate(result.certificate, 1):
                 lines.append(f"  {i}. {route_text(regime, route)[0]}")
         if result.witness is None:
-            return lines
+            return lines + ([f"note: {result.note}"] if result.note else [])
     w = result.witness
     if w is None:
         return lines

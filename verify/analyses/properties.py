@@ -187,8 +187,9 @@ def _per_perpetrator(regime: Regime, prop: str, violation: str, params: Params,
         start = dict(params).get("from")
         if isinstance(start, str):
             statement = _from(statement, start)
+        notes = dict.fromkeys(p.note for p in parts if p.note)
         return Result(prop, params, violation, verdict, statement,
-                      rests_on=rests, certificate=cert, figures=figures)
+                      rests_on=rests, certificate=cert, figures=figures, note="; ".join(notes))
     return chosen
 
 
@@ -294,7 +295,11 @@ def timeliness(regime: Regime, violation: str, T: int, k: int | None = None, *, 
         graph = compile_rules(regime, violation, p, direct, keep=() if start is None else (start,))
         q = Query(regime, graph, deadline=T, timeout_ms=_ms(timeout), start=start)
         result = _solver_result(regime, "timeliness", violation, params, graph, q, k, explain)
-        if explain and result.verdict == Verdict.HOLDS and len(graph.rules) <= WORST_CASE_RULE_LIMIT:
+        if explain and result.verdict == Verdict.HOLDS and len(graph.rules) > WORST_CASE_RULE_LIMIT:
+            # Said, not silently left out (issue 14).
+            result = replace(result, note=f"the worst-case time is not searched above {WORST_CASE_RULE_LIMIT:,} "
+                                          f"rules (this regime has {len(graph.rules):,} for {p})")
+        elif explain and result.verdict == Verdict.HOLDS and len(graph.rules) <= WORST_CASE_RULE_LIMIT:
             # What a drafter asks next: how close to the deadline can it get?
             worst = q.worst_time(k)
             if worst is not None:

@@ -239,7 +239,8 @@ def test_a_closed_pipe_ends_quietly():
     err = proc.stderr.read()
     proc.wait(timeout=300)
     assert proc.returncode == EXIT_PIPE
-    assert err == b""
+    # Quietly: stderr (still open) has the designs' warnings, nothing about the pipe.
+    assert all(b": warning: " in line for line in err.splitlines()), err
 
 
 def test_head_dash_1():

@@ -202,7 +202,8 @@ def test_flagship_holds_every_listed_property_and_runs_them_all():
     assert {r["verdict"] for r in results} == {"holds"}
     assert [r["property"] for r in results] == [s.property for s in regime.properties
                                                 for _ in regime.violations]
-    assert f["warnings"] == []
+    # Nothing left out; only the numbers no property reads yet are named.
+    assert f["warnings"] and all("read by no property" in w or "read only as" in w for w in f["warnings"])
 
 
 # -------------------------------------------------------------- the variant

@@ -40,6 +40,7 @@ from verify.model import effective
 from verify.report import to_ci
 from verify.report.cases import Note, Suite
 from verify.safety import confusables, json_safe, visible
+from verify.unread import unread_fields
 from verify.versions import versions
 
 __all__ = ["main", "FORMATS", "FORMAT"]
@@ -113,6 +114,8 @@ def main(argv: list[str], stream: TextIO) -> int:
                                     where=regime.mechanism[m].where))
         for message, where in confusables(regime):
             suite.notes.append(Note(message, "confusable-name", where=where))
+        for message, where in unread_fields(regime):
+            suite.notes.append(Note(message, "unread-field", where=where))
         for n in suite.notes:
             if not args.quiet:
                 err.write(paint(f"{visible(str(n.where or shown))}: warning: {n.message}\n", colour))

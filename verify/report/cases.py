@@ -143,6 +143,7 @@ WARNING_RULES: dict[str, str] = {
     "unrouted-mechanism": "a mechanism has no chain of flows to any verifier",
     "no-properties": "the design lists no properties; use --property",
     "violation-absent": "a property's (or claim's) violation is absent, so nothing was checked",
+    "unread-field": "a field the format accepts that no property of this run reads (its value changes no verdict)",
     "confusable-name": "two elements read alike: names the same after Unicode normalisation and case folding, "
                        "or ids that differ only by case",
 }

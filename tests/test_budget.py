@@ -9,8 +9,9 @@ import io
 import time
 from pathlib import Path
 
-from verify.analyses.properties import robustness_margin, run
+from verify.analyses.properties import ask, robustness_margin, run
 from verify.cli import main
+from verify.explain import explain
 from verify.load import load
 from verify.model import PropertySpec
 from verify.results import Verdict
@@ -19,9 +20,10 @@ FLAGSHIP = str(Path(__file__).resolve().parent.parent / "designs" / "flagship-ai
 
 
 def many_sets(folder: Path, n: int = 12) -> Path:
-    """n reports, each from its own operator through two relays of its own:
-    a coalition hides the violation by taking one of the three on each
-    route, so there are 3^n minimal evasion sets of size n."""
+    """n reports, each from its own operator through two relays of its own,
+    to an agency that cannot collude: a coalition hides the violation by
+    taking one of the three on each route, so there are 3^n minimal evasion
+    sets, all of size n (one more than the claimed n - 1)."""
     lines = ["regime: many-sets", "actors:", "  - {id: lab, kind: lab}", "  - {id: agency, kind: agency}"]
     for i in range(n):
         lines += [f"  - {{id: a{i}, kind: ngo}}", f"  - {{id: b{i}, kind: ngo}}", f"  - {{id: o{i}, kind: individual}}"]
@@ -29,7 +31,8 @@ def many_sets(folder: Path, n: int = 12) -> Path:
               "violations: [{id: v, perpetrator: lab, at: site, signatures: [{signature: s, magnitude: 1}]}]",
               "mechanisms:", *[f"  - {{id: m{i}, operator: o{i}, observes: [s]}}" for i in range(n)],
               "flows:", *[f"  - {{id: f{i}, from: o{i}, to: agency, via: [a{i}, b{i}]}}" for i in range(n)],
-              "verifiers: [agency]", f"threat_model: {{max: {n}}}",
+              "verifiers: [agency]",
+              f"threat_model: {{max: {n - 1}, colluders: [{{kind: ngo}}, {{kind: individual}}]}}",
               f"properties: [{{property: minimal-evasion-sets, K: {n}}}]",
               "claims:", "  - {id: all-sets, text: 'Every coalition that hides it is known.', "
               f"property: minimal-evasion-sets, K: {n}}}"]
@@ -77,3 +80,29 @@ def test_the_budget_bounds_an_analysis_and_keeps_what_it_found():
     assert "the time budget ran out" in margin.note
     [full] = run(regime, PropertySpec(property="robustness-margin"))
     assert full.note == "" and full.figures.kstar == margin.figures.kstar
+    # An unknown margin is not a drop.
+    lines = explain(regime, margin)
+    unknown = [line for line in lines if line.endswith(": unknown") or ": unknown " in line]
+    assert unknown and not any("drops from" in line for line in unknown)
+
+
+def test_a_claim_about_one_scenario_is_walked_even_with_no_time_left():
+    """A given scenario is walked, not searched: the budget does not cut it."""
+    from verify.model import Claim
+
+    regime = load(FLAGSHIP)
+    claim = Claim(id="c", text="x", spec=PropertySpec(property="detectability"), coalition=(),
+                  failed=("whistleblower",))
+    [got] = ask(regime, claim, budget=0)
+    assert got.verdict != Verdict.UNKNOWN and "With exactly" in got.statement
+
+
+def test_a_cut_enumeration_that_already_found_a_small_set_fails(tmp_path):
+    """With the claimed size at n, every set found (of n) breaches it: the
+    verdict is decided even though the list is cut."""
+    path = many_sets(tmp_path)
+    path.write_text(path.read_text().replace("threat_model: {max: 11,", "threat_model: {max: 12,"))
+    out = io.StringIO()
+    assert main(["check", str(path), "--budget", "2"], out, io.StringIO()) == 1
+    assert "minimal-evasion-sets(v, K=12): FAILS" in out.getvalue()
+    assert "the time budget ran out after" in out.getvalue()

@@ -330,3 +330,7 @@ def test_the_flow_bracket_that_passes_the_depth_is_found_past_quotes_and_comment
     assert _deep_flow(text, 1, 3, 3) == (2, 4)
     assert _deep_flow(text, 1, 3, 4) == (2, 9)
     assert _deep_flow(text, 1, 3, 5) is None
+    # An apostrophe in plain text, an escaped quote, a doubled single quote.
+    assert _deep_flow("a: [don't, " + "[" * 200, 0, 3, 100) == (0, 110)
+    assert _deep_flow('a: ["x\\"y", ' + "[" * 200, 0, 3, 100) == (0, 111)
+    assert _deep_flow("a: ['it''s [', " + "[" * 200, 0, 3, 100) == (0, 114)

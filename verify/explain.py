@@ -237,7 +237,7 @@ def _margin(m: Margin) -> list[str]:
     if m.without:
         lines.append("without each mechanism or flow, k* would be:")
         for element, value in m.without:
-            drop = "" if value == m.kstar else f"  (drops from {m.kstar.text})"
+            drop = "" if value == m.kstar or value == KStar.unknown() else f"  (drops from {m.kstar.text})"
             lines.append(f"  {element}: {value.text}{drop}")
     return lines
 
@@ -284,7 +284,7 @@ def explain(regime: Regime, result: Result) -> list[str]:
     if isinstance(figures, Margin):
         lines += _margin(figures)
     if isinstance(figures, EvasionSets):
-        return lines + _evasion(figures)
+        return lines + _evasion(figures) + ([f"note: {result.note}"] if result.note else [])
     if result.verdict == Verdict.HOLDS:
         if isinstance(figures, WorstCase):
             who = figures.coalition

@@ -255,7 +255,8 @@ def optimise(regime: Regime, specs: Sequence[PropertySpec] | None = None, *, tim
     while True:
         if timeout is not None and time.monotonic() - started > timeout:
             return Optimum("gap", opts, best, lower, (), rounds, "the time budget ran out", free)
-        proposal = master.propose()
+        remaining = left()
+        proposal = master.propose(None if remaining is None else int(remaining * 1000))
         if proposal.status == "unknown":
             return Optimum("gap" if best is not None else "unknown", opts, best, lower, (), rounds,
                            "the solver gave no answer", free)

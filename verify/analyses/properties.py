@@ -407,6 +407,7 @@ def minimal_evasion_sets(regime: Regime, violation: str, K: int | None = None, *
     params = _params(violation=violation, K=K, direct=direct or None)
     sets: list[tuple[str, tuple[str, ...]]] = []
     groups: list[CountedGroup] = []
+    cut = False
     for p in regime.violation[violation].perpetrators:
         graph = compile_rules(regime, violation, p, direct)
         q = Query(regime, graph, timeout_ms=_ms(timeout))
@@ -418,9 +419,10 @@ def minimal_evasion_sets(regime: Regime, violation: str, K: int | None = None, *
                               note="the solver gave no answer (time-out)")
             sets.append((p, s))
             if ends is not None and time.monotonic() > ends:
-                return Result("minimal-evasion-sets", params, violation, Verdict.UNKNOWN,
-                              _statement(regime, "minimal-evasion-sets", violation, p), p,
-                              note=f"the time budget ran out after {len(sets)} sets; there may be more")
+                cut = True
+                break
+        if cut:
+            break
     order = {a.id: i for i, a in enumerate(regime.actors)}
     sets.sort(key=lambda ps: (order[ps[0]], len(ps[1]), [order[a] for a in ps[1]]))
     crit: dict[str, int] = {}
@@ -434,6 +436,13 @@ def minimal_evasion_sets(regime: Regime, violation: str, K: int | None = None, *
                           tuple(g for g in groups if g.sets))
     # As a verdict: does any set breach the threat model's claimed size?
     verdict = Verdict.FAILS if any(len(s) <= regime.threat_model.max for _, s in sets) else Verdict.HOLDS
+    if cut:
+        # A set within the claimed size already decides the verdict; only
+        # the list is incomplete.  Without one, nothing is decided.
+        return Result("minimal-evasion-sets", params, violation,
+                      Verdict.FAILS if verdict == Verdict.FAILS else Verdict.UNKNOWN,
+                      _statement(regime, "minimal-evasion-sets", violation, None), figures=figures,
+                      note=f"the time budget ran out after {len(sets)} sets; there may be more")
     return Result("minimal-evasion-sets", params, violation, verdict,
                   _statement(regime, "minimal-evasion-sets", violation, None), figures=figures)
 
@@ -468,7 +477,7 @@ def run(regime: Regime, spec: PropertySpec, timeout: float | None = None, as_is:
     # gives no result; the caller says so.
     violations = ([target] if target in regime.violation else []) if isinstance(target, str) \
         else [v.id for v in regime.violations]
-    if not explain:
+    if not explain and fn not in (robustness_margin, minimal_evasion_sets):
         params["explain"] = False
     if budget is None:
         return [replace(fn(regime, v, timeout=timeout, as_is=as_is, **params), where=spec.where)
@@ -494,10 +503,12 @@ def out_of_time(regime: Regime, spec: PropertySpec, violation: str) -> Result:
         if key in catalogue()[spec.property].parameters:
             given.setdefault(key, value)
     params = _params(violation=violation, **given)
-    return Result(spec.property, params, violation, Verdict.UNKNOWN,
-                  _statement(regime, spec.property, violation, None, **_values(params),
-                             **({"kstar": "?"} if spec.property == "robustness-margin" else {})),
-                  where=spec.where,
+    statement = _statement(regime, spec.property, violation, None, **_values(params),
+                           **({"kstar": "?"} if spec.property == "robustness-margin" else {}))
+    start = given.get("from")
+    if isinstance(start, str):
+        statement = _from(statement, start)
+    return Result(spec.property, params, violation, Verdict.UNKNOWN, statement, where=spec.where,
                   note="not checked: the run's time budget ran out")
 
 
@@ -550,7 +561,7 @@ def what_if(regime: Regime, spec: PropertySpec, coalition: Sequence[str], failed
                     held = found[0] <= T
             if not held and isinstance(start, str) and found is None:
                 held = event_time(regime, graph, sc, start) is None
-            who = ", ".join(coalition) or "no accomplice"
+            who = ", ".join(a for a in coalition if a != p) or "no accomplice"
             statement = (f"With exactly {p} and {who}" + (f", and {', '.join(failed)} failed" if failed else "")
                          + f": evidence of {regime.violation[v].label} reaches "
                          + (" or ".join(x.id for x in regime.verifiers) or "no verifier")
@@ -569,7 +580,8 @@ def ask(regime: Regime, claim: Claim, timeout: float | None = None, as_is: bool 
     """A claim's results: its property for every coalition the spec allows,
     or, for a claim that names a ``coalition`` (or ``failed``), for exactly
     that scenario.  ``budget`` as for :func:`run`; none left: unknown."""
-    if budget is not None and budget <= 0:
+    # A given scenario is walked, not searched: no solver call to cut.
+    if budget is not None and budget <= 0 and claim.coalition is None:
         applied, _ = effective(regime, as_is=as_is)
         target = claim.spec.param("violation")
         named = ([target] if target in applied.violation else []) if isinstance(target, str) \

@@ -217,6 +217,10 @@ def main(argv: list[str], stream: TextIO) -> int:
         errors().write(f"verify optimise: {visible(regime.path or '')}: {e}\n")
         return EXIT_INVALID
     text = (to_json if args.format == "json" else to_text)(regime, o, points, args.remove)
+    if args.quiet and args.format == "text":
+        # The answer alone: no heading, no list of options.
+        text = "".join(line for line in text.splitlines(keepends=True)
+                       if not line.startswith(("== ", "options:", "may drop:")) and line.strip())
     failed = deliver(text, args, stream, parser.prog)
     if failed is not None:
         return failed

@@ -158,6 +158,10 @@ class Master:
             matter = {o for r in sub.rules for o in needs.get(r.element, frozenset({r.element}))}
             matter |= {o for tg in sub.goals for o in target_needs.get(tg.state[0], frozenset())}
             grown = (set(failing) | (set(self.sel) - matter)) & set(self.sel)
+            if sub.detected(grown, self.sel, needs, target_needs, deadline):
+                # The checker said this choice evades; the rules say it is
+                # detected.  A clause from it would be wrong: stop loudly.
+                raise AssertionError("a learned scenario is detected under the choice it evaded")
             for o in sorted(self.sel, key=lambda e: (-self.costs[e], e)):
                 if o not in grown and not sub.detected(grown | {o}, self.sel, needs, target_needs, deadline):
                     grown.add(o)
@@ -218,7 +222,11 @@ class Master:
                and sub.detected(have | {o}, self.sel, needs, target_needs, deadline)]
         return sorted(out, key=lambda o: (self.costs[o], o))
 
-    def propose(self) -> Proposal:
+    def propose(self, timeout_ms: int | None = None) -> Proposal:
+        """The cheapest choice that defeats every scenario learned;
+        ``timeout_ms``: for this call (what is left of the search's time)."""
+        if timeout_ms is not None:
+            self.opt.set("timeout", max(1, int(timeout_ms)))
         answer = self.opt.check()
         if answer == z3.unsat:
             return Proposal("unsat")

@@ -715,7 +715,7 @@ def _property_params(p: Map, section: str) -> Iterator[Diagnostic]:
         for key in ("k", "f"):
             if key in p:
                 yield Diagnostic("E026", f"{what} parameter {key!r} does not apply to a claim about a given "
-                                         f"{scenario[0]}: the scenario is exactly the one named",
+                                         f"scenario ({scenario[0]}): the scenario is exactly the one named",
                                  p.key_at[key], found=key, expected="no k or f beside coalition and failed")
     # A key no property knows is the schema's E010 (with a did-you-mean).
     known = {k for i in catalogue().values() for k in i.parameters}

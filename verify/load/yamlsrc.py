@@ -347,10 +347,14 @@ def _deep_flow(text: str, line: int, column: int, nth: int) -> tuple[int, int] |
         while j < len(row):
             c = row[j]
             if quote:
-                if c == quote:
+                if quote == '"' and c == "\\":
+                    j += 1  # an escape: the next character is text
+                elif c == quote and quote == "'" and row[j + 1:j + 2] == "'":
+                    j += 1  # '' is a quote inside single quotes
+                elif c == quote:
                     quote = ""
-            elif c in "'\"":
-                quote = c
+            elif c in "'\"" and (j == 0 or row[j - 1] in " \t[{,:"):
+                quote = c  # a quoted scalar begins; an apostrophe inside plain text does not
             elif c == "#" and (j == 0 or row[j - 1] in " \t"):
                 break
             elif c in "[{":

@@ -57,6 +57,7 @@ __all__ = [
     "what_if",
     "ask",
     "out_of_time",
+    "asked",
     "WHAT_IF",
     "ANALYSES",
 ]
@@ -470,13 +471,10 @@ def run(regime: Regime, spec: PropertySpec, timeout: float | None = None, as_is:
     regime, _ = effective(regime, as_is=as_is)
     fn = ANALYSES[spec.property]
     params = dict(spec.params)
-    target = params.pop("violation", None)
+    params.pop("violation", None)
     if "from" in params:  # a Python keyword: the functions call it start
         params["start"] = params.pop("from")
-    # A named violation that is absent (suspended, or proposed under --as-is)
-    # gives no result; the caller says so.
-    violations = ([target] if target in regime.violation else []) if isinstance(target, str) \
-        else [v.id for v in regime.violations]
+    violations = asked(regime, spec)
     if not explain and fn not in (robustness_margin, minimal_evasion_sets):
         params["explain"] = False
     if budget is None:
@@ -493,6 +491,17 @@ def run(regime: Regime, spec: PropertySpec, timeout: float | None = None, as_is:
         per_call = left if timeout is None else min(timeout, left)
         out.append(replace(fn(regime, v, timeout=per_call, as_is=as_is, **params, **extra), where=spec.where))
     return out
+
+
+def asked(regime: Regime, spec: PropertySpec) -> list[str]:
+    """The violations ``spec`` asks about that are present in ``regime`` (an
+    effective regime): the one it names, or every one.  A named violation
+    that is absent (suspended, or proposed under --as-is) gives none; the
+    caller says so."""
+    target = spec.param("violation")
+    if isinstance(target, str):
+        return [target] if target in regime.violation else []
+    return [v.id for v in regime.violations]
 
 
 def out_of_time(regime: Regime, spec: PropertySpec, violation: str) -> Result:
@@ -536,15 +545,13 @@ def what_if(regime: Regime, spec: PropertySpec, coalition: Sequence[str], failed
     if bad:
         raise UsageError(f"no element {bad[0]!r} to fail")
     params = dict(spec.params)
-    target = params.pop("violation", None)
-    violations = [target] if isinstance(target, str) else [v.id for v in regime.violations]
+    params.pop("violation", None)
+    violations = asked(regime, spec)
     direct = bool(params.get("direct", False))
     T = params.get("T") if spec.property == "timeliness" else None
     start = params.get("from") if spec.property == "timeliness" else None
     out = []
     for v in violations:
-        if v not in regime.violation:
-            continue
         shown = _params(violation=v, **{k: x for k, x in params.items() if k not in ("k", "f")},
                         coalition=tuple(coalition), failed=tuple(failed) or None)
         parts = []
@@ -583,10 +590,7 @@ def ask(regime: Regime, claim: Claim, timeout: float | None = None, as_is: bool 
     # A given scenario is walked, not searched: no solver call to cut.
     if budget is not None and budget <= 0 and claim.coalition is None:
         applied, _ = effective(regime, as_is=as_is)
-        target = claim.spec.param("violation")
-        named = ([target] if target in applied.violation else []) if isinstance(target, str) \
-            else [v.id for v in applied.violations]
-        return [out_of_time(applied, claim.spec, v) for v in named]
+        return [out_of_time(applied, claim.spec, v) for v in asked(applied, claim.spec)]
     if claim.coalition is None:
         return run(regime, claim.spec, timeout=timeout, as_is=as_is, budget=budget)
     applied, _ = effective(regime, as_is=as_is)

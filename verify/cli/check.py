@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterable
 from typing import TextIO
 
-from verify.analyses.properties import WHAT_IF, out_of_time, run, what_if
+from verify.analyses.properties import WHAT_IF, asked, out_of_time, run, what_if
 from verify.catalogue import catalogue
 from verify.cli._common import (
     EXIT_FAILS,
@@ -68,14 +68,6 @@ def add_property_options(parser: Parser) -> None:
     parser.add_argument("--timeout", type=seconds, default=60.0,
                         help="seconds per solver call; a time-out is reported as unknown (default 60)")
     parser.add_argument("--as-is", action="store_true", help="check in-force elements only, not proposed ones")
-
-
-def _violations(regime: Regime, spec: PropertySpec) -> list[str]:
-    """The violations a spec asks about that are present, as run() does."""
-    target = spec.param("violation")
-    if isinstance(target, str):
-        return [target] if target in regime.violation else []
-    return [v.id for v in regime.violations]
 
 
 def _ids(text: str) -> tuple[str, ...]:
@@ -210,7 +202,7 @@ def main(argv: list[str], stream: TextIO) -> int:
             else:
                 left = ends - time.monotonic()
                 got = run(regime, s, timeout=args.timeout, budget=left) if left > 0 else \
-                    [out_of_time(regime, s, v) for v in _violations(regime, s)]
+                    [out_of_time(regime, s, v) for v in asked(regime, s)]
             for r in got:
                 progress(args, f"verify check: {visible(regime.path or '')}: {title(r)} "
                                f"({time.monotonic() - started:.1f}s)")

@@ -227,26 +227,29 @@ def optimise(regime: Regime, specs: Sequence[PropertySpec] | None = None, *, tim
             master.require(regime, graph, sc, T, needs, target_needs, failing=chosen,
                            derivation_limit=derivation_limit)
 
-    def repair(start: Sequence[str]) -> Design | None:
-        """A design that holds, grown from ``start`` one option at a time
-        (the cheapest that defeats the scenario that still evades): an
-        upper bound, so that a search cut short reports a useful gap."""
+    def repair(start: Sequence[str], failing: list[Result]) -> Design | None:
+        """A design that holds, grown from ``start`` (whose failing checks,
+        already learned, are ``failing``) one option at a time: the cheapest
+        that defeats the scenario that still evades.  An upper bound, so
+        that a search cut short reports a useful gap."""
         current = set(start)
         while timeout is None or time.monotonic() - started < timeout:
             chosen = [o for o in opts if o in current]
-            results = check(with_choice(regime, chosen, opts))
-            if any(r.verdict == Verdict.UNKNOWN for r in results):
-                return None
-            failing = [r for r in results if r.verdict == Verdict.FAILS]
             if not failing:
-                return _design(regime, chosen)
-            learn(failing, chosen)
+                results = check(with_choice(regime, chosen, opts))
+                if any(r.verdict == Verdict.UNKNOWN for r in results):
+                    return None
+                failing = [r for r in results if r.verdict == Verdict.FAILS]
+                if not failing:
+                    return _design(regime, chosen)
+                learn(failing, chosen)
             graph, sc, T = scenario(failing[0])
             fixes = master.defeaters(regime, graph, sc, T, needs, target_needs, chosen)
             rest = sorted((o for o in opts if o not in current), key=lambda o: (_cost(by_id[o]), o))
             if not fixes and not rest:
                 return None
             current.add(fixes[0] if fixes else rest[0])
+            failing = []
         return None
 
     rounds = 0
@@ -282,7 +285,7 @@ def optimise(regime: Regime, specs: Sequence[PropertySpec] | None = None, *, tim
             # Most of the time is gone: make sure a cut-short answer has a
             # design better than "everything" to report.
             repaired = True
-            found = repair(proposal.chosen)
+            found = repair(proposal.chosen, failing)
             if found is not None and (best is None or found.cost < best.cost):
                 best = found
 

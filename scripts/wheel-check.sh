@@ -60,7 +60,7 @@ if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then
   echo "wheel-check: verify check x.yaml exited $status (0 or 1 expected)" >&2
   exit 1
 fi
-step "verify check x.yaml exited $status: $(tail -n 1 check.txt)"
+step "verify check x.yaml exited $status: $(grep -E "^[0-9]+ hold, " check.txt | tail -n 1)"
 
 python -c "import verify, importlib.resources as r; assert (r.files('verify') / 'py.typed').is_file()"
 python - "$tmp/venv" <<'EOF'

@@ -13,6 +13,7 @@ status=$?
 verify check "$design" --format json -o out/flagship-report.json
 verify claims "$design" > out/flagship-claims.txt
 verify render "$design" -o out/flagship.svg || exit $?
+verify report "$design" --format html -o out/flagship-report.html || exit $?
 cat out/flagship-report.txt
-echo "reports: out/flagship-report.txt, out/flagship-report.json, out/flagship-claims.txt; diagram: out/flagship.svg"
+echo "reports: out/flagship-report.txt, out/flagship-report.json, out/flagship-claims.txt, out/flagship-report.html; diagram: out/flagship.svg"
 exit $status

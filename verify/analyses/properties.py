@@ -326,14 +326,17 @@ def fault_tolerance(regime: Regime, violation: str, f: int = 1, *, direct: bool 
     return _per_perpetrator(regime, "fault-tolerance", violation, params, one)
 
 
-def _min_evasion(regime: Regime, graph: RuleGraph, q: Query,
-                 removed: Sequence[str] = ()) -> tuple[KStar, Outcome | None, str]:
+def _min_evasion(regime: Regime, graph: RuleGraph, q: Query, removed: Sequence[str] = (),
+                 upper: KStar | None = None) -> tuple[KStar, Outcome | None, str]:
     """k* of one perpetrator, the smallest evading choice that sets it (None
     when nobody can evade, or the solver gave no answer), and why unknown.
 
     Graph bounds first: on a pure graph the minimum cut is the answer; else
     the number of merged-disjoint routes is a proven lower bound, which lets
-    the solver stop as soon as it meets it.
+    the solver stop as soon as it meets it.  ``upper``: a k* this one cannot
+    exceed (the regime's own, when an element is removed: what evades with
+    it evades without it), so the search starts at k* + 1 colluders rather
+    than at any number.
     """
     if removed:
         graph = without(regime, graph, removed)
@@ -343,7 +346,13 @@ def _min_evasion(regime: Regime, graph: RuleGraph, q: Query,
         if size == -1:
             return KStar.whole_pool(), None, ""
         return KStar.of(len(chosen) - 1), Outcome(Answer.EVADES, chosen), ""
-    out = q.smallest(None, lower=len(disjoint_routes(regime, graph)), removed=removed)
+    bound = None if upper is None or upper.value is None or upper.value < 0 else upper.value + 1
+    lower = len(disjoint_routes(regime, graph))
+    out = q.smallest(bound, lower=lower, removed=removed)
+    if bound is not None and out.status == Answer.DETECTED:
+        # Cannot happen (monotonicity), but "nobody within the bound" must
+        # never be read as "nobody at all": ask again without it.
+        out = q.smallest(None, lower=lower, removed=removed)
     if out.status == Answer.UNKNOWN or not out.smallest:
         return KStar.unknown(), None, out.reason
     if out.status == Answer.DETECTED:
@@ -378,7 +387,7 @@ def robustness_margin(regime: Regime, violation: str, *, direct: bool = False,
                 per_element[e] = KStar.unknown()
                 continue
             # An element on no route for this perpetrator changes nothing.
-            without_e = _min_evasion(regime, graph, q, removed=[e])[0] if e in q.switch else kstar
+            without_e = _min_evasion(regime, graph, q, removed=[e], upper=kstar)[0] if e in q.switch else kstar
             old = per_element.get(e)
             if old is None or without_e < old:
                 per_element[e] = without_e

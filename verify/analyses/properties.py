@@ -27,7 +27,6 @@ from verify.engine import (
     compile_rules,
     counted_groups,
     detection,
-    without,
 )
 from verify.engine.evaluate import NOTICED_BY, event_time
 from verify.errors import UsageError
@@ -339,7 +338,7 @@ def _min_evasion(regime: Regime, graph: RuleGraph, q: Query, removed: Sequence[s
     than at any number.
     """
     if removed:
-        graph = without(regime, graph, removed)
+        graph = q.removal(tuple(removed))
     exact = exact_min_evasion(regime, graph)
     if exact is not None:
         size, chosen = exact

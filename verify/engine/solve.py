@@ -76,6 +76,8 @@ class Query:
         self.regime = regime
         self.graph = graph
         self._removed_cache: tuple[tuple[str, ...], RuleGraph] | None = None
+        self._switches: list[tuple[str, z3.BoolRef, z3.BoolRef]] | None = None
+        self._budgets: dict[int, z3.BoolRef] = {}
         self.deadline = deadline
         #: The clock starts when this flow or mechanism first carries
         #: anything (None: at the violation's start).  Compile the graph
@@ -352,7 +354,7 @@ class Query:
         """Can a coalition of at most k chosen colluders and at most f failures
         (None: any number) keep every verifier empty (or late)?"""
         removed = set(removed)
-        assumptions = [(z3.Not(s) if el in removed else s) for el, s in sorted(self.switch.items())]
+        assumptions = self._assumptions(removed)
         self.solver.push()
         try:
             if self.deadline is not None:
@@ -374,13 +376,29 @@ class Query:
         finally:
             self.solver.pop()
 
+    def _assumptions(self, removed: set[str]) -> list[z3.BoolRef]:
+        """Every element's switch, off for ``removed``: made once and reused,
+        since a margin asks thousands of times (building the negations each
+        time was a tenth of it)."""
+        if self._switches is None:
+            self._switches = [(el, s, z3.Not(s)) for el, s in sorted(self.switch.items())]
+        return [off if el in removed else on for el, on, off in self._switches]
+
     def _budget(self, k: int) -> z3.BoolRef:
-        """At most k chosen colluders, counting each group's members."""
+        """At most k chosen colluders, counting each group's members; one
+        term per k, kept (a margin asks for the same few bounds again and
+        again)."""
+        made = self._budgets.get(k)
+        if made is not None:
+            return made
         if not self.groups:
-            return _at_most(self.chosen.values(), k)
-        one, zero = z3.IntVal(1, self.ctx), z3.IntVal(0, self.ctx)
-        terms = [z3.If(c, one, zero) for c in self.chosen.values()] + list(self.counts)
-        return z3.Sum(terms) <= k
+            made = _at_most(self.chosen.values(), k)
+        else:
+            one, zero = z3.IntVal(1, self.ctx), z3.IntVal(0, self.ctx)
+            terms = [z3.If(c, one, zero) for c in self.chosen.values()] + list(self.counts)
+            made = z3.Sum(terms) <= k
+        self._budgets[k] = made
+        return made
 
     def _chosen(self, model: z3.ModelRef) -> tuple[str, ...]:
         """The colluders a model chooses: each group's count taken as its
@@ -476,7 +494,7 @@ class Query:
             return tuple(keep)
         for el in list(keep):
             trial = set(keep) - {el}
-            assumptions = [s if e in trial else z3.Not(s) for e, s in sorted(self.switch.items())]
+            assumptions = self._assumptions(set(self.switch) - trial)
             if self.solver.check(*assumptions) == z3.unsat:
                 keep = sorted(trial)
         return tuple(keep)

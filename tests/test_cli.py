@@ -23,6 +23,7 @@ import z3
 
 from verify.analyses.properties import run as run_property
 from verify.cli import main
+from verify.engine.solve import Query
 from verify.load import load
 from verify.model import effective
 
@@ -179,6 +180,8 @@ def solver_gives_up(monkeypatch):
     """Every z3 call answers "unknown", as a time-out does, but every time:
     a real time-out short enough to provoke one depends on the machine."""
     monkeypatch.setattr(z3.Solver, "check", lambda self, *assumptions: z3.unknown)
+    # The engine calls the solver through Query._check (no per-call casts).
+    monkeypatch.setattr(Query, "_check", lambda self, assumptions: z3.unknown)
     monkeypatch.setattr(z3.Solver, "reason_unknown", lambda self: "timeout")
 
 

@@ -219,6 +219,7 @@ def main() -> None:
                      f"{ours['seconds'] / nxr['seconds']:.2f} |")
     lines += ["", "Target: the engine within 5 times networkx's time (ratio <= 5).", ""]
     lines += councils(tmp)
+    lines += margins(tmp, args.quick)
     lines += synthesis(tmp, args.quick)
     print("\n".join(lines))
 
@@ -281,6 +282,40 @@ def councils(tmp: str) -> list[str]:
                          f"| {agree} |")
     lines += ["", "Target: each call under 1 s.", ""]
     return lines
+
+
+def margins(tmp: str, quick: bool = False) -> list[str]:
+    """The robustness margin (k*, and k* without each mechanism and flow) on
+    the synthetic family as it grows, with the growth between sizes as an
+    exponent (time ratio over size ratio, in logs)."""
+    import math
+
+    sys.path.insert(0, HERE)
+    from generate import synthetic, to_yaml
+
+    lines = ["## Robustness margin as the regime grows", "",
+             "k* and k* without each mechanism and flow, on `synthetic(n, seed=7)`; seconds exclude loading.", "",
+             "| actors | elements | k* | seconds | growth exponent from the size before |", "|---|---|---|---|---|"]
+    before = None
+    for n in ((100, 200) if quick else (100, 200, 400)):
+        path = os.path.join(tmp, f"margin{n}.yaml")
+        with open(path, "w") as fh:
+            fh.write(to_yaml(synthetic(n, seed=7)))
+        got = measure(f"""
+            from verify.load import load
+            from verify.analyses.properties import robustness_margin
+            r = load({path!r})
+            t = time.perf_counter()
+            m = robustness_margin(r, r.violations[0].id)
+            out["seconds"] = time.perf_counter() - t
+            out["kstar"] = m.figures.kstar.text
+            out["elements"] = len(m.figures.without)
+        """)
+        growth = "" if before is None else \
+            f"{math.log(got['seconds'] / before[1]) / math.log(n / before[0]):.2f}"
+        lines.append(f"| {n} | {got['elements']} | {got['kstar']} | {got['seconds']:.2f} | {growth} |")
+        before = (n, got["seconds"])
+    return lines + [""]
 
 
 def synthesis(tmp: str, quick: bool = False) -> list[str]:

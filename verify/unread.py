@@ -27,7 +27,6 @@ def unread_fields(regime: Regime, optimising: bool = False) -> list[tuple[str, L
         if v.duration is not None:
             out.append((f"violation {v.id!r}: duration is read by no property yet (it is kept for detection "
                         "probability over the violation's duration)", v.where))
-    priced = []
     for m in regime.mechanisms:
         p = m.detection_probability
         if 0 < p < 1:
@@ -43,17 +42,14 @@ def unread_fields(regime: Regime, optimising: bool = False) -> list[tuple[str, L
         if f.carries:
             out.append((f"flow {f.id!r}: carries is read by no property yet (confidentiality is not implemented)",
                         f.where))
-    elements: list[Mechanism | Flow | Body] = [*regime.mechanisms, *regime.flows, *regime.bodies]
+    elements: list[Mechanism | Flow | Body] = [] if optimising else [*regime.mechanisms, *regime.flows,
+                                                                       *regime.bodies]
     for e in elements:
-        if optimising:
-            break
         used = [name for name, value in (("cost", e.cost), ("intrusiveness", e.intrusiveness),
                                          ("optional", e.optional or None)) if value is not None]
         if used:
-            priced.append((e, used))
-    for e, used in priced:
-        out.append((f"{type(e).__name__.lower()} {e.id!r}: {', '.join(used)} "
-                    f"{'is' if len(used) == 1 else 'are'} read only by `verify optimise`", e.where))
+            out.append((f"{type(e).__name__.lower()} {e.id!r}: {', '.join(used)} "
+                        f"{'is' if len(used) == 1 else 'are'} read only by `verify optimise`", e.where))
     for lab in regime.labels:
         out.append((f"label {lab.id!r} is read by no property yet (confidentiality is not implemented)", lab.where))
     for ver in regime.verifiers:

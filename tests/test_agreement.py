@@ -27,6 +27,7 @@ import pickle
 import random
 import traceback
 from dataclasses import replace
+from fractions import Fraction
 from importlib.machinery import PathFinder
 
 import pytest
@@ -52,6 +53,7 @@ from verify.model import (
     Flow,
     Mechanism,
     Observation,
+    Probability,
     Regime,
     Signature,
     ThreatModel,
@@ -126,7 +128,7 @@ def random_regime(rng: random.Random) -> Regime:
             mandatory=rng.random() < 0.5, tamper_evident=rng.random() < 0.4,
             triggered_by=gate(rng.choice([*verifiers, *holders, *body_ids]), 0.8) if rng.random() < 0.3 else None,
             period=rng.choice([0, 1, 5]), notice=rng.choice([0, 0, 3, 4, 12]), latency=rng.choice([0, 2, 3]),
-            detection_probability=rng.choice([1.0, 1.0, 1.0, 0.5, 0.0])))
+            detection_probability=Probability.of(rng.choice([1, 1, 1, Fraction(1, 2), 0]))))
     operators = [m.operator for m in mechanisms]
     # Most operators report towards a verifier, directly or through another
     # holder; other flows are drawn at random.

@@ -30,7 +30,7 @@ from verify.errors import (
 )
 from verify.load import format_duration, load, parse_duration
 from verify.load.yamlsrc import MAX_DEPTH, Seq, parse
-from verify.model import SECONDS, Location
+from verify.model import SECONDS, Location, Probability
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -270,7 +270,7 @@ def test_defaults_are_filled_in(tmp_path):
     regime = load(write(tmp_path / "r.yaml", MINIMAL))
     m = regime.mechanism["seals"]
     assert (m.period, m.notice, m.latency) == (0, 0, 0)
-    assert m.detection_probability == 1.0
+    assert m.detection_probability == Probability.of(1)
     assert m.kind == "other"
     assert m.at is None and m.requires_access == () and m.triggered_by is None
     assert (m.mandatory, m.tamper_evident, m.optional, m.attributes) == (False, False, False, True)

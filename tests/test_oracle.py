@@ -22,6 +22,7 @@ from verify.model import (
     Flow,
     Mechanism,
     Observation,
+    Probability,
     Regime,
     Signature,
     ThreatModel,
@@ -129,7 +130,7 @@ def test_threshold_and_coverage():
     above = make(["P", "V"], [mech("m", "V", threshold=10.5)])
     elsewhere = make(["P", "V"], [mech("m", "V", at=("other",))], assets=("site", "other"))
     blind = make(["P", "V"], [mech("m", "V", sig="heat")])
-    zero = make(["P", "V"], [mech("m", "V", detection_probability=0.0)])
+    zero = make(["P", "V"], [mech("m", "V", detection_probability=Probability.of(0))])
     assert t0(at_threshold) == 0
     assert t0(above) is None
     assert t0(elsewhere) is None

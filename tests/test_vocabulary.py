@@ -61,7 +61,7 @@ BASE: dict[str, typing.Any] = {
                     "signatures": [{"signature": "heat", "magnitude": 1}, {"signature": "logs"}]}],
     "mechanisms": [{"id": "watch", "operator": "op", "observes": [{"signature": "logs"}, {"signature": "heat"}],
                     "at": ["site"], "triggered_by": "council", "requires_access": ["gate-ee", "host"],
-                    "reveals": ["layout"]}],
+                    "reveals": ["layout"], "budget": "days"}],
     "flows": [{"id": "report", "from": "op", "to": "council", "via": ["relay"], "decision": "veto",
                "carries": ["layout"]}],
     "bodies": [{"id": "council", "members": ["member", "state"], "approve": 1,
@@ -71,6 +71,7 @@ BASE: dict[str, typing.Any] = {
     "verifiers": [{"id": "council"}],
     "threat_model": {"colluders": ["pooled", "insider"], "max": 1},
     "labels": [{"id": "layout", "cleared": ["reader"]}],
+    "budgets": [{"id": "days", "total": 10, "period": "30d"}],
     "properties": [{"property": "timeliness", "violation": "run", "T": "30d", "from": "watch"}],
     "claims": [{"id": "claim-a", "text": "It is seen in time.", "property": "timeliness", "violation": "run",
                 "T": "30d", "from": "report", "coalition": ["pooled"], "failed": ["relay"]}],
@@ -528,7 +529,7 @@ def _takes_selectors(node: dict) -> bool:
     return whole
 
 
-OTHER_TOP_LEVEL = {"regime", "title", "description", "extends", "remove", "sources"}
+OTHER_TOP_LEVEL = {"regime", "title", "description", "extends", "remove", "sources", "sanction", "false_alarm_cost"}
 
 
 def test_every_section_of_the_schema_is_in_the_table_and_no_other():

@@ -20,16 +20,20 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from fractions import Fraction
 from typing import ParamSpec
 
 from verify.durations import format_duration
 from verify.model import Regime
+from verify.numbers import fraction_text
 from verify.results import (
     Block,
     CountedGroup,
+    Deterrence,
     EvasionSets,
     Grade,
     KStar,
+    Likelihood,
     Margin,
     Notice,
     Reason,
@@ -37,6 +41,7 @@ from verify.results import (
     Route,
     Step,
     StepKind,
+    Threshold,
     Unseen,
     Verdict,
     Vote,
@@ -85,7 +90,8 @@ def params_text(result: Result) -> str:
         if k == "violation":
             continue
         shown = format_duration(v) if k == "T" and isinstance(v, int) else \
-            "{" + ", ".join(map(str, v)) + "}" if isinstance(v, tuple) else v
+            "{" + ", ".join(map(str, v)) + "}" if isinstance(v, tuple) else \
+            fraction_text(v) if isinstance(v, Fraction) else v
         parts.append(f"{k}={shown}")
     return ", ".join(parts)
 
@@ -273,6 +279,57 @@ def _evasion(e: EvasionSets) -> list[str]:
     return lines
 
 
+def _threshold(t: Threshold) -> str:
+    name = t.parameter
+    if t.bound == "any":
+        return f"{name}: any value will do"
+    if t.bound == "none":
+        return f"{name}: no value will do"
+    shown = t.exact if t.duration else fraction_text(t.value) if t.value is not None else t.exact
+    words = {"at-least": "at least", "above": "above", "at-most": "at most", "below": "below"}[t.bound]
+    extra = f" (exactly {t.exact})" if not t.duration and t.value is not None and t.exact and \
+        t.exact != str(t.value) else ""
+    return f"{name}: {words} {shown}{extra}"
+
+
+def _likelihood(f: Likelihood, need: Fraction | None) -> list[str]:
+    who = f.coalition
+    value = fraction_text(f.low) if f.low == f.high else \
+        f"between {fraction_text(f.low)} and {fraction_text(f.high)} (the uncertain probabilities at their ends)"
+    lines = [f"probability of detection: {value}" + (f"; required: at least {fraction_text(need)}"
+                                                      if need is not None else "")]
+    lines.append(f"worst coalition: {who[0]} " + (f"with {', '.join(who[1:])}" if who[1:] else "alone")
+                 + f"; observations counted within {format_duration(f.window)}")
+    if f.formula and f.formula not in ("0", "1"):
+        lines.append(f"formula: P = {f.formula}")
+    for m in f.mechanisms:
+        n = _plural(m.trials, "observation")
+        lines.append(f"  {m.mechanism}: p = {fraction_text(m.p)} per observation, {n}, sees at least once with "
+                     f"{fraction_text(m.success)}; "
+                     + ("its evidence reaches a verifier" if m.reaches else "the coalition cuts its evidence off"
+                        " (or it counts only with others)"))
+    if f.certain:
+        lines.append("  certain to see (and reach a verifier unless cut): " + ", ".join(f.certain))
+    for t in f.thresholds:
+        lines.append(f"holds from: {_threshold(t)}")
+    return lines
+
+
+def _deterrence(f: Deterrence) -> list[str]:
+    lines = _likelihood(f.detection, None)
+    p = f.detection.low
+    alarm = f.alarm_high
+    lines.append(f"violating: gain {fraction_text(f.gain)} x (1 - {fraction_text(p)}) - sanction "
+                 f"{fraction_text(f.sanction)} x {fraction_text(p)} = {fraction_text(f.violate[0])}")
+    lines.append(f"complying: - false-alarm cost {fraction_text(f.false_alarm_cost)} x false-alarm chance "
+                 f"{fraction_text(alarm)} = {fraction_text(f.comply[0])}")
+    lines.append(f"deterred only if detection is above (gain + cost x false-alarm chance) / (gain + sanction) = "
+                 f"{fraction_text(f.needed)}")
+    for t in f.thresholds:
+        lines.append(f"holds from: {_threshold(t)}")
+    return lines
+
+
 @_lines
 def explain(regime: Regime, result: Result) -> list[str]:
     """The lines under a result's title."""
@@ -283,6 +340,11 @@ def explain(regime: Regime, result: Result) -> list[str]:
     figures = result.figures
     if isinstance(figures, Margin):
         lines += _margin(figures)
+    if isinstance(figures, Likelihood):
+        need = dict(result.params).get("p")
+        lines += _likelihood(figures, need if isinstance(need, Fraction) else None)
+    if isinstance(figures, Deterrence):
+        lines += _deterrence(figures)
     if isinstance(figures, EvasionSets):
         return lines + _evasion(figures) + ([f"note: {result.note}"] if result.note else [])
     if result.verdict == Verdict.HOLDS:

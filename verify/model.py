@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from functools import cached_property
 from typing import Any, Literal, NamedTuple
 
@@ -37,6 +38,8 @@ __all__ = [
     "Verifier",
     "ThreatModel",
     "Label",
+    "Budget",
+    "Probability",
     "PropertySpec",
     "Claim",
     "Regime",
@@ -149,12 +152,51 @@ class Trace:
     conceal: int | None = None
 
 
+@dataclass(frozen=True)
+class Probability:
+    """A probability, exactly (a fraction: 0.2 is 1/5, as written), or an
+    interval ``[low, high]`` of them when the design is unsure of it."""
+
+    low: Fraction
+    high: Fraction
+
+    @classmethod
+    def of(cls, value: Fraction | int | str) -> Probability:
+        v = Fraction(value)
+        return cls(v, v)
+
+    @property
+    def exact(self) -> bool:
+        return self.low == self.high
+
+    def __str__(self) -> str:
+        return _decimal(self.low) if self.exact else f"[{_decimal(self.low)}, {_decimal(self.high)}]"
+
+
+def _decimal(x: Fraction) -> str:
+    """``x`` as the decimal it was written as when it is one (0.2, not
+    1/5), else as a fraction."""
+    d = x.denominator
+    while d % 2 == 0:
+        d //= 2
+    while d % 5 == 0:
+        d //= 5
+    if d != 1:
+        return str(x)
+    text = f"{x.numerator / x.denominator:.17g}"
+    return text if Fraction(text) == x else str(x)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Violation(Element):
     perpetrators: tuple[str, ...]
     at: str
     traces: tuple[Trace, ...]
     duration: int | None = None
+    #: What the violator gains if it goes undetected, and loses if it is
+    #: detected (None: the regime's ``sanction``): the inspection game.
+    gain: Fraction | None = None
+    sanction: Fraction | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -181,7 +223,14 @@ class Mechanism(Element):
     period: int = 0
     notice: int = 0
     latency: int = 0
-    detection_probability: float = 1.0
+    #: Chance one observation sees what it can see.  The properties without
+    #: chance read only whether it is certainly above 0.
+    detection_probability: Probability = Probability(Fraction(1), Fraction(1))
+    #: Chance one observation raises an alarm against a complying state.
+    false_alarm_probability: Probability = Probability(Fraction(0), Fraction(0))
+    #: The inspection budget its observations draw on, and what each takes.
+    budget: str | None = None
+    effort: Fraction = Fraction(1)
     cost: float | None = None
     #: A candidate: ``verify optimise`` may leave it out (checks keep it in).
     optional: bool = False
@@ -276,6 +325,15 @@ class Label(Element):
     """Sensitive information and who is cleared to receive it."""
 
     cleared: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Budget(Element):
+    """Effort per period that the mechanisms drawing on it share (the
+    inspection game allocates it)."""
+
+    total: Fraction
+    period: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -377,9 +435,14 @@ class Regime:
     verifiers: tuple[Verifier, ...] = ()
     threat_model: ThreatModel = ThreatModel()
     labels: tuple[Label, ...] = ()
+    budgets: tuple[Budget, ...] = ()
     properties: tuple[PropertySpec, ...] = ()
     claims: tuple[Claim, ...] = ()
     sources: tuple[str, ...] = ()
+    #: What a detected violator loses (a violation may say its own), and
+    #: what a false alarm costs a complying state: the inspection game.
+    sanction: Fraction | None = None
+    false_alarm_cost: Fraction = Fraction(0)
     #: The file it was loaded from, and the files it extends, nearest first.
     path: str | None = field(default=None, compare=False)
     extends: tuple[str, ...] = field(default=(), compare=False)
@@ -426,6 +489,10 @@ class Regime:
     @cached_property
     def flow(self) -> Mapping[str, Flow]:
         return {f.id: f for f in self.flows}
+
+    @cached_property
+    def budget(self) -> Mapping[str, Budget]:
+        return {b.id: b for b in self.budgets}
 
     @cached_property
     def group(self) -> Mapping[str, Group]:

@@ -25,7 +25,7 @@ from typing import TypeVar
 from verify.durations import format_duration
 from verify.errors import RenderError
 from verify.files import write_atomically
-from verify.model import HOST, PERPETRATOR, Actor, Body, Element, Flow, Mechanism, Regime
+from verify.model import HOST, PERPETRATOR, Actor, Body, Element, Flow, Mechanism, Probability, Regime
 from verify.results import Result, Route
 from verify.safety import visible
 from verify.vocabulary import SECTIONS
@@ -760,8 +760,8 @@ def _mechanism_lines(m: Mechanism) -> list[str]:
     if m.requires_access:
         lines.append("needs consent of " + ", ".join(
             "the host" if r == HOST else r for r in m.requires_access))
-    if m.detection_probability != 1.0:
-        lines.append(f"p = {m.detection_probability:g}")
+    if m.detection_probability != Probability.of(1):
+        lines.append(f"p = {m.detection_probability}")
     if not m.attributes:
         lines.append("does not attribute")
     flags = [word for word, on in (("mandatory", m.mandatory), ("tamper-evident", m.tamper_evident)) if on]

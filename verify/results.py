@@ -13,6 +13,7 @@ import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
+from fractions import Fraction
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -35,6 +36,10 @@ __all__ = [
     "KStar",
     "WorstCase",
     "EvasionSets",
+    "MechanismChance",
+    "Threshold",
+    "Likelihood",
+    "Deterrence",
     "Figures",
     "Result",
     "combine",
@@ -333,7 +338,88 @@ class EvasionSets:
                 yield p, fixed + tuple(m for pick in picks for m in pick)
 
 
-Figures = Margin | WorstCase | EvasionSets
+@dataclass(frozen=True)
+class MechanismChance:
+    """One uncertain mechanism in a worst case: its chance per observation,
+    how many times it observes in the window, its chance of seeing at least
+    once, and whether its evidence reaches a verifier against the
+    coalition (on its own, with every other uncertain mechanism missing)."""
+
+    mechanism: str
+    p: Fraction
+    trials: int
+    success: Fraction
+    reaches: bool
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """The value of one parameter at which a property starts to hold:
+    ``bound`` says on which side (``at-least``: it holds from ``value`` up;
+    ``at-most``: up to it; ``any``: whatever the value; ``none``: at no
+    value).  ``exact`` is the value as a formula (a root, say), ``value``
+    the number (a fraction when it is rational)."""
+
+    parameter: str
+    bound: Literal["at-least", "above", "at-most", "below", "any", "none"]
+    exact: str = ""
+    value: Fraction | None = None
+    #: For a period: the value in seconds (``value`` is then a whole number).
+    duration: bool = False
+
+
+@dataclass(frozen=True)
+class Likelihood:
+    """detection-probability: the least chance, over every allowed
+    coalition, that evidence reaches a verifier; an interval when some
+    probability is (``low`` with every uncertain number at its low end,
+    ``high`` at its high end).  The worst case is shown at the low end."""
+
+    low: Fraction
+    high: Fraction
+    #: Seconds in which observations are counted.
+    window: int
+    #: The worst coalition, perpetrator first.
+    coalition: tuple[str, ...]
+    #: The uncertain mechanisms the chance depends on, and those certain to
+    #: see (probability 1 over the window).
+    mechanisms: tuple[MechanismChance, ...] = ()
+    certain: tuple[str, ...] = ()
+    #: The chance as a formula in the mechanisms' probabilities, e.g.
+    #: ``1 - (1 - p[logging])**12*(1 - p[tip])``.
+    formula: str = ""
+    #: Where the verdict depends on an interval: the value of each uncertain
+    #: parameter at which it starts to hold (the others at their low ends).
+    thresholds: tuple[Threshold, ...] = ()
+
+
+@dataclass(frozen=True)
+class Deterrence:
+    """deterrence: the inspection game's figures for the worst coalition.
+
+    A violator's expected payoff is ``gain * (1 - P) - sanction * P`` from
+    violating and ``- false_alarm_cost * alarm`` from complying, where P is
+    the least chance of detection and ``alarm`` the chance of a false alarm
+    against a complying state (docs/deterrence.md).  Intervals as for
+    :class:`Likelihood`: ``*_low`` is the side least favourable to
+    deterrence."""
+
+    detection: Likelihood
+    gain: Fraction
+    sanction: Fraction
+    false_alarm_cost: Fraction
+    alarm_low: Fraction
+    alarm_high: Fraction
+    #: Expected payoffs, worst case for deterrence first.
+    violate: tuple[Fraction, Fraction]
+    comply: tuple[Fraction, Fraction]
+    #: The least chance of detection that deters, at the worst false-alarm
+    #: chance: (gain + false_alarm_cost * alarm) / (gain + sanction).
+    needed: Fraction
+    thresholds: tuple[Threshold, ...] = ()
+
+
+Figures = Margin | WorstCase | EvasionSets | Likelihood | Deterrence
 
 
 @dataclass(frozen=True, repr=False)  # a one-line __repr__ below

@@ -174,6 +174,7 @@ SECTIONS: tuple[Section, ...] = (
         Ref("requires_access", "requires_access", _ACTOR, many=True, words=(HOST,), default=(),
             absent="needs"),
         Ref("reveals", "reveals", ("label",), many=True, default=()),
+        Ref("budget", "budget", ("budget",)),
     )),
     Section("flows", "flow", "Flow", lookup="flow", refs=(
         Ref("from", "source", _HOLDER, required=True, absent="needs"),
@@ -200,6 +201,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("labels", "label", "Label", refs=(
         Ref("cleared", "cleared", _ACTOR, many=True, default=()),
     )),
+    Section("budgets", "budget", "Budget", lookup="budget"),
     Section("properties", "property", "PropertySpec", ids=False, status=False, merge="replace",
             named_by=("id", "property"), refs=(
         Ref("violation", "violation", ("violation",), absent="kept"),

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from verify.analyses.bounds import certificate, disjoint_routes, exact_min_evasion
+from verify.analyses.chance import detection_probability, deterrence
 from verify.analyses.routes import explain_routes, routed_elements
 from verify.catalogue import catalogue
 from verify.durations import format_duration
@@ -52,6 +53,9 @@ __all__ = [
     "fault_tolerance",
     "robustness_margin",
     "minimal_evasion_sets",
+    "detection_probability",
+    "deterrence",
+    "inspection_game",
     "run",
     "what_if",
     "ask",
@@ -456,6 +460,14 @@ def minimal_evasion_sets(regime: Regime, violation: str, K: int | None = None, *
                   _statement(regime, "minimal-evasion-sets", violation, None), figures=figures)
 
 
+def inspection_game(regime: Regime, violation: str | None = None, *, timeout: float | None = None,
+                    as_is: bool = False) -> Result:
+    """The inspection game is about every violation at once, one result
+    per budget: :func:`run` asks :func:`verify.analyses.game.inspection_game`
+    for all of them.  This entry is the catalogue's (its parameters)."""
+    raise UsageError("inspection-game answers once per budget, for every violation at once: ask run()")
+
+
 #: property id -> function.  A plain table: the catalogue in properties/
 #: documents the same ids, and a test keeps the two equal.
 ANALYSES: dict[str, Callable[..., Result]] = {
@@ -465,6 +477,9 @@ ANALYSES: dict[str, Callable[..., Result]] = {
     "fault-tolerance": fault_tolerance,
     "robustness-margin": robustness_margin,
     "minimal-evasion-sets": minimal_evasion_sets,
+    "detection-probability": detection_probability,
+    "deterrence": deterrence,
+    "inspection-game": inspection_game,
 }
 
 
@@ -477,6 +492,10 @@ def run(regime: Regime, spec: PropertySpec, timeout: float | None = None, as_is:
     ``budget``: seconds for the whole question (each violation gets what is
     left; a solver call never more than that): past it, unknown."""
     regime, _ = effective(regime, as_is=as_is)
+    if spec.property == "inspection-game":
+        from verify.analyses.game import inspection_game as game
+
+        return [replace(r, where=spec.where) for r in game(regime, timeout=timeout, as_is=as_is)]
     fn = ANALYSES[spec.property]
     params = dict(spec.params)
     params.pop("violation", None)

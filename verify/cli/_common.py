@@ -30,6 +30,7 @@ import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from fractions import Fraction
 from typing import Any, NoReturn, TextIO
 
 from verify.diagnostics import Diagnostic
@@ -39,7 +40,7 @@ from verify.limits import DEFAULT, NAMES, LimitError, Limits, from_environment, 
 from verify.model import Location, Regime
 from verify.safety import visible, visible_lines
 
-__all__ = ["Parser", "ArgumentError", "report_regime_error", "write_atomically", "count", "seconds",
+__all__ = ["Parser", "ArgumentError", "report_regime_error", "write_atomically", "count", "chance", "seconds",
            "errors", "error_stream", "expand_paths", "load_design", "load_designs", "STDIN", "use_colour", "paint",
            "Captured", "capture_parser",
            "EXIT_OK", "EXIT_FAILS", "EXIT_INVALID", "EXIT_UNKNOWN"]
@@ -142,6 +143,18 @@ def count(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"{text} is negative; expected 0 or more")
+    return value
+
+
+def chance(text: str) -> Fraction:
+    """An argparse type: a probability from 0 to 1, read exactly (0.9 is
+    9/10)."""
+    try:
+        value = Fraction(text.strip())
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a probability between 0 and 1")
     return value
 
 

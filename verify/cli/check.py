@@ -22,6 +22,7 @@ from verify.cli._common import (
     Parser,
     add_extends_option,
     add_report_options,
+    chance,
     count,
     deliver,
     errors,
@@ -54,7 +55,10 @@ def add_property_options(parser: Parser) -> None:
                         help="check this property instead of the design's list")
     parser.add_argument("--violation", help="only this violation")
     parser.add_argument("-k", type=count, help="colluders beyond the perpetrator (default: threat_model.max)")
-    parser.add_argument("-T", help="deadline for timeliness, e.g. 30d")
+    parser.add_argument("-T", help="deadline for timeliness, e.g. 30d; the window of detection-probability and "
+                                   "deterrence (default: the violation's duration)")
+    parser.add_argument("--p", dest="p", type=chance, metavar="P",
+                        help="detection-probability: the least probability required, e.g. 0.9")
     parser.add_argument("--from", dest="start", metavar="EVENT",
                         help="timeliness: count -T from when this mechanism or flow first delivers")
     parser.add_argument("--coalition", metavar="A,B,...", type=_ids, default=None,
@@ -82,7 +86,7 @@ def spec_from_args(args: argparse.Namespace, stream: TextIO | None = None) -> Pr
         return None
     info = catalogue()[args.property]
     params: list[tuple[str, object]] = []
-    for name in ("violation", "k", "T", "f", "K", "from"):
+    for name in ("violation", "k", "T", "f", "K", "from", "p"):
         value = getattr(args, "start" if name == "from" else name)
         if value is None:
             continue
@@ -128,7 +132,7 @@ def suites(done: list[Checked]) -> list[Suite]:
     for regime, results, warnings in done:
         # Unread fields are validate's notes in CI formats: a gate on check
         # reports verdicts, not the same notes on every run.
-        unread = {m for m, _ in unread_fields(regime)}
+        unread = {m for m, _ in unread_fields(regime, checked={r.property for r in results})}
         notes = [Note(w, "no-properties" if w.startswith("the design lists no properties") else
                       "violation-absent" if " is not checked: " in w else "left-out", level="note")
                  for w in warnings if w not in unread]
@@ -174,8 +178,8 @@ def main(argv: list[str], stream: TextIO) -> int:
     ends = time.monotonic() + args.budget
     for regime in regimes:
         regime, warnings = effective(regime, as_is=args.as_is)
-        warnings = (*warnings, *(m for m, _ in unread_fields(regime)))
         specs = [spec] if spec else list(regime.properties)
+        warnings = (*warnings, *(m for m, _ in unread_fields(regime, checked={s.property for s in specs})))
         if spec and spec.param("violation") and spec.param("violation") not in regime.violation:
             errors().write(f"verify: {visible(regime.path or '')}: no violation {spec.param('violation')!r}\n")
             return EXIT_INVALID

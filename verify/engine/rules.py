@@ -205,7 +205,7 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
         if m.at is not None and v.at not in m.at:
             blind[m.id] = Unseen(m.id, Reason.NOT_COVERED, (v.at,))
             continue
-        if m.detection_probability <= 0:
+        if m.detection_probability.low <= 0:
             blind[m.id] = Unseen(m.id, Reason.ZERO_PROBABILITY)
             continue
         seen_at_all = []

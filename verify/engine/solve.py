@@ -15,9 +15,10 @@ switches names the mechanisms and flows the proof rests on.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from fractions import Fraction
 
 import z3
 
@@ -36,7 +37,7 @@ from verify.engine.rules import (
 from verify.gcpause import gc_paused
 from verify.model import Regime
 
-__all__ = ["Answer", "Outcome", "Query"]
+__all__ = ["Answer", "Outcome", "Query", "Heaviest"]
 
 # z3 installs a Ctrl-C handler of its own around each solver call, which
 # swallows SIGINT and returns "unknown" (read as a time-out, exit 3).  Off, so
@@ -92,6 +93,7 @@ class Query:
         self.ctx = z3.Context()
         self.solver = z3.Solver(ctx=self.ctx)
         self.solver.set("core.minimize", True)
+        self.timeout_ms = timeout_ms
         if timeout_ms is not None:
             self.solver.set("timeout", int(timeout_ms))
         # The formula is written as SMT-LIB text and parsed by z3 in one call:
@@ -376,6 +378,83 @@ class Query:
         finally:
             self.solver.pop()
 
+    def heaviest(self, k: int, groups: Mapping[str, Collection[str]], weights: Mapping[str, Fraction],
+                 off: Collection[str] = (), slack: Fraction = Fraction(0),
+                 limit: int = 1000) -> Iterator[Heaviest | None]:
+        """The coalitions of at most ``k`` colluders that evade with the
+        heaviest set of ``groups`` switched on, heaviest first.
+
+        A group is a set of elements (mechanisms, flows); the elements of
+        no group are on, those in ``off`` are off, and a group *counts*
+        when all its elements are on and the coalition still evades.  The
+        first answer has the greatest total weight of counting groups (an
+        optimisation over the one encoding: no coalition is enumerated);
+        with ``slack``, every other set of counting groups within ``slack``
+        of it follows, once each, so that weights that only approximate
+        the true ones (logarithms) still lead the caller to the exact
+        optimum.  Nothing when no coalition evades even with every group
+        off; ``None`` once if the solver gives up.
+        """
+        ctx = self.ctx
+        flags = {tag: z3.Bool(f"g{i}", ctx) for i, tag in enumerate(groups)}
+        fixed: list[z3.BoolRef] = []
+        grouped = {e for els in groups.values() for e in els}
+        for el, s in sorted(self.switch.items()):
+            if el in off:
+                fixed.append(z3.Not(s))
+            elif el not in grouped:
+                fixed.append(s)
+        for tag, els in groups.items():
+            for el in sorted(els):
+                if el in self.switch and el not in off:
+                    fixed.append(z3.Implies(flags[tag], self.switch[el]))
+                elif el in off:
+                    fixed.append(z3.Not(flags[tag]))
+        if k < len(self.candidates):
+            fixed.append(self._budget(k))
+        zero = z3.RealVal(0, ctx)
+        total = z3.Sum([z3.If(f, _real(weights[tag], ctx), zero) for tag, f in flags.items()]) if flags else zero
+        opt = z3.Optimize(ctx=ctx)
+        if self.timeout_ms is not None:
+            opt.set("timeout", int(self.timeout_ms))
+        opt.add(*self.solver.assertions(), *fixed)
+        opt.maximize(total)
+        answer = opt.check()
+        if answer == z3.unknown:
+            yield None
+            return
+        if answer == z3.unsat:
+            return
+
+        def read(model: z3.ModelRef) -> Heaviest:
+            on = frozenset(tag for tag, f in flags.items() if z3.is_true(model.eval(f, model_completion=True)))
+            return Heaviest(self._chosen(model), on)
+
+        best = read(opt.model())
+        yield best
+        if slack <= 0:
+            return
+        # Every other set within the slack: a plain solver, each set found
+        # excluded in turn (the sets near the optimum are few).
+        floor = sum((weights[t] for t in best.groups), Fraction(0)) - slack
+        s = z3.Solver(ctx=ctx)
+        if self.timeout_ms is not None:
+            s.set("timeout", int(self.timeout_ms))
+        s.add(*self.solver.assertions(), *fixed, total >= _real(floor, ctx))
+        seen = [best.groups]
+        for _ in range(limit):
+            s.add(z3.Or([flags[t] != (t in seen[-1]) for t in flags] or [z3.BoolVal(False, ctx)]))
+            answer = s.check()
+            if answer == z3.unknown:
+                yield None
+                return
+            if answer == z3.unsat:
+                return
+            found = read(s.model())
+            seen.append(found.groups)
+            yield found
+        yield None  # more near-optimal sets than the limit: not an answer
+
     def _check(self, assumptions: Sequence[z3.BoolRef]) -> z3.CheckSatResult:
         """``solver.check(*assumptions)`` without z3's per-call cast of each
         assumption to a Boolean (they are Booleans already): the casts were
@@ -609,7 +688,21 @@ class Query:
             self.solver.pop()
 
 
+@dataclass(frozen=True)
+class Heaviest:
+    """An evading coalition (its chosen colluders) and the groups that
+    count with it."""
+
+    chosen: tuple[str, ...]
+    groups: frozenset[str]
+
+
 # ------------------------------------------------------------------ helpers
+
+
+def _real(x: Fraction, ctx: z3.Context) -> z3.ArithRef:
+    return z3.RealVal(f"{x.numerator}/{x.denominator}", ctx)
+
 
 
 def _at_most(variables: Iterable[z3.BoolRef], n: int) -> z3.BoolRef:

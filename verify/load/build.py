@@ -6,6 +6,7 @@ assume the shapes the schema promises.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 from verify.durations import parse_duration
@@ -15,6 +16,7 @@ from verify.model import (
     Actor,
     Asset,
     Body,
+    Budget,
     Claim,
     Decision,
     Flow,
@@ -22,6 +24,7 @@ from verify.model import (
     Label,
     Mechanism,
     Observation,
+    Probability,
     PropertySpec,
     Regime,
     Signature,
@@ -76,9 +79,30 @@ def _optional_dur(item: Map, key: str, infinite: str) -> int | None:
     return None if value == infinite else parse_duration(value)
 
 
+def _exact(value: Any) -> Fraction:
+    """A number of the file, exactly as written: 0.2 is 1/5 (the shortest
+    decimal that reads back as the float the parser made), not the binary
+    float nearest to it."""
+    return Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
+
+
+def _amount(item: Map, key: str) -> Fraction | None:
+    return _exact(item[key]) if key in item else None
+
+
+def _chance(item: Map, key: str, default: int) -> Probability:
+    """A probability, or an interval ``[low, high]`` of them."""
+    if key not in item:
+        return Probability.of(default)
+    value = item[key]
+    if isinstance(value, Seq):
+        return Probability(_exact(value[0]), _exact(value[1]))
+    return Probability.of(_exact(value))
+
+
 def _params(item: Map) -> tuple[tuple[str, object], ...]:
     out = []
-    for key in ("violation", "k", "T", "from", "f", "K", "direct"):
+    for key in ("violation", "k", "T", "from", "f", "K", "direct", "p"):
         if key in item:
             value = item[key]
             # JSON Schema counts 2.0 as an integer; the model says int.
@@ -86,6 +110,8 @@ def _params(item: Map) -> tuple[tuple[str, object], ...]:
                 value = parse_duration(value)
             elif key in ("k", "f", "K"):
                 value = int(value)
+            elif key == "p":
+                value = _exact(value)
             out.append((key, value))
     return tuple(out)
 
@@ -140,7 +166,8 @@ def build(data: Map, path: str, extends: tuple[str, ...] = (), sha256: str | Non
                       persists=_optional_dur(t, "persists", "forever"),
                       conceal=_optional_dur(t, "conceal", "never"))
                 for t in v["signatures"]),
-            duration=parse_duration(v["duration"]) if "duration" in v else None)
+            duration=parse_duration(v["duration"]) if "duration" in v else None,
+            gain=_amount(v, "gain"), sanction=_amount(v, "sanction"))
         for v in section("violations"))
     mechanisms = tuple(
         Mechanism(
@@ -151,7 +178,9 @@ def build(data: Map, path: str, extends: tuple[str, ...] = (), sha256: str | Non
                 for o in m["observes"]),
             mandatory=m.get("mandatory", False), tamper_evident=m.get("tamper_evident", False),
             period=_dur(m, "period"), notice=_dur(m, "notice"), latency=_dur(m, "latency"),
-            detection_probability=float(m.get("detection_probability", 1.0)),
+            detection_probability=_chance(m, "detection_probability", 1),
+            false_alarm_probability=_chance(m, "false_alarm_probability", 0),
+            effort=_exact(m["effort"]) if "effort" in m else Fraction(1),
             cost=m.get("cost"), optional=m.get("optional", False), intrusiveness=m.get("intrusiveness"),
             attributes=m.get("attributes", True))
         for m in section("mechanisms"))
@@ -181,6 +210,8 @@ def build(data: Map, path: str, extends: tuple[str, ...] = (), sha256: str | Non
     tm = data.get("threat_model") or Map(data.where)
     threat = ThreatModel(**_refs("threat_model", tm), max=int(tm.get("max", 1)), where=tm.where)
     labels = tuple(Label(**_common(lab), **_refs("labels", lab)) for lab in section("labels"))
+    budgets = tuple(Budget(**_common(b), total=_exact(b["total"]), period=_dur(b, "period"))
+                    for b in section("budgets"))
     properties = tuple(
         PropertySpec(property=p["property"], params=_params(p), where=p.where)
         for p in section("properties"))
@@ -194,6 +225,7 @@ def build(data: Map, path: str, extends: tuple[str, ...] = (), sha256: str | Non
         id=data["regime"], title=data.get("title"), description=data.get("description"),
         actors=actors, groups=groups, assets=assets, signatures=signatures, violations=violations,
         mechanisms=mechanisms, flows=flows, bodies=bodies, decisions=decisions, verifiers=tuple(verifiers),
-        threat_model=threat, labels=labels, properties=properties, claims=claims,
-        sources=tuple(data.get("sources", ())), path=path, extends=extends, sha256=sha256,
+        threat_model=threat, labels=labels, budgets=budgets, properties=properties, claims=claims,
+        sources=tuple(data.get("sources", ())), sanction=_amount(data, "sanction"),
+        false_alarm_cost=_amount(data, "false_alarm_cost") or Fraction(0), path=path, extends=extends, sha256=sha256,
     )

@@ -50,6 +50,7 @@ _TITLED = {
     "persistence": "a duration such as 30d, or forever",
     "concealment": "a duration such as 7d, or never",
     "probability": "a probability between 0 and 1",
+    "chance": "a probability between 0 and 1, or an interval [low, high] of them",
     "amount": "a number from 0 to 1e100",
 }
 _DURATION_TITLES = ("duration", "persistence", "concealment")
@@ -304,7 +305,7 @@ def _jsonschema_diagnostics(data: Map) -> Iterator[Diagnostic]:
                 else:
                     yield Diagnostic("E013", f"negative {title} in {field}", where,
                                      found=_show(err.instance), expected=_TITLED[title])
-            elif title == "probability":
+            elif title in ("probability", "chance"):
                 yield Diagnostic("E013", f"probability outside [0, 1] in {field}", where,
                                  found=_show(err.instance), expected=_TITLED[title])
             else:
@@ -322,6 +323,9 @@ def _jsonschema_diagnostics(data: Map) -> Iterator[Diagnostic]:
                 yield Diagnostic("E012", f"missing field 'kind' or 'group' in the selector {field}",
                                  getattr(err.instance, "where", where),
                                  expected="{kind: K} (every actor of a kind) or {group: G} (a group's members)")
+        elif kind in ("minItems", "maxItems") and title == "chance":
+            yield Diagnostic("E017", f"{field}: an interval has two ends", where, found=_show(err.instance),
+                             expected="[low, high]")
         elif kind in ("minItems", "uniqueItems"):
             what = "is empty" if kind == "minItems" else "repeats an item"
             yield Diagnostic("E017", f"{field} {what}", where, found=_show(err.instance),
@@ -542,11 +546,23 @@ def _reference_diagnostics(data: Map) -> Iterator[Diagnostic]:
         if isinstance(f.get("from"), str) and f.get("from") == f.get("to"):
             yield Diagnostic("E016", f"flow {f.get('id')!r}: a flow from {f['from']!r} to itself",
                              f.value_at["to"], expected="a receiver other than the sender")
+    for _, m in _items(data, "mechanisms"):
+        for key in ("detection_probability", "false_alarm_probability"):
+            value = m.get(key)
+            if (isinstance(value, Seq) and len(value) == 2 and all(_is_number(x) for x in value)
+                    and value[0] > value[1]):
+                yield Diagnostic("E013", f"mechanism {m.get('id')!r}: {key}: the interval's low end is above "
+                                         "its high end", m.value_at[key], found=_show(value),
+                                 expected="[low, high] with low <= high")
     yield from _votes(data, kinds)
     for section in ("properties", "claims"):
         for _, p in _items(data, section):
             yield from _property_params(p, section)
     yield from _control_cycles(data)
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
 def _votes(data: Map, kinds: dict[str, str]) -> Iterator[Diagnostic]:

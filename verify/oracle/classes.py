@@ -31,7 +31,8 @@ __all__ = ["interchangeable_classes", "class_choices"]
 _READS: dict[str, tuple[str, ...]] = {
     "actors": ("id", "controlled_by"),
     "mechanisms": ("operator", "observes", "at", "requires_access", "mandatory", "tamper_evident",
-                   "triggered_by", "period", "notice", "latency", "detection_probability"),
+                   "triggered_by", "period", "notice", "latency", "detection_probability",
+                   "false_alarm_probability"),
     "flows": ("source", "target", "via", "latency", "period", "mandatory", "authenticated", "decision"),
     "bodies": ("id", "members", "approve", "block", "recused", "latency"),
     "decisions": ("id", "body", "approve", "block", "recused", "latency"),
@@ -42,7 +43,6 @@ _READS: dict[str, tuple[str, ...]] = {
 _PROJECTIONS: dict[tuple[str, str], Callable[[Any, Violation], Any]] = {
     ("mechanisms", "observes"): lambda obs, v: tuple(sorted((o.signature, o.threshold) for o in obs)),
     ("mechanisms", "at"): lambda at, v: at is None or v.at in at,
-    ("mechanisms", "detection_probability"): lambda p, v: p > 0,
 }
 
 

@@ -94,7 +94,7 @@ class Index:
         useful = [
             m
             for m in regime.mechanisms
-            if (m.at is None or v.at in m.at) and m.detection_probability > 0
+            if (m.at is None or v.at in m.at) and m.detection_probability.low > 0
         ]
         triggered: dict[str, list[Mechanism]] = {}
         for m in useful:

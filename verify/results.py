@@ -40,6 +40,7 @@ __all__ = [
     "Threshold",
     "Likelihood",
     "Deterrence",
+    "Game",
     "Figures",
     "Result",
     "combine",
@@ -419,7 +420,30 @@ class Deterrence:
     thresholds: tuple[Threshold, ...] = ()
 
 
-Figures = Margin | WorstCase | EvasionSets | Likelihood | Deterrence
+@dataclass(frozen=True)
+class Game:
+    """inspection-game: the inspectors' best randomised use of one budget
+    against a violator who chooses the violation, and what it guarantees
+    (docs/inspection-game.md).  Every number is exact."""
+
+    budget: str
+    #: The detection probability per period the plan guarantees against
+    #: every violation (the game's value).
+    value: Fraction
+    #: The plan: (mechanism, asset, chance it observes the asset in a
+    #: period), by asset then mechanism; pairs not listed are never observed.
+    allocation: tuple[tuple[str, str, Fraction], ...]
+    #: The violator's best responses: (violation, detection probability per
+    #: period, over its duration, the whole periods that duration spans).
+    best: tuple[tuple[str, Fraction, Fraction, int], ...]
+    #: Expected effort the plan uses per period, of ``total``.
+    effort: Fraction
+    total: Fraction = Fraction(0)
+    #: The budget's period, seconds.
+    period: int = 0
+
+
+Figures = Margin | WorstCase | EvasionSets | Likelihood | Deterrence | Game
 
 
 @dataclass(frozen=True, repr=False)  # a one-line __repr__ below

@@ -488,7 +488,16 @@ def _least_miss(regime: Regime, violation: str, perpetrator: str, k: int, window
         if isinstance(w, str):
             return w
         q = {x: w.numbers[x][2] for x in w.numbers}
-        a, b = _affine(w.tree, q, m) if m in q else (w.value, Fraction(0))
+        if m in q:
+            # The worst coalition's chance as a line in u: its tree with m
+            # among the uncertain mechanisms, whatever u is now (at u = 1
+            # the mechanism never sees, and the worst case left it out).
+            uncertain = tuple(sorted({*w.uncertain, m}))
+            t = tree(regime, graph, coalition_of(regime, graph, w.chosen), uncertain,
+                     tuple(x for x in w.never if x != m))
+            a, b = _affine(t, q, m)
+        else:
+            a, b = w.value, Fraction(0)
         value = a - b * u
         if value >= need:
             return u, value > need or not strict

@@ -336,7 +336,7 @@ def detection_probability(regime: Regime, violation: str, p: Fraction | float | 
 
 
 def _worst_part(regime: Regime, prop: str, violation: str, params: tuple[tuple[str, object], ...],
-                shown: dict[str, object], parts: list[tuple[Result, object]]) -> Result:
+                shown: dict[str, object], parts: Sequence[tuple[Result, object]]) -> Result:
     """One result for every perpetrator: the failing one, else an unknown
     one, else the one with the least chance (a property that holds for
     each holds for the violation)."""

@@ -27,24 +27,14 @@ from verify.engine import Scenario, coalition_of, compile_rules, detection
 from verify.engine.game import solve_game
 from verify.errors import UsageError
 from verify.model import Budget, Mechanism, Regime, effective
+from verify.numbers import fraction_text
 from verify.results import Game, Result, Verdict
 
-__all__ = ["inspection_game", "game_lines", "fraction_text", "Target", "targets", "over_duration"]
+__all__ = ["inspection_game", "game_lines", "Target", "targets", "over_duration"]
 
 PROPERTY = "inspection-game"
 
 
-def fraction_text(x: Fraction) -> str:
-    """An exact fraction and its decimal to four places: ``3/7 (0.4286)``."""
-    return f"{x} ({float(x):.4f})"
-
-
-def _amount(x: Fraction) -> str:
-    """An amount as written when it is a whole number or a short decimal."""
-    if x.denominator == 1:
-        return str(x.numerator)
-    text = f"{float(x):.6g}"
-    return text if Fraction(text) == x else str(x)
 
 
 @dataclass(frozen=True)
@@ -102,7 +92,7 @@ def over_duration(per_period: Fraction, duration: int | None, period: int) -> tu
 
 
 def _statement(b: Budget, value: Fraction | None) -> str:
-    spend = f"With an effort of {_amount(b.total)} per {format_duration(b.period)} ({b.label})"
+    spend = f"With an effort of {fraction_text(b.total)} per {format_duration(b.period)} ({b.label})"
     if value is None:
         return (f"{spend}: the inspectors' best randomised plan, and the detection probability per period "
                 "it guarantees against every violation.")
@@ -178,7 +168,7 @@ def game_lines(g: Game) -> list[str]:
         lines += [f"  {s}: {', '.join(parts)}" for s, parts in by_asset.items()]
     else:
         lines.append("plan: no observation improves on the value, so none is made")
-    lines.append(f"effort used: {fraction_text(g.effort)} of {_amount(g.total)} per {period} (expected)")
+    lines.append(f"effort used: {fraction_text(g.effort)} of {fraction_text(g.total)} per {period} (expected)")
     for v, p, over, n in g.best:
         span = (f"; over its duration ({n} whole period{'s' if n != 1 else ''}, plans drawn independently): "
                 f"{fraction_text(over)}")

@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("verify.cli.report", "write a report to circulate: md, html, json or csv"),
     "diff": ("verify.cli.diff", "what changed between two designs, and whether it got worse"),
     "optimise": ("verify.cli.optimise", "the cheapest design that holds, or what could be dropped"),
+    "solve": ("verify.cli.solve", "the value of a parameter at which a property starts to hold"),
     "schema": ("verify.cli.schema", "print the JSON Schema of the regime format"),
     "new": ("verify.cli.new", "write a small commented starter regime"),
 }

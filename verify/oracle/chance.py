@@ -61,10 +61,10 @@ def observations(m: Mechanism, v: Violation, window: int) -> int:
     if m.period == 0:
         return 1 if m.notice <= until else 0
     count = 0
-    t = m.notice + m.period
-    while t <= until:
+    when = m.notice + m.period
+    while when <= until:
         count += 1
-        t += m.period
+        when += m.period
     return count
 
 
@@ -74,9 +74,8 @@ def detection_chance(regime: Regime, violation: str, perpetrator: str, coalition
     every world of successes, for a regime with exact probabilities."""
     v = regime.violation[violation]
     succeed = {}
-    for m in regime.mechanisms:
-        p = m.detection_probability.low
-        succeed[m.id] = 1 - (1 - p) ** observations(m, v, window)
+    for mech in regime.mechanisms:
+        succeed[mech.id] = 1 - (1 - mech.detection_probability.low) ** observations(mech, v, window)
     never = frozenset(m for m, q in succeed.items() if q == 0)
     unsure = [m for m, q in succeed.items() if 0 < q < 1]
     total = Fraction(0)

@@ -167,9 +167,15 @@ def figures_brief(result: Result) -> str:
     """The result's figures in a few words: ``k* = 2``, ``worst case 51d``,
     ``4 evasion sets``; empty when it has none."""
     from verify.durations import format_duration
-    from verify.results import EvasionSets, Margin, WorstCase
+    from verify.numbers import fraction_text
+    from verify.results import Deterrence, EvasionSets, Game, Likelihood, Margin, WorstCase
 
     f = result.figures
+    if isinstance(f, Likelihood):
+        return "P(detect) " + (fraction_text(f.low) if f.low == f.high else
+                               f"{fraction_text(f.low)} to {fraction_text(f.high)}")
+    if isinstance(f, Deterrence):
+        return f"P(detect) {fraction_text(f.detection.low)}, deterrence needs above {fraction_text(f.needed)}"
     if isinstance(f, Margin):
         return f"k* = {f.kstar.text}"
     if isinstance(f, WorstCase):
@@ -177,6 +183,8 @@ def figures_brief(result: Result) -> str:
     if isinstance(f, EvasionSets):
         n = len(f.sets)
         return f"{n} evasion set{'s' if n != 1 else ''}"
+    if isinstance(f, Game):
+        return f"P(detect) {fraction_text(f.value)} per period, best plan"
     w = result.witness
     if result.verdict == Verdict.FAILS and w is not None:
         return "coalition: " + ", ".join(w.coalition)

@@ -11,11 +11,28 @@ a JSON reader), never raw on a terminal that prints the file.  The words
 from __future__ import annotations
 
 import json as _json
+from fractions import Fraction
 from typing import Any
 
 from verify.explain import block_text, notice_text, unseen_text
 from verify.model import Regime
-from verify.results import Block, CountedGroup, EvasionSets, Figures, Margin, Result, Route, Step, Witness, WorstCase
+from verify.numbers import short
+from verify.results import (
+    Block,
+    CountedGroup,
+    Deterrence,
+    EvasionSets,
+    Figures,
+    Game,
+    Likelihood,
+    Margin,
+    Result,
+    Route,
+    Step,
+    Threshold,
+    Witness,
+    WorstCase,
+)
 from verify.safety import json_safe
 
 __all__ = ["to_json", "FORMAT"]
@@ -95,8 +112,36 @@ def _group(g: CountedGroup) -> dict[str, Any]:
     return {"perpetrator": g.perpetrator, "label": g.label, "members": list(g.members), "sets": g.sets}
 
 
+def exact(x: Fraction) -> str:
+    """An exact number as JSON text: the decimal when it is a short one
+    ("0.9"), else the fraction ("1/3"); a float would round it."""
+    return short(x) or str(x)
+
+
+def _threshold(t: Threshold) -> dict[str, Any]:
+    return {"parameter": t.parameter, "bound": t.bound, "exact": t.exact or None,
+            "value": None if t.value is None else exact(t.value)}
+
+
+def _likelihood(f: Likelihood) -> dict[str, Any]:
+    return {"probability": {"low": exact(f.low), "high": exact(f.high)}, "window": f.window,
+            "worst coalition": list(f.coalition),
+            "mechanisms": [{"mechanism": m.mechanism, "p": exact(m.p), "trials": m.trials,
+                            "success": exact(m.success), "reaches": m.reaches} for m in f.mechanisms],
+            "certain": list(f.certain), "formula": f.formula,
+            "thresholds": [_threshold(t) for t in f.thresholds]}
+
+
 def _figures(f: Figures | None) -> dict[str, Any]:
     """The figures under the keys docs/json-output.md promises."""
+    if isinstance(f, Likelihood):
+        return _likelihood(f)
+    if isinstance(f, Deterrence):
+        return {"detection": _likelihood(f.detection), "gain": exact(f.gain), "sanction": exact(f.sanction),
+                "false_alarm_cost": exact(f.false_alarm_cost),
+                "false alarm": {"low": exact(f.alarm_low), "high": exact(f.alarm_high)},
+                "violate": [exact(x) for x in f.violate], "comply": [exact(x) for x in f.comply],
+                "needed": exact(f.needed), "thresholds": [_threshold(t) for t in f.thresholds]}
     if isinstance(f, Margin):
         return {"k*": f.kstar.plain(), "without": [[e, k.plain()] for e, k in f.without]}
     if isinstance(f, WorstCase):
@@ -104,6 +149,12 @@ def _figures(f: Figures | None) -> dict[str, Any]:
     if isinstance(f, EvasionSets):
         return {"sets": [[p, list(s)] for p, s in f.sets], "criticality": [[a, n] for a, n in f.criticality],
                 "groups": [_group(g) for g in f.groups]}
+    if isinstance(f, Game):
+        return {"budget": f.budget, "value": exact(f.value), "total": exact(f.total), "period": f.period,
+                "effort used": exact(f.effort),
+                "allocation": [{"mechanism": m, "asset": a, "coverage": exact(c)} for m, a, c in f.allocation],
+                "best responses": [{"violation": v, "per period": exact(p), "over duration": exact(o),
+                                    "periods": n} for v, p, o, n in f.best]}
     return {}
 
 
@@ -111,7 +162,7 @@ def result_dict(r: Result) -> dict[str, Any]:
     return {
         "property": r.property,
         "violation": r.violation,
-        "params": {k: v for k, v in r.params},
+        "params": {k: exact(v) if isinstance(v, Fraction) else v for k, v in r.params},
         "verdict": r.verdict.value,
         "statement": r.statement,
         "perpetrator": r.perpetrator,

@@ -12,13 +12,14 @@ words added.  Written through :func:`verify.safety.json_safe`.
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 from importlib import resources
 from typing import Any
 
 from verify.explain import explain, title
 from verify.model import Regime
 from verify.report.document import ClaimOutcome, Design, Report, pool_text
-from verify.report.json import result_dict
+from verify.report.json import exact, result_dict
 from verify.safety import json_safe
 
 __all__ = ["to_report_json", "claim_record", "schema", "FORMAT"]
@@ -44,7 +45,8 @@ def claim_record(regime: Regime, c: ClaimOutcome) -> dict[str, Any]:
         "file": None if where is None else where.file,
         "line": None if where is None else where.line,
         "column": None if where is None else where.column,
-        "property": c.claim.spec.property, "params": {k: v for k, v in c.claim.spec.params},
+        "property": c.claim.spec.property,
+        "params": {k: exact(v) if isinstance(v, Fraction) else v for k, v in c.claim.spec.params},
         "expect": c.claim.expect, "verdict": None if c.verdict is None else c.verdict.value,
         "outcome": c.outcome.lower().replace(" ", "-"),
         "results": [{**result_dict(x), "title": title(x), "explanation": explain(regime, x)} for x in c.results],

@@ -154,7 +154,9 @@ def test_variant_claims_expect_failures_and_are_upheld():
     assert expect["two-accomplices"] == "fails" and expect["direct-evidence"] == "fails"
     status, output = cli("claims", VARIANT)
     assert status == 0, output
-    assert output.count("the checker says it fails") == 2
+    # Two overridden here, and the base's own claim that two accomplices
+    # bring detection below 90% (which fails, as expected, there too).
+    assert output.count("the checker says it fails") == 3
 
 
 # ------------------------------------------------------- the weak regime
@@ -202,8 +204,10 @@ def test_flagship_holds_every_listed_property_and_runs_them_all():
     assert {r["verdict"] for r in results} == {"holds"}
     assert [r["property"] for r in results] == [s.property for s in regime.properties
                                                 for _ in regime.violations]
-    # Nothing left out; only the numbers no property reads yet are named.
-    assert f["warnings"] and all("read by no property" in w or "read only as" in w for w in f["warnings"])
+    # Nothing left out, and every number the design gives is read by a
+    # property it lists (detection-probability and deterrence read the
+    # probabilities, duration, gain, sanction and false alarms).
+    assert f["warnings"] == []
 
 
 # -------------------------------------------------------------- the variant

@@ -64,7 +64,7 @@ def test_removing_one_mechanism_shows_the_new_failure_and_its_counterexample(one
         if b["witness"] is not None:
             block = out[out.index(line):]
             assert "counterexample that appeared:" in block.splitlines()[1]
-            coalition = next(x for x in block.splitlines() if "coalition:" in x)
+            coalition = next(x for x in block.splitlines() if x.strip().startswith("coalition:"))
             for actor in b["witness"]["coalition"]:
                 assert actor in coalition
     # Not every line is worse: what did not change says so.

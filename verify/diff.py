@@ -20,10 +20,12 @@ import dataclasses
 import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, Literal
 
-from verify.model import PropertySpec, Regime
-from verify.results import EvasionSets, Margin, Result, Verdict, WorstCase
+from verify.model import Probability, PropertySpec, Regime
+from verify.numbers import short
+from verify.results import Deterrence, EvasionSets, Likelihood, Margin, Result, Verdict, WorstCase
 from verify.vocabulary import SECTIONS
 
 __all__ = ["FieldChange", "ElementChange", "ResultChange", "ClaimChange", "Diff", "structure", "compare_results",
@@ -37,7 +39,13 @@ DURATION_FIELDS = frozenset({"latency", "period", "notice", "duration", "persist
 
 def plain(value: Any) -> Any:
     """A model value as plain data (lists, dicts, strings, numbers), without
-    source positions: what is compared, and what the JSON diff writes."""
+    source positions: what is compared, and what the JSON diff writes.
+    Exact numbers stay exact: a fraction as its decimal or ``a/b``, a
+    probability as written (``0.5``, ``[0.2, 0.4]``)."""
+    if isinstance(value, Probability):
+        return str(value)
+    if isinstance(value, Fraction):
+        return short(value) or str(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name != "where"}
     if isinstance(value, enum.Enum):
@@ -177,11 +185,19 @@ def _figures(before: Result, after: Result) -> list[tuple[int, str]]:
             direction = -1 if len(fb.sets) > len(fa.sets) else 1 if len(fb.sets) < len(fa.sets) else 0
         out.append((direction, f"evasion sets {len(fa.sets)} -> {len(fb.sets)} (smallest "
                                f"{'none' if sa is None else sa} -> {'none' if sb is None else sb})"))
-    # A result may carry a probability (detection probability analyses).
-    pa, pb = getattr(fa, "probability", None), getattr(fb, "probability", None)
-    if isinstance(pa, int | float) and isinstance(pb, int | float) and pa != pb:
-        out.append((-1 if pb < pa else 1, f"probability {pa:g} -> {pb:g}"))
+    la = fa.detection if isinstance(fa, Deterrence) else fa
+    lb = fb.detection if isinstance(fb, Deterrence) else fb
+    if isinstance(la, Likelihood) and isinstance(lb, Likelihood) and (la.low, la.high) != (lb.low, lb.high):
+        # The low end decides verdicts; it leads the direction.
+        direction = -1 if lb.low < la.low else 1 if lb.low > la.low else -1 if lb.high < la.high else 1
+        out.append((direction, f"probability of detection {_span(la)} -> {_span(lb)}"))
     return out
+
+
+def _span(f: Likelihood) -> str:
+    from verify.numbers import fraction_text
+
+    return fraction_text(f.low) if f.low == f.high else f"{fraction_text(f.low)} to {fraction_text(f.high)}"
 
 
 def _judge(before: Result | None, after: Result | None) -> tuple[Change, tuple[str, ...]]:

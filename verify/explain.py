@@ -309,7 +309,7 @@ def _likelihood(f: Likelihood, need: Fraction | None) -> list[str]:
                      + ("its evidence reaches a verifier" if m.reaches else "the coalition cuts its evidence off"
                         " (or it counts only with others)"))
     if f.certain:
-        lines.append("  certain to see (and reach a verifier unless cut): " + ", ".join(f.certain))
+        lines.append("  sure to see whenever they observe: " + ", ".join(f.certain))
     for t in f.thresholds:
         lines.append(f"holds from: {_threshold(t)}")
     return lines

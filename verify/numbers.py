@@ -34,10 +34,29 @@ def fraction_text(x: Fraction) -> str:
     exact = short(x)
     if exact:
         return exact
+    if 0 < x < Fraction(1, 10**4):
+        return f"≈ {_scientific(x)}"
+    if 0 < 1 - x < Fraction(1, 10**4):
+        return f"≈ 1 - {_scientific(1 - x)}"
     approx = _approx(x)
     if len(str(x)) > 24:
         return f"≈ {approx}"
     return f"{x} (≈ {approx})"
+
+
+def _scientific(y: Fraction) -> str:
+    """A small positive number as ``1.234e-120``, exactly rounded (floats
+    cannot hold 0.1**400)."""
+    e = len(str(y.numerator)) - len(str(y.denominator))
+    while y < Fraction(10) ** e:
+        e -= 1
+    while y >= Fraction(10) ** (e + 1):
+        e += 1
+    mantissa = round(y / Fraction(10) ** e * 1000)
+    if mantissa == 10000:
+        mantissa, e = 1000, e + 1
+    digits = f"{mantissa // 1000}.{mantissa % 1000:03d}".rstrip("0").rstrip(".")
+    return f"{digits}e{e}"
 
 
 def _approx(x: Fraction) -> str:

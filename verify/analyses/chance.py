@@ -29,7 +29,7 @@ from fractions import Fraction
 
 from verify.durations import format_duration
 from verify.engine import Query, RuleGraph, coalition_of, compile_rules
-from verify.engine.chance import Branch, Tree, chained, chance, success, tree, trials
+from verify.engine.chance import Branch, Tree, chained, chance, success, survivors, tree, trials
 from verify.engine.evaluate import Scenario, detection
 from verify.engine.rules import START, Rule, State, Target
 from verify.errors import UsageError
@@ -112,12 +112,16 @@ def worst_chance(regime: Regime, graph: RuleGraph, k: int, window: int, timeout_
     colluders, for a regime whose probabilities are exact (see
     :func:`at_end`); ``override``: success chances to use instead of the
     mechanisms' own.  A string says why there is no answer."""
+    graph = _until_detected(graph)
     numbers = _numbers(regime, graph, window, override)
     uncertain = tuple(m for m, (_, _, q) in numbers.items() if 0 < q < 1)
     certain = tuple(m for m, (_, _, q) in numbers.items() if q == 1)
     never = tuple(m for m, (_, _, q) in numbers.items() if q == 0)
     q = {m: numbers[m][2] for m in numbers}
-    if not chained(graph, uncertain):
+    linked = chained(graph, uncertain)
+    detect = tree if linked else survivors
+    slack = Fraction(0)
+    if not linked:
         query = Query(regime, graph, timeout_ms=timeout_ms)
         groups = {m: (m,) for m in uncertain}
         weights = {m: Fraction(_neglog(1 - q[m])) for m in uncertain}
@@ -125,7 +129,10 @@ def worst_chance(regime: Regime, graph: RuleGraph, k: int, window: int, timeout_
         # place: every set within a generous bound of that error is weighed
         # exactly.
         slack = Fraction(1, 10**9) * (1 + sum(weights.values(), Fraction(0)))
-        candidates = query.heaviest(k, groups, weights, off=never, slack=slack)
+        # Mechanisms that miss with the same chance weigh the same: only
+        # how many of them are cut matters.
+        classes = {m: str(1 - q[m]) for m in uncertain}
+        candidates = query.heaviest(k, groups, weights, off=never, slack=slack, classes=classes)
     else:
         if len(uncertain) > WORLD_LIMIT:
             return (f"{len(uncertain)} uncertain mechanisms pass evidence to one another (one triggers another); "
@@ -138,19 +145,82 @@ def worst_chance(regime: Regime, graph: RuleGraph, k: int, window: int, timeout_
     for h in candidates:
         if h is None:
             return "the solver gave no answer (time-out)"
-        found = True
         coalition = coalition_of(regime, graph, h.chosen)
-        t = tree(regime, graph, coalition, uncertain, never)
+        t = detect(regime, graph, coalition, uncertain, never)
         value = chance(t, q)
         if best is None or value < best.value:
             best = WorstChance(value, h.chosen, t, numbers, uncertain, certain, never, graph)
+        if not found and not linked and not _near_ties(uncertain, q, h.groups, slack):
+            found = True
+            break  # no other weighing could be within the slack: exact already
+        found = True
     if not found:
         # No coalition evades even with every uncertain mechanism missing:
         # the certain ones catch every coalition.
-        t = tree(regime, graph, coalition_of(regime, graph, ()), uncertain, never)
+        t = detect(regime, graph, coalition_of(regime, graph, ()), uncertain, never)
         return WorstChance(chance(t, q), (), t, numbers, uncertain, certain, never, graph)
     assert best is not None
     return best
+
+
+#: Count vectors weighed one by one to rule out near ties, at most.
+NEAR_TIE_VECTORS = 200_000
+
+
+def _near_ties(uncertain: Sequence[str], q: Mapping[str, Fraction], cut: frozenset[str], slack: Fraction) -> bool:
+    """Whether some other way of cutting mechanisms could weigh within
+    ``slack`` of ``cut`` without weighing exactly the same: only then must
+    the solver be asked again.
+
+    Mechanisms that miss with the same chance form a class, and a cut's
+    weight depends only on how many of each class it cuts; so every count
+    vector is weighed (when there are few), and one whose product of miss
+    chances equals ``cut``'s exactly (compared as fractions) is a true tie,
+    not a near one.  With too many vectors, say yes: the solver decides."""
+    by_miss: dict[Fraction, int] = {}
+    for m in uncertain:
+        by_miss[1 - q[m]] = by_miss.get(1 - q[m], 0) + 1
+    misses = sorted(by_miss)
+    size = 1
+    for u in misses:
+        size *= by_miss[u] + 1
+        if size > NEAR_TIE_VECTORS:
+            return True
+    logs = [_neglog(u) for u in misses]
+    mine = [sum(1 for m in cut if 1 - q[m] == u) for u in misses]
+    here = sum(n * w for n, w in zip(mine, logs))
+    own = Fraction(1)
+    for n, u in zip(mine, misses):
+        own *= u ** n
+    tolerance = float(slack)
+    counts = [0] * len(misses)
+    while True:
+        weight = sum(n * w for n, w in zip(counts, logs))
+        if counts != mine and abs(weight - here) <= tolerance:
+            other = Fraction(1)
+            for n, u in zip(counts, misses):
+                other *= u ** n
+            if other != own:
+                return True
+        for i in range(len(counts)):
+            if counts[i] < by_miss[misses[i]]:
+                counts[i] += 1
+                break
+            counts[i] = 0
+        else:
+            return False
+
+
+def _until_detected(graph: RuleGraph) -> RuleGraph:
+    """The rules without those that start from a verifier holding evidence
+    it counts: whatever they lead to comes after detection (a rule from a
+    verifier's state needs what its target needs, the verifier honest and
+    working, or a body whose vote passed), and chance has no clock.  An
+    inspection the council orders is then no link between two uncertain
+    mechanisms, which keeps the common case a weighted cut."""
+    counted = {t.state for t in graph.targets}
+    kept = tuple(r for r in graph.rules if r.src not in counted)
+    return graph if len(kept) == len(graph.rules) else replace(graph, rules=kept)
 
 
 def _neglog(x: Fraction) -> float:
@@ -493,8 +563,9 @@ def _least_miss(regime: Regime, violation: str, perpetrator: str, k: int, window
             # among the uncertain mechanisms, whatever u is now (at u = 1
             # the mechanism never sees, and the worst case left it out).
             uncertain = tuple(sorted({*w.uncertain, m}))
-            t = tree(regime, graph, coalition_of(regime, graph, w.chosen), uncertain,
-                     tuple(x for x in w.never if x != m))
+            detect = tree if chained(w.graph, uncertain) else survivors
+            t = detect(regime, w.graph, coalition_of(regime, w.graph, w.chosen), uncertain,
+                       tuple(x for x in w.never if x != m))
             a, b = _affine(t, q, m)
         else:
             a, b = w.value, Fraction(0)

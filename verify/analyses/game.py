@@ -35,8 +35,6 @@ __all__ = ["inspection_game", "game_lines", "Target", "targets", "over_duration"
 PROPERTY = "inspection-game"
 
 
-
-
 @dataclass(frozen=True)
 class Target:
     """One pure strategy of the violator: a violation, by one of its
@@ -65,8 +63,8 @@ def targets(regime: Regime) -> list[Target]:
     out = []
     for v in regime.violations:
         for p in v.perpetrators:
-            # Unfolded: folding drops rules by what a coalition could do, and
-            # here every scenario is fixed; the result is the same either way.
+            # Unfolded, as an explanation walks it: every rule kept, so that
+            # nothing rests on what folding assumes about coalitions.
             graph = compile_rules(regime, v.id, p, fold=False)
             coalition = coalition_of(regime, graph, ())
             seen = detection(regime, graph, Scenario(coalition, frozenset(m.id for m in budgeted)))
@@ -89,6 +87,14 @@ def over_duration(per_period: Fraction, duration: int | None, period: int) -> tu
     wherever it starts, so the plan guarantees nothing against it (n = 0)."""
     n = 1 if duration is None or period <= 0 else duration // period
     return 1 - (1 - per_period) ** n, n
+
+
+def _never(t: Target, effort: dict[str, Fraction], total: Fraction) -> bool:
+    """Whether no plan of the budget detects the target at all: nothing
+    outside the budgets does, and no mechanism of this one that sees it
+    alone can be paid for.  The value is 0 exactly when some target is so:
+    otherwise a small enough coverage of every pair detects each one."""
+    return t.fixed == 0 and not any(m in effort and (total > 0 or effort[m] == 0) for m, _ in t.alone)
 
 
 def _statement(b: Budget, value: Fraction | None) -> str:
@@ -141,7 +147,11 @@ def inspection_game(regime: Regime, *, timeout: float | None = None, as_is: bool
         note = ""
         verdict = Verdict.HOLDS
         if solution.value == 0:
+            # The least-effort plan then observes nothing, and every violation
+            # it leaves at 0 is a best response; the result names one that no
+            # plan can detect, which is why the value is 0.
             verdict = Verdict.FAILS
+            first = next(t for t in ts if _never(t, effort, b.total))
             why = ("the budget has no effort to spend on it" if any(m in effort for m, _ in first.alone) else
                    f"no mechanism drawing on {b.id} sees it and gets its evidence to a verifier on its own, "
                    "and nothing outside the budgets detects it")
@@ -170,8 +180,9 @@ def game_lines(g: Game) -> list[str]:
         lines.append("plan: no observation improves on the value, so none is made")
     lines.append(f"effort used: {fraction_text(g.effort)} of {fraction_text(g.total)} per {period} (expected)")
     for v, p, over, n in g.best:
-        span = (f"; over its duration ({n} whole period{'s' if n != 1 else ''}, plans drawn independently): "
-                f"{fraction_text(over)}")
+        span = ("" if n == 1 else
+                f"; over its duration ({n} whole periods, the plan drawn afresh each): {fraction_text(over)}" if n
+                else "; it lasts less than a period, so over its duration the plan guarantees nothing")
         lines.append(f"violator's best response: {v}, detected with {fraction_text(p)} per period{span}")
     return lines
 

@@ -22,11 +22,11 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from verify.engine.evaluate import Scenario, detection
-from verify.engine.rules import RuleGraph, RuleKind, State
+from verify.engine.evaluate import Scenario, detection, guard_holds
+from verify.engine.rules import START, RuleGraph, RuleKind, State
 from verify.model import Mechanism, Regime, Violation
 
-__all__ = ["trials", "success", "Tree", "Branch", "tree", "chance", "miss", "chained", "walk"]
+__all__ = ["trials", "success", "Tree", "Branch", "tree", "survivors", "chance", "miss", "chained", "walk"]
 
 
 def trials(m: Mechanism, v: Violation, window: int) -> int:
@@ -82,9 +82,54 @@ def tree(regime: Regime, graph: RuleGraph, coalition: frozenset[str], uncertain:
         if detected(off | rest):
             return True  # not even one of them is needed
         m = uncertain[i]
-        return Branch(m, grow(i + 1, off), grow(i + 1, off | {m}))
+        hit, miss = grow(i + 1, off), grow(i + 1, off | {m})
+        # A mechanism whose success changes nothing here is no branch: the
+        # tree (and the formula read from it) names only what matters.
+        return hit if hit == miss else Branch(m, hit, miss)
 
     return grow(0, frozenset())
+
+
+def survivors(regime: Regime, graph: RuleGraph, coalition: frozenset[str], uncertain: Sequence[str],
+              never: Collection[str] = ()) -> Tree:
+    """:func:`tree` when no route passes through two uncertain mechanisms
+    (:func:`chained` is false), in two graph searches instead of one
+    evaluation per mechanism: then detection is "the certain mechanisms
+    detect, or one of the uncertain mechanisms whose evidence survives on
+    its own succeeds", a chain of branches in the order of ``uncertain``."""
+    sc = Scenario(coalition, frozenset(never))
+    unsure = set(uncertain)
+    live = [r for r in graph.rules if r.element not in sc.failed and guard_holds(regime, graph, r.guard, sc)
+            and not (r.guard.working & sc.failed)]
+    sure = [r for r in live if r.element not in unsure]
+    forward: dict[State, list[State]] = {}
+    backward: dict[State, list[State]] = {}
+    for r in sure:
+        forward.setdefault(r.src, []).append(r.dst)
+        backward.setdefault(r.dst, []).append(r.src)
+    goals = {tg.state for tg in graph.targets if guard_holds(regime, graph, tg.guard, sc)
+             and not (tg.guard.working & sc.failed)}
+    reached = _reach({START}, forward)
+    if reached & goals:
+        return True
+    leads = _reach(goals, backward)
+    cut = {r.element for r in live if r.element in unsure and r.src in reached and r.dst in leads}
+    out: Tree = False
+    for m in reversed(uncertain):
+        if m in cut:
+            out = Branch(m, True, out)
+    return out
+
+
+def _reach(start: Collection[State], edges: Mapping[State, list[State]]) -> set[State]:
+    seen = set(start)
+    stack = list(start)
+    while stack:
+        for nxt in edges.get(stack.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return seen
 
 
 def chance(t: Tree, q: Mapping[str, Fraction]) -> Fraction:

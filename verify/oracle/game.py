@@ -1,6 +1,6 @@
 """The inspection game's value by enumeration, for checking the engine.
 
-The engine hands the game's linear programme to z3 (verify/engine/game.py).
+The engine solves the game's linear programme with z3 (verify/engine/game.py).
 This module finds the same value without a solver, from the definition: the
 optimum of a bounded linear programme is at a vertex of its polytope, and a
 vertex is where as many independent constraints as there are variables are
@@ -10,7 +10,7 @@ fractions), the feasible solutions kept, and the best taken.
 Enumerating the vertices of the whole programme costs C(rows, variables + 1)
 eliminations, which is out of reach beyond a handful of variables.  The game
 has a structure that keeps each enumeration small (docs/inspection-game.md,
-"How the oracle checks it"): everything but the budget row is separate per
+"How it is checked"): everything but the budget row is separate per
 site.  For a target level z, the least effort that detects every target with
 probability at least z is a sum over sites, E(z) = sum_s E_s(z), each E_s the
 optimum of a small programme in that site's coverages; the value is the
@@ -181,9 +181,8 @@ def vertex_value(coverage: Mapping[tuple[str, str], Fraction], effort: Mapping[s
     rows.append(row({i: Fraction(effort[m]) for i, (m, _) in enumerate(pairs)}, zero, Fraction(total)))
     for s in sorted(set(site.values())):
         rows.append(row({i: one for i, (_, ps) in enumerate(pairs) if ps == s}, zero, one))
-    for i in range(n):
+    for i in range(n):  # x <= 1 follows from the site's row
         rows.append(row({i: -one}, zero, zero))
-        rows.append(row({i: one}, zero, one))
     return max(p[-1] for p in vertices(rows, n + 1))
 
 

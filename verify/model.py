@@ -4,7 +4,8 @@ Everything the checker, the oracle, the diagrams and the reports need is here,
 already resolved: durations are whole seconds, references are ids that are
 known to exist, defaults are filled in.  This module imports nothing of the
 project but :mod:`verify.vocabulary` (plain data: which fields name which
-kinds), so every other module can depend on it.
+kinds) and :mod:`verify.numbers` (how an exact number is written), so every
+other module can depend on it.
 
 Times are integers (seconds) so that the z3 engine and the brute-force oracle
 compare detection times exactly.  ``None`` stands for "forever" (a trace that
@@ -19,6 +20,7 @@ from fractions import Fraction
 from functools import cached_property
 from typing import Any, Literal, NamedTuple
 
+from verify.numbers import short
 from verify.vocabulary import APPLY_ORDER, ELEMENT_SECTIONS, HOST, PERPETRATOR, REQUESTER, SECTIONS, Ref, Section
 
 __all__ = [
@@ -174,17 +176,9 @@ class Probability:
 
 
 def _decimal(x: Fraction) -> str:
-    """``x`` as the decimal it was written as when it is one (0.2, not
-    1/5), else as a fraction."""
-    d = x.denominator
-    while d % 2 == 0:
-        d //= 2
-    while d % 5 == 0:
-        d //= 5
-    if d != 1:
-        return str(x)
-    text = f"{x.numerator / x.denominator:.17g}"
-    return text if Fraction(text) == x else str(x)
+    """``x`` as the decimal it was written as when it is a short one (0.2,
+    not 1/5), else as a fraction."""
+    return short(x) or str(x)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 import z3
 
-from verify.analyses.game import game_lines, inspection_game, over_duration
+from verify.analyses.game import inspection_game, over_duration
 from verify.engine.game import Solution, solve_game
+from verify.explain import game_lines
 from verify.load import load
 from verify.model import (
     HOST,

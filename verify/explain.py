@@ -31,6 +31,7 @@ from verify.results import (
     CountedGroup,
     Deterrence,
     EvasionSets,
+    Game,
     Grade,
     KStar,
     Likelihood,
@@ -330,6 +331,29 @@ def _deterrence(f: Deterrence) -> list[str]:
     return lines
 
 
+def game_lines(g: Game) -> list[str]:
+    """The figures of an inspection game in plain language."""
+    period = format_duration(g.period)
+    lines = [f"value: {fraction_text(g.value)}: the least chance that a violation is detected in a period, "
+             "under the best plan"]
+    if g.allocation:
+        lines.append(f"plan (the chance each mechanism observes each asset in a {period} period, drawn afresh "
+                     "each period):")
+        by_asset: dict[str, list[str]] = {}
+        for m, s, c in g.allocation:
+            by_asset.setdefault(s, []).append(f"{m} {fraction_text(c)}")
+        lines += [f"  {s}: {', '.join(parts)}" for s, parts in by_asset.items()]
+    else:
+        lines.append("plan: no observation improves on the value, so none is made")
+    lines.append(f"effort used: {fraction_text(g.effort)} of {fraction_text(g.total)} per {period} (expected)")
+    for v, p, over, n in g.best:
+        span = ("" if n == 1 else
+                f"; over its duration ({n} whole periods, the plan drawn afresh each): {fraction_text(over)}" if n
+                else "; it lasts less than a period, so over its duration the plan guarantees nothing")
+        lines.append(f"violator's best response: {v}, detected with {fraction_text(p)} per period{span}")
+    return lines
+
+
 @_lines
 def explain(regime: Regime, result: Result) -> list[str]:
     """The lines under a result's title."""
@@ -345,6 +369,8 @@ def explain(regime: Regime, result: Result) -> list[str]:
         lines += _likelihood(figures, need if isinstance(need, Fraction) else None)
     if isinstance(figures, Deterrence):
         lines += _deterrence(figures)
+    if isinstance(figures, Game):
+        return lines + game_lines(figures) + ([f"note: {result.note}"] if result.note else [])
     if isinstance(figures, EvasionSets):
         return lines + _evasion(figures) + ([f"note: {result.note}"] if result.note else [])
     if result.verdict == Verdict.HOLDS:

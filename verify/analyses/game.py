@@ -30,7 +30,7 @@ from verify.model import Budget, Mechanism, Regime, effective
 from verify.numbers import fraction_text
 from verify.results import Game, Result, Verdict
 
-__all__ = ["inspection_game", "game_lines", "Target", "targets", "over_duration"]
+__all__ = ["inspection_game", "Target", "targets", "over_duration"]
 
 PROPERTY = "inspection-game"
 
@@ -127,9 +127,15 @@ def inspection_game(regime: Regime, *, timeout: float | None = None, as_is: bool
     for b in regime.budgets:
         members = [m for m in regime.mechanisms if m.budget == b.id]
         effort = {m.id: m.effort for m in members}
-        coverage = {(m, k): a for k, t in key.items() for m, a in t.alone if m in effort}
+        # The game of a budget is over the violations at assets its own
+        # mechanisms cover: one that only another budget's inspectors could
+        # find is that budget's game, not a value of 0 here.  (A budget that
+        # covers no violation's asset plays against them all, and says so.)
+        mine = {k: t for k, t in key.items() if any(_covers(m, t.site) for m in members)} or key
+        coverage = {(m, k): a for k, t in mine.items() for m, a in t.alone if m in effort}
         params: tuple[tuple[str, object], ...] = (("budget", b.id),)
-        solution = solve_game(coverage, effort, site, b.total, fixed, timeout=timeout)
+        solution = solve_game(coverage, effort, {k: site[k] for k in mine}, b.total,
+                              {k: fixed[k] for k in mine}, timeout=timeout)
         if solution is None:
             out.append(Result(PROPERTY, params, regime.violations[0].id, Verdict.UNKNOWN, _statement(b, None),
                               note=f"z3 gave no answer within {timeout} s for budget {b.id}"))
@@ -151,7 +157,7 @@ def inspection_game(regime: Regime, *, timeout: float | None = None, as_is: bool
             # it leaves at 0 is a best response; the result names one that no
             # plan can detect, which is why the value is 0.
             verdict = Verdict.FAILS
-            first = next(t for t in ts if _never(t, effort, b.total))
+            first = next(t for t in mine.values() if _never(t, effort, b.total))
             why = ("the budget has no effort to spend on it" if any(m in effort for m, _ in first.alone) else
                    f"no mechanism drawing on {b.id} sees it and gets its evidence to a verifier on its own, "
                    "and nothing outside the budgets detects it")
@@ -162,27 +168,3 @@ def inspection_game(regime: Regime, *, timeout: float | None = None, as_is: bool
                           perpetrator=first.perpetrator if verdict == Verdict.FAILS else None,
                           figures=figures, note=note))
     return out
-
-
-def game_lines(g: Game) -> list[str]:
-    """The figures of an inspection game in plain language."""
-    period = format_duration(g.period)
-    lines = [f"value: {fraction_text(g.value)}: the least chance that a violation is detected in a period, "
-             "under the best plan"]
-    if g.allocation:
-        lines.append(f"plan (the chance each mechanism observes each asset in a {period} period, drawn afresh "
-                     "each period):")
-        by_asset: dict[str, list[str]] = {}
-        for m, s, c in g.allocation:
-            by_asset.setdefault(s, []).append(f"{m} {fraction_text(c)}")
-        lines += [f"  {s}: {', '.join(parts)}" for s, parts in by_asset.items()]
-    else:
-        lines.append("plan: no observation improves on the value, so none is made")
-    lines.append(f"effort used: {fraction_text(g.effort)} of {fraction_text(g.total)} per {period} (expected)")
-    for v, p, over, n in g.best:
-        span = ("" if n == 1 else
-                f"; over its duration ({n} whole periods, the plan drawn afresh each): {fraction_text(over)}" if n
-                else "; it lasts less than a period, so over its duration the plan guarantees nothing")
-        lines.append(f"violator's best response: {v}, detected with {fraction_text(p)} per period{span}")
-    return lines
-

@@ -215,6 +215,11 @@ def inspection_game_values(regime: Regime, as_is: bool = False) -> dict[str, Fra
                     chance[(m.id, t)] = m.detection_probability.low
     out = {}
     for b in regime.budgets:
-        effort = {m.id: m.effort for m in regime.mechanisms if m.budget == b.id}
-        out[b.id] = game_value({k: a for k, a in chance.items() if k[0] in effort}, effort, site, b.total, fixed)
+        members = [m for m in regime.mechanisms if m.budget == b.id]
+        effort = {m.id: m.effort for m in members}
+        # The violations at assets this budget's mechanisms cover (all of
+        # them when it covers none).
+        mine = [t for t in site if any(m.at is None or site[t] in m.at for m in members)] or list(site)
+        out[b.id] = game_value({k: a for k, a in chance.items() if k[0] in effort and k[1] in mine}, effort,
+                               {t: site[t] for t in mine}, b.total, {t: fixed[t] for t in mine})
     return out

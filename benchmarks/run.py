@@ -451,7 +451,8 @@ def chance(tmp: str, quick: bool = False) -> list[str]:
              "Seconds for `detection-probability(p = 0.9)` at each k, loading excluded, each in a fresh process; "
              "the enumeration column is the measured cost of one coalition times the number of coalitions of up "
              "to k colluders (measured in full for k = 1).", "",
-             "| family | k | engine s | P (low end) | enumeration s | enumeration / engine |", "|---|---|---|---|---|---|"]
+             "| family | k | engine s | P (low end) | enumeration s | enumeration / engine |",
+             "|---|---|---|---|---|---|"]
     families = [("32 uncertain mechanisms", 20)] + ([] if quick else [("98 uncertain mechanisms", None)])
     for label, declarations in families:
         doc = synthetic(1000, seed=7)

@@ -595,7 +595,10 @@ def _votes(data: Map, kinds: dict[str, str]) -> Iterator[Diagnostic]:
     for _, b in _items(data, "bodies"):
         what = f"body {b.get('id')!r}:"
         has = [n for n in ("approve", "block") if n in b]
-        if len(has) > 1 or (not has and b.get("id") not in decided):
+        ident = b.get("id")
+        # An id that is not a string (a list, say) is the schema's error;
+        # here it is just not a body with decisions.
+        if len(has) > 1 or (not has and not (isinstance(ident, str) and ident in decided)):
             yield Diagnostic("E016", f"{what} needs exactly one voting rule", b.where,
                              found=", ".join(has) or "neither",
                              expected="either `approve: n` (yes votes needed) or `block: n` (no votes that stop "

@@ -224,3 +224,26 @@ def test_oracle_sees_what_it_claims():
     low = ochance.at(regime, "low")
     assert ochance.detection_chance(low, "v", p, everyone, 40) <= ochance.detection_chance(
         low, "v", p, oracle.coalition_of(regime, p, ()), 40)
+
+
+@pytest.mark.parametrize("extra, violation, message", [
+    ("properties: [{property: detection-probability, p: 0.9}]", "",
+     "detection-probability counts observations in a window, and violation 'run' gives no duration"),
+    ("properties: [{property: deterrence, T: 30d}]", "",
+     "deterrence needs violation 'run''s gain"),
+    ("properties: [{property: deterrence, T: 30d}]", ", gain: 5",
+     "deterrence needs a sanction for violation 'run'"),
+    ("claims: [{id: c, text: t, property: detection-probability, p: 0.5, T: 30d, coalition: [firm]}]", "",
+     "'coalition' does not apply to detection-probability"),
+])
+def test_what_chance_cannot_do_without_is_refused_at_its_place(tmp_path, extra, violation, message):
+    from verify.errors import InvalidRegimeError
+
+    path = design(tmp_path, "  - {id: tip, operator: tipster, observes: [compute], detection_probability: 0.2}",
+                  extra=extra, violation=violation)
+    path.write_text(path.read_text(encoding="utf-8").replace("duration: 90d, ", ""), encoding="utf-8")
+    with pytest.raises(InvalidRegimeError) as info:
+        load(path)
+    found = [d for d in info.value.diagnostics if message in d.message]
+    assert found, info.value.diagnostics
+    assert found[0].where.line == path.read_text(encoding="utf-8").splitlines().index(extra) + 1

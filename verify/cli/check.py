@@ -205,8 +205,15 @@ def main(argv: list[str], stream: TextIO) -> int:
                     return EXIT_INVALID
             else:
                 left = ends - time.monotonic()
-                got = run(regime, s, timeout=args.timeout, budget=left) if left > 0 else \
-                    [out_of_time(regime, s, v) for v in asked(regime, s)]
+                try:
+                    got = run(regime, s, timeout=args.timeout, budget=left) if left > 0 else \
+                        [out_of_time(regime, s, v) for v in asked(regime, s)]
+                except UsageError as e:
+                    # A question the design cannot answer (detection-probability
+                    # with no window): the file's own list is validated, so this
+                    # is a --property asked of the wrong design.
+                    errors().write(f"verify: {visible(regime.path or '')}: {visible(str(e))}\n")
+                    return EXIT_INVALID
             for r in got:
                 progress(args, f"verify check: {visible(regime.path or '')}: {title(r)} "
                                f"({time.monotonic() - started:.1f}s)")

@@ -558,6 +558,7 @@ def _reference_diagnostics(data: Map) -> Iterator[Diagnostic]:
     for section in ("properties", "claims"):
         for _, p in _items(data, section):
             yield from _property_params(p, section)
+            yield from _chance_needs(data, p, section)
     yield from _control_cycles(data)
 
 
@@ -725,7 +726,9 @@ def _property_params(p: Map, section: str) -> Iterator[Diagnostic]:
         return  # the schema's enum already reports an unknown property
     own = {"property", "id", "text", "expect", "sources", "coalition", "failed"}
     scenario = [key for key in ("coalition", "failed") if key in p]
-    if scenario and info.kind != "property":
+    # The properties a single scenario can answer (analyses.properties.WHAT_IF):
+    # a probability or a game is about every coalition at once.
+    if scenario and name not in ("detectability", "non-circumventability", "timeliness", "fault-tolerance"):
         yield Diagnostic("E026", f"{what} {scenario[0]!r} does not apply to {name}, which is about every "
                                  "coalition at once", p.key_at[scenario[0]], found=scenario[0],
                          expected="a property with a verdict for one scenario: detectability, "
@@ -747,6 +750,33 @@ def _property_params(p: Map, section: str) -> Iterator[Diagnostic]:
         if key not in p:
             yield Diagnostic("E012", f"{what} {name} needs the parameter {key!r}", p.where,
                              expected=f"a field {key!r}: {info.parameters[key].get('description', '')}")
+
+
+def _chance_needs(data: Map, p: Map, section: str) -> Iterator[Diagnostic]:
+    """The numbers detection-probability and deterrence cannot do without:
+    a window (T, or the violation's duration), and for deterrence the
+    violation's gain and a sanction (its own or the regime's)."""
+    name = p.get("property")
+    if name not in ("detection-probability", "deterrence"):
+        return
+    what = f"{section[:-1] if section == 'claims' else 'property'} {p.get('id') or name!r}:"
+    target = p.get("violation")
+    for _, v in _items(data, "violations"):
+        vid = v.get("id")
+        if not isinstance(vid, str) or (isinstance(target, str) and vid != target):
+            continue
+        if "T" not in p and "duration" not in v:
+            yield Diagnostic("E012", f"{what} {name} counts observations in a window, and violation {vid!r} "
+                                     "gives no duration", p.where,
+                             expected=f"a field 'T' here, or a 'duration' on violation {vid!r}")
+        if name == "deterrence" and "gain" not in v:
+            yield Diagnostic("E012", f"{what} deterrence needs violation {vid!r}'s gain", p.where,
+                             expected=f"a field 'gain' on violation {vid!r}: what an undetected violation is "
+                                      "worth to the violator")
+        if name == "deterrence" and "sanction" not in v and "sanction" not in data:
+            yield Diagnostic("E012", f"{what} deterrence needs a sanction for violation {vid!r}", p.where,
+                             expected="a top-level 'sanction', or one on the violation: what a detected "
+                                      "violator loses")
 
 
 def _control_cycles(data: Map) -> Iterator[Diagnostic]:

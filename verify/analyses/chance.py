@@ -23,7 +23,7 @@ coalition's decision tree (:func:`verify.engine.chance.tree`).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
@@ -33,7 +33,7 @@ from verify.engine.chance import Branch, Tree, chained, chance, success, survivo
 from verify.engine.evaluate import Scenario, detection
 from verify.engine.rules import START, Rule, State, Target
 from verify.errors import UsageError
-from verify.model import Probability, Regime, effective
+from verify.model import Mechanism, Probability, Regime, Violation, effective
 from verify.numbers import fraction_text
 from verify.results import (
     Deterrence,
@@ -303,15 +303,14 @@ def formula(t: Tree, numbers: Mapping[str, tuple[Fraction, int, Fraction]]) -> s
 
 
 def _table(w: WorstChance) -> tuple[MechanismChance, ...]:
-    regime_graph = w.graph
     out = []
     for m in w.uncertain:
         p, n, q = w.numbers[m]
-        out.append(MechanismChance(m, p, n, q, _reaches_alone(w, m, regime_graph)))
+        out.append(MechanismChance(m, p, n, q, _reaches_alone(w, m)))
     return tuple(out)
 
 
-def _reaches_alone(w: WorstChance, m: str, graph: RuleGraph) -> bool:
+def _reaches_alone(w: WorstChance, m: str) -> bool:
     """Whether ``m`` alone (every other uncertain mechanism missing) brings
     evidence to a verifier against the worst coalition: read off the tree."""
     t = w.tree
@@ -723,16 +722,8 @@ def _chance_threshold(regime: Regime, violation: str, parameter: str, parts: lis
     return Threshold(parameter, "at-most", format_duration(longest), Fraction(longest), duration=True)
 
 
-def _span(m: object, v: object, window: int) -> int:
-    from verify.model import Mechanism, Violation
-
-    assert isinstance(m, Mechanism) and isinstance(v, Violation)
+def _span(m: Mechanism, v: Violation, window: int) -> int:
+    """The part of the window in which ``m`` can still see a trace of ``v``
+    (as :func:`verify.engine.chance.trials` counts it)."""
     seen = [t.persists for t in v.traces if (thr := m.threshold(t.signature)) is not None and t.magnitude >= thr]
     return window if not seen or None in seen else min(window, max(x for x in seen if x is not None))
-
-
-def _iter_branches(t: Tree) -> Iterator[Branch]:
-    if isinstance(t, Branch):
-        yield t
-        yield from _iter_branches(t.hit)
-        yield from _iter_branches(t.miss)

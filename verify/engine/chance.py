@@ -18,7 +18,7 @@ which :mod:`verify.analyses.chance` reads the exact fraction and a formula.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -26,7 +26,7 @@ from verify.engine.evaluate import Scenario, detection, guard_holds
 from verify.engine.rules import START, RuleGraph, RuleKind, State
 from verify.model import Mechanism, Regime, Violation
 
-__all__ = ["trials", "success", "Tree", "Branch", "tree", "survivors", "chance", "miss", "chained", "walk"]
+__all__ = ["trials", "success", "Tree", "Branch", "tree", "survivors", "chance", "miss", "chained"]
 
 
 def trials(m: Mechanism, v: Violation, window: int) -> int:
@@ -170,11 +170,3 @@ def chained(graph: RuleGraph, uncertain: Collection[str]) -> bool:
                     seen.add(dst)
                     stack.append(dst)
     return False
-
-
-def walk(t: Tree, visit: Callable[[Branch], None]) -> None:
-    """Call ``visit`` on every branch of a tree."""
-    if isinstance(t, Branch):
-        visit(t)
-        walk(t.hit, visit)
-        walk(t.miss, visit)

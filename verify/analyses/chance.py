@@ -26,14 +26,15 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from typing import Literal
 
 from verify.durations import format_duration
 from verify.engine import Query, RuleGraph, coalition_of, compile_rules
-from verify.engine.chance import Branch, Tree, chained, chance, success, survivors, tree, trials
+from verify.engine.chance import Branch, Tree, chained, chance, span, success, survivors, tree, trials
 from verify.engine.evaluate import Scenario, detection
 from verify.engine.rules import START, Rule, State, Target
 from verify.errors import UsageError
-from verify.model import Mechanism, Probability, Regime, Violation, effective
+from verify.model import Probability, Regime, effective
 from verify.numbers import fraction_text
 from verify.results import (
     Deterrence,
@@ -319,10 +320,6 @@ def _reaches_alone(w: WorstChance, m: str) -> bool:
     return t is True
 
 
-def decimal(x: Fraction) -> str:
-    return fraction_text(x)
-
-
 # ------------------------------------------------------------------ properties
 
 
@@ -373,7 +370,7 @@ def detection_probability(regime: Regime, violation: str, p: Fraction | float | 
     window = _window(regime, violation, T, "detection-probability")
     params = tuple((key, value) for key, value in (("violation", violation), ("p", need), ("k", k), ("T", T),
                                                     ("direct", direct or None)) if value is not None)
-    shown = {"p": decimal(need), "k": k, "T": format_duration(window)}
+    shown = {"p": fraction_text(need), "k": k, "T": format_duration(window)}
     parts: list[tuple[Result, Likelihood | None]] = []
     for perp in regime.violation[violation].perpetrators:
         statement = _statement(regime, "detection-probability", violation, perp, **shown)
@@ -390,8 +387,8 @@ def detection_probability(regime: Regime, violation: str, p: Fraction | float | 
             verdict, note = Verdict.FAILS, ""
         else:
             verdict = Verdict.UNKNOWN
-            note = (f"it depends on the uncertain probabilities: the chance is between {decimal(low.value)} "
-                    f"and {decimal(high.value)}")
+            note = (f"it depends on the uncertain probabilities: the chance is between {fraction_text(low.value)} "
+                    f"and {fraction_text(high.value)}")
             fig = replace(fig, thresholds=_deciding(regime, violation, perp, k, window, direct, timeout, need))
         w = None
         if verdict == Verdict.FAILS and explain:
@@ -602,14 +599,14 @@ def _probability_bound(name: str, got: tuple[Fraction, bool] | None, n: int, str
 
 def _root(name: str, u: Fraction, n: int, strict: bool) -> Threshold:
     """p with (1 - p)**n == u: exact when rational, else as a root."""
+    bound: Literal["above", "at-least"] = "above" if strict else "at-least"
+    if n == 1:
+        return Threshold(name, bound, str(1 - u), 1 - u)
     import sympy
 
     expr = 1 - sympy.Rational(u.numerator, u.denominator) ** sympy.Rational(1, n)
-    value = sympy.nsimplify(expr) if n == 1 else expr
-    exact = str(value)
-    rational = value.is_rational
-    number = Fraction(str(value)) if rational else Fraction(str(sympy.N(expr, 30)))
-    return Threshold(name, "above" if strict else "at-least", exact, number)
+    number = Fraction(str(expr)) if expr.is_rational else Fraction(str(sympy.N(expr, 30)))
+    return Threshold(name, bound, str(expr), number)
 
 
 def threshold(regime: Regime, prop: str, parameter: str, violation: str, *, p: Fraction | None = None,
@@ -715,15 +712,7 @@ def _chance_threshold(regime: Regime, violation: str, parameter: str, parts: lis
         n += 1
         if n > 10**6:
             return Threshold(parameter, "none", duration=True)
-    span = _span(mech, v, window)
-    longest = (span - mech.notice) // n
+    longest = (span(mech, v, window) - mech.notice) // n
     if longest <= 0:
         return Threshold(parameter, "none", duration=True)
     return Threshold(parameter, "at-most", format_duration(longest), Fraction(longest), duration=True)
-
-
-def _span(m: Mechanism, v: Violation, window: int) -> int:
-    """The part of the window in which ``m`` can still see a trace of ``v``
-    (as :func:`verify.engine.chance.trials` counts it)."""
-    seen = [t.persists for t in v.traces if (thr := m.threshold(t.signature)) is not None and t.magnitude >= thr]
-    return window if not seen or None in seen else min(window, max(x for x in seen if x is not None))

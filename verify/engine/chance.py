@@ -26,7 +26,7 @@ from verify.engine.evaluate import Scenario, detection, guard_holds
 from verify.engine.rules import START, RuleGraph, RuleKind, State
 from verify.model import Mechanism, Regime, Violation
 
-__all__ = ["trials", "success", "Tree", "Branch", "tree", "survivors", "chance", "miss", "chained"]
+__all__ = ["trials", "span", "success", "Tree", "Branch", "tree", "survivors", "chance", "miss", "chained"]
 
 
 def trials(m: Mechanism, v: Violation, window: int) -> int:
@@ -36,13 +36,20 @@ def trials(m: Mechanism, v: Violation, window: int) -> int:
     after the notice, while a trace it can see still persists."""
     if m.triggered_by is not None:
         return 1
-    seen = [t for t in v.traces
-            if (thr := m.threshold(t.signature)) is not None and t.magnitude >= thr]
-    persists = [t.persists for t in seen]
-    span = window if not persists or None in persists else min(window, max(p for p in persists if p is not None))
+    until = span(m, v, window)
     if m.period == 0:
-        return 1 if m.notice <= span else 0
-    return max(0, (span - m.notice) // m.period)
+        return 1 if m.notice <= until else 0
+    return max(0, (until - m.notice) // m.period)
+
+
+def span(m: Mechanism, v: Violation, window: int) -> int:
+    """The part of the window in which ``m`` can still see a trace of ``v``:
+    all of it, unless every trace it sees stops persisting before."""
+    persists = [t.persists for t in v.traces
+                if (thr := m.threshold(t.signature)) is not None and t.magnitude >= thr]
+    if not persists or None in persists:
+        return window
+    return min(window, max(x for x in persists if x is not None))
 
 
 def success(p: Fraction, n: int) -> Fraction:

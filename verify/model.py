@@ -232,6 +232,9 @@ class Mechanism(Element):
     #: reported for a design ``verify optimise`` proposes.
     intrusiveness: float | None = None
     reveals: tuple[str, ...] = ()
+    #: An information barrier: the operator learns only a yes/no attestation,
+    #: so what the mechanism reveals reaches nobody (confidentiality).
+    barrier: bool = False
     #: Whether its evidence names the perpetrator.
     attributes: bool = True
 
@@ -262,6 +265,18 @@ class Flow(Element):
     #: When ``target`` is a body: the decision of that body that decides
     #: whether it receives (None: the body's own rule).
     decision: str | None = None
+    #: The evidence it forwards: of these mechanisms, or of mechanisms of
+    #: these kinds (both None: all evidence).
+    forwards: tuple[str, ...] | None = None
+    forwards_kinds: tuple[str, ...] | None = None
+
+    @property
+    def filters(self) -> bool:
+        return self.forwards is not None or self.forwards_kinds is not None
+
+    def forwards_evidence_of(self, m: Mechanism) -> bool:
+        """Whether what this flow's sender holds from ``m`` passes on it."""
+        return not self.filters or _matches(m, self.forwards, self.forwards_kinds)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -298,11 +313,33 @@ class Decision(Element):
 
 @dataclass(frozen=True, kw_only=True)
 class Verifier:
-    """Whose receipt of evidence counts as detection (an actor or a body)."""
+    """Whose receipt of evidence counts as detection (an actor or a body),
+    and its finding rule: what it needs before it finds against a party
+    (docs/semantics.md, "Finding rules")."""
 
     id: str
+    #: The grade it needs: ``direct`` (sealed or direct), ``sealed`` or None (any).
     finding: str | None = None
+    #: Evidence from at least this many mechanisms with independent operators.
+    independent: int = 1
+    #: Only evidence of these mechanisms, or of mechanisms of these kinds,
+    #: counts (both None: every mechanism's).
+    mechanisms: tuple[str, ...] | None = None
+    kinds: tuple[str, ...] | None = None
     where: Location | None = field(default=None, compare=False)
+
+    @property
+    def by_origin(self) -> bool:
+        """The rule looks at which mechanisms the evidence comes from."""
+        return self.independent > 1 or self.mechanisms is not None or self.kinds is not None
+
+    def counts(self, m: Mechanism) -> bool:
+        """Whether evidence from ``m`` can count towards a finding."""
+        return (self.mechanisms is None and self.kinds is None) or _matches(m, self.mechanisms, self.kinds)
+
+
+def _matches(m: Mechanism, ids: tuple[str, ...] | None, kinds: tuple[str, ...] | None) -> bool:
+    return (ids is not None and m.id in ids) or (kinds is not None and m.kind in kinds)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -534,6 +571,17 @@ class Regime:
         if self.threat_model.colluders is None:
             return tuple(a.id for a in self.actors)
         return self.threat_model.colluders
+
+    def independent(self, a: str, b: str) -> bool:
+        """Two operators are independent sources when they differ and
+        neither controls the other."""
+        return a != b and a not in self.closure(b) and b not in self.closure(a)
+
+    @cached_property
+    def by_origin(self) -> bool:
+        """Evidence must be told apart by the mechanism it comes from: a
+        finding rule or a flow looks at it."""
+        return any(v.by_origin for v in self.verifiers) or any(f.filters for f in self.flows)
 
     def elements(self) -> Iterator[Element]:
         """Every element (the items that carry a status), section by section."""

@@ -182,6 +182,7 @@ SECTIONS: tuple[Section, ...] = (
         Ref("via", "via", (*_HOLDER, "decision"), many=True, default=(), absent="needs"),
         Ref("decision", "decision", ("decision",), absent="needs"),
         Ref("carries", "carries", ("label",), many=True, default=()),
+        Ref("forwards", "forwards", ("mechanism",), many=True, default=None),
     )),
     Section("bodies", "body", "Body", lookup="body", refs=(
         Ref("members", "members", _ACTOR, many=True, required=True),
@@ -193,6 +194,7 @@ SECTIONS: tuple[Section, ...] = (
     )),
     Section("verifiers", "verifier", "Verifier", ids=False, status=False, intro="verifier", refs=(
         Ref("id", "id", _HOLDER, required=True, absent="needs", bare=True, bare_label=""),
+        Ref("mechanisms", "mechanisms", ("mechanism",), many=True, default=None),
     )),
     Section("threat_model", "threat_model", "ThreatModel", shape="mapping", ids=False, status=False,
             merge="replace", intro="threat_model:", refs=(

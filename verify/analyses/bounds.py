@@ -37,6 +37,10 @@ def _pure(r: Rule) -> bool:
 
 
 def is_pure(graph: RuleGraph) -> bool:
+    # A finding rule that needs several sources at once is no longer "any
+    # one route reaches a verifier": routes bound nothing.
+    if graph.conjunctive:
+        return False
     return all(_pure(r) for r in graph.rules) and all(not t.guard.passes for t in graph.targets)
 
 
@@ -66,7 +70,7 @@ def disjoint_routes(regime: Regime, graph: RuleGraph, limit: int | None = None) 
     it comes up short.
     """
     n = float("inf") if limit is None else limit
-    if n <= 0:
+    if n <= 0 or graph.conjunctive:
         return ()
     target_guard = {t.state: t.guard for t in graph.targets if not t.guard.passes}
     out_rules: dict[State, list[Rule]] = {}

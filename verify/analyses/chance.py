@@ -113,6 +113,9 @@ def worst_chance(regime: Regime, graph: RuleGraph, k: int, window: int, timeout_
     colluders, for a regime whose probabilities are exact (see
     :func:`at_end`); ``override``: success chances to use instead of the
     mechanisms' own.  A string says why there is no answer."""
+    if graph.conjunctive:
+        return ("a verifier's finding rule needs several independent sources at once, and the chance of "
+                "detection is weighed route by route: not computed")
     graph = _until_detected(graph)
     numbers = _numbers(regime, graph, window, override)
     uncertain = tuple(m for m, (_, _, q) in numbers.items() if 0 < q < 1)
@@ -244,7 +247,7 @@ def _worlds(graph: RuleGraph, uncertain: Sequence[str], never: Sequence[str],
     off = set(never)
 
     def rename(s: State, i: int) -> State:
-        return s if s == START else (f"{s[0]}\x00{i}", s[1])
+        return s if s == START else (f"{s[0]}\x00{i}", s[1], s[2])
 
     for i in range(2 ** len(uncertain)):
         world = {m for j, m in enumerate(uncertain) if i >> j & 1}

@@ -86,6 +86,15 @@ class FrontPoint:
 Choosable = Mechanism | Flow | Body
 
 
+def _single_sources(regime: Regime) -> None:
+    # The synthesis learns one evidence route at a time; a finding that
+    # needs several sources at once is outside what it can learn.
+    for v in regime.verifiers:
+        if v.independent > 1:
+            raise UsageError(f"verifier {v.id!r} needs {v.independent} independent sources: verify optimise "
+                             "does not support a finding rule with independent > 1 yet")
+
+
 def _choosable(regime: Regime) -> list[Choosable]:
     return [*regime.mechanisms, *regime.flows, *regime.bodies]
 
@@ -173,6 +182,7 @@ def optimise(regime: Regime, specs: Sequence[PropertySpec] | None = None, *, tim
     ``derivation_limit``: see :meth:`Master.require` (tests force either way
     of learning a scenario)."""
     regime, _ = effective(regime, as_is=as_is)
+    _single_sources(regime)
     specs = list(regime.properties if specs is None else specs)
     if not specs:
         raise UsageError("the design lists no properties to hold; give some")
@@ -298,6 +308,7 @@ def front(regime: Regime, violation: str | None = None, kmax: int | None = None,
     evades (non-circumventability with k, for each violation or the one
     named).  A point is kept when it costs more than the one before."""
     regime, _ = effective(regime, as_is=as_is)
+    _single_sources(regime)
     kmax = regime.threat_model.max if kmax is None else kmax
     violations = [violation] if violation else [v.id for v in regime.violations]
     out: list[FrontPoint] = []

@@ -110,7 +110,15 @@ def detection(regime: Regime, graph: RuleGraph, sc: Scenario) -> tuple[int, Stat
     best = None
     for t in graph.targets:
         if t.state in times and guard_holds(regime, graph, t.guard, sc):
-            cand = (times[t.state].time, t.state)
+            when = times[t.state].time
+            for slot in t.also:  # every further source must be there too
+                held = [times[x].time for x in slot if x in times]
+                when = max(when, min(held)) if held else -1
+                if when < 0:
+                    break
+            if when < 0:
+                continue
+            cand = (when, t.state)
             if best is None or cand < best:
                 best = cand
     return best

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from verify.gcpause import gc_paused
-from verify.model import HOST, PERPETRATOR, REQUESTER, Regime, Trace
+from verify.model import HOST, PERPETRATOR, REQUESTER, Flow, Regime, Trace, Verifier
 from verify.results import Grade, Reason, Unseen
 
 __all__ = [
@@ -40,13 +40,18 @@ __all__ = [
     "counted_groups",
     "vote_key",
     "vote_rule_of",
+    "accepted_grades",
+    "independent_sets",
 ]
 
 SEALED, DIRECT, INDIRECT = Grade.SEALED, Grade.DIRECT, Grade.INDIRECT
 
-State = tuple[str, str]  # (holder id, Grade); START's grade is "start"
+#: (holder id, Grade, origin): the origin is the mechanism the evidence comes
+#: from when the regime tells evidence apart by it (:attr:`Regime.by_origin`,
+#: or attribution), else "".  START's grade is "start".
+State = tuple[str, str, str]
 #: The pseudo-state every standing mechanism starts from, at time 0.
-START: State = ("", "start")
+START: State = ("", "start", "")
 
 
 @dataclass(frozen=True)
@@ -112,10 +117,15 @@ class Rule:
 
 @dataclass(frozen=True)
 class Target:
-    """A verifier state that counts as detection, and when it counts."""
+    """A verifier state that counts as detection, and when it counts.
+
+    ``also``: for a finding rule that needs several independent sources,
+    the other sources, each a set of states any one of which will do: the
+    target counts only once ``state`` and one state of every set hold."""
 
     state: State
     guard: Guard
+    also: tuple[frozenset[State], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -144,6 +154,14 @@ class RuleGraph:
     #: Elements whose rules folding keeps even if they lead to no verifier,
     #: with what leads to them: the event a clock starts at.
     keep: frozenset[str] = frozenset()
+    #: Only evidence from mechanisms that attribute counts (attribution).
+    attributing: bool = False
+
+    @property
+    def conjunctive(self) -> bool:
+        """Some target needs several sources at once: the analyses that
+        cut one route at a time (certificates, chance) do not apply."""
+        return any(t.also for t in self.targets)
 
 
 def vote_key(regime: Regime, rule: str, requester: str | None) -> str:
@@ -184,16 +202,23 @@ def _honest(actors: Iterable[str]) -> Guard:
 
 @gc_paused
 def compile_rules(regime: Regime, violation: str, perpetrator: str,
-                  direct_only: bool = False, fold: bool = True, keep: Iterable[str] = ()) -> RuleGraph:
+                  direct_only: bool = False, fold: bool = True, keep: Iterable[str] = (),
+                  attributing: bool = False) -> RuleGraph:
     """All rules of the scenarios of (violation, perpetrator).
 
     With ``fold`` (what the solver wants) rules that can never fire or never
     matter are dropped; without it (what an explanation wants) every route is
     kept, so that one blocked by the perpetrator's own side can be shown.
     The rules of the elements in ``keep`` matter even when they lead to no
-    verifier (a clock starts when one of them fires).
+    verifier (a clock starts when one of them fires).  With ``attributing``
+    only evidence from mechanisms that attribute counts at a verifier.
     """
     v = regime.violation[violation]
+    tagged = regime.by_origin or attributing
+    # Where each mechanism's evidence can go at all (flows that forward it),
+    # whatever the scenario: a flow gets a rule per origin only where its
+    # sender is among them, which keeps tagging linear in practice.
+    reach = _reach(regime) if tagged else {}
     asset = regime.asset[v.at]
     body_ids = set(regime.body)
     decisions = regime.decision
@@ -243,7 +268,8 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
                 trig = d.body
             else:
                 g = TRUE if trig in body_ids else _honest([trig])
-            sources = [((trig, grade), g) for grade in (SEALED, DIRECT, INDIRECT)]
+            froms = [x for x, holders in reach.items() if trig in holders] if tagged else [""]
+            sources = [((trig, grade, x), g) for x in froms for grade in (SEALED, DIRECT, INDIRECT)]
 
         def latest(traces: list[Trace], lim: dict[int, int | None] = lim,
                    standing: bool = m.triggered_by is None) -> int | None:
@@ -255,6 +281,7 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
 
         access = frozenset(asset.host if a == HOST else a for a in m.requires_access)
         delay = base_time + m.latency
+        o = m.id if tagged else ""
         op = m.operator
         run = Guard(working=frozenset({m.id, op}))
         # What a warned host cannot hide in time: only these make a refusal
@@ -265,13 +292,13 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
         for src, g in sources:
             observe = g & run & _honest(access)
             if m.tamper_evident:
-                rules.append(Rule(src, (op, SEALED), delay, observe, latest(seen), RuleKind.OBSERVE, m.id))
+                rules.append(Rule(src, (op, SEALED, o), delay, observe, latest(seen), RuleKind.OBSERVE, m.id))
             else:
-                rules.append(Rule(src, (op, DIRECT), delay, observe & Guard(honest=frozenset({op})),
+                rules.append(Rule(src, (op, DIRECT, o), delay, observe & Guard(honest=frozenset({op})),
                                   latest(seen), RuleKind.OBSERVE, m.id))
             if m.mandatory and access and hidden:
                 refuse = g & run & _honest([op]) & Guard(any_corrupt=access)
-                rules.append(Rule(src, (op, INDIRECT), delay, refuse, latest(hidden), RuleKind.REFUSE, m.id))
+                rules.append(Rule(src, (op, INDIRECT, o), delay, refuse, latest(hidden), RuleKind.REFUSE, m.id))
 
     # Guards are built directly rather than with `&`: at 10,000 actors this
     # loop is the hot path of every check.
@@ -297,36 +324,99 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
         send = frozenset() if s_is_body else frozenset({s})
         sealed = Guard(honest=relays | send, working=working, passes=passes)
         authored = Guard(honest=relays | recv, working=working, passes=passes)
-        rules.append(Rule((s, SEALED), (r, SEALED), delay, sealed, None, RuleKind.PASS, f.id))
-        rules.append(Rule((s, DIRECT), (r, DIRECT), delay, authored, None, RuleKind.PASS, f.id))
-        rules.append(Rule((s, INDIRECT), (r, INDIRECT), delay, authored, None, RuleKind.PASS, f.id))
-        if not f.mandatory:
-            continue
-        if not s_is_body:
-            withheld = Guard(honest=recv, corrupt=send, working=working, passes=passes)
-            rules.append(Rule((s, SEALED), (r, INDIRECT), delay, withheld, None, RuleKind.WITHHOLD, f.id))
-        if relays:
-            dropped = Guard(honest=recv | send, any_corrupt=relays, working=working, passes=passes)
-            rules.append(Rule((s, SEALED), (r, INDIRECT), delay, dropped, None, RuleKind.RELAY_DROP, f.id))
-            if f.authenticated:
-                dropped = Guard(honest=recv, any_corrupt=relays, working=working, passes=passes)
-                for grade in (DIRECT, INDIRECT):
-                    rules.append(Rule((s, grade), (r, INDIRECT), delay, dropped, None, RuleKind.RELAY_DROP, f.id))
+        withheld = Guard(honest=recv, corrupt=send, working=working, passes=passes)
+        dropped = Guard(honest=recv | send, any_corrupt=relays, working=working, passes=passes)
+        altered = Guard(honest=recv, any_corrupt=relays, working=working, passes=passes)
+        origins = ([x for x, holders in reach.items() if s in holders and f.forwards_evidence_of(regime.mechanism[x])]
+                   if tagged else [""])
+        for o in origins:
+            rules.append(Rule((s, SEALED, o), (r, SEALED, o), delay, sealed, None, RuleKind.PASS, f.id))
+            rules.append(Rule((s, DIRECT, o), (r, DIRECT, o), delay, authored, None, RuleKind.PASS, f.id))
+            rules.append(Rule((s, INDIRECT, o), (r, INDIRECT, o), delay, authored, None, RuleKind.PASS, f.id))
+            if not f.mandatory:
+                continue
+            if not s_is_body:
+                rules.append(Rule((s, SEALED, o), (r, INDIRECT, o), delay, withheld, None, RuleKind.WITHHOLD, f.id))
+            if relays:
+                rules.append(Rule((s, SEALED, o), (r, INDIRECT, o), delay, dropped, None, RuleKind.RELAY_DROP, f.id))
+                if f.authenticated:
+                    for grade in (DIRECT, INDIRECT):
+                        rules.append(Rule((s, grade, o), (r, INDIRECT, o), delay, altered, None,
+                                          RuleKind.RELAY_DROP, f.id))
 
     targets: list[Target] = []
     for ver in regime.verifiers:
         h = ver.id
         g = TRUE if h in body_ids else _honest([h])
-        grades = (SEALED, DIRECT) if direct_only else (SEALED, DIRECT, INDIRECT)
-        targets.extend(Target((h, grade), g) for grade in grades)
+        grades = accepted_grades(ver, direct_only)
+        if not tagged:
+            targets.extend(Target((h, grade, ""), g) for grade in grades)
+            continue
+        counted = [m for m in regime.mechanisms if m.id in reach and h in reach[m.id] and ver.counts(m)
+                   and (m.attributes or not attributing)]
+        slots: dict[str, list[State]] = {}
+        for m in counted:
+            slots.setdefault(m.operator, []).extend((h, grade, m.id) for grade in grades)
+        for combo in independent_sets(regime, list(slots), ver.independent):
+            also = tuple(frozenset(slots[op]) for op in combo[1:])
+            targets.extend(Target(state, g, also) for state in slots[combo[0]])
 
     base = regime.closure(perpetrator)
     candidates = tuple(a for a in regime.pool() if a not in base)
     keys = sorted({k for r in rules for k in r.guard.passes})
     graph = RuleGraph(violation, perpetrator, base, candidates, tuple(rules), tuple(targets),
                       {k: recused(regime, k, perpetrator) for k in keys}, blind, concealable,
-                      direct_only, keep=frozenset(keep))
+                      direct_only, keep=frozenset(keep), attributing=attributing)
     return _fold(regime, graph) if fold else replace(graph, unfolded=True)
+
+
+def accepted_grades(verifier: Verifier, direct_only: bool = False) -> tuple[Grade, ...]:
+    """The grades a verifier's finding rule accepts, within a property's
+    own demand for direct evidence."""
+    if verifier.finding == "sealed":
+        return (SEALED,)
+    if direct_only or verifier.finding == "direct":
+        return (SEALED, DIRECT)
+    return (SEALED, DIRECT, INDIRECT)
+
+
+def independent_sets(regime: Regime, operators: list[str], n: int) -> list[tuple[str, ...]]:
+    """Every set of ``n`` pairwise independent operators (different, neither
+    controlling the other), in the order given."""
+    if n <= 1:
+        return [(op,) for op in operators]
+    out: list[tuple[str, ...]] = []
+
+    def extend(chosen: tuple[str, ...], start: int) -> None:
+        if len(chosen) == n:
+            out.append(chosen)
+            return
+        for i in range(start, len(operators)):
+            op = operators[i]
+            if all(regime.independent(op, c) for c in chosen):
+                extend((*chosen, op), i + 1)
+
+    extend((), 0)
+    return out
+
+
+def _reach(regime: Regime) -> dict[str, frozenset[str]]:
+    """For each mechanism, the holders its evidence can reach: its operator
+    and whoever flows that forward it lead to, whatever the scenario."""
+    out_flows: dict[str, list[Flow]] = {}
+    for f in regime.flows:
+        out_flows.setdefault(f.source, []).append(f)
+    out: dict[str, frozenset[str]] = {}
+    for m in regime.mechanisms:
+        seen = {m.operator}
+        stack = [m.operator]
+        while stack:
+            for f in out_flows.get(stack.pop(), ()):
+                if f.target not in seen and f.forwards_evidence_of(m):
+                    seen.add(f.target)
+                    stack.append(f.target)
+        out[m.id] = frozenset(seen)
+    return out
 
 
 def without(regime: Regime, graph: RuleGraph, elements: Iterable[str]) -> RuleGraph:
@@ -415,7 +505,7 @@ def _fold(regime: Regime, graph: RuleGraph) -> RuleGraph:
         if possible(r.guard):
             g = simplify(r.guard)
             rules.append(r if g is r.guard else Rule(r.src, r.dst, r.delay, g, r.limit, r.kind, r.element))
-    targets = [Target(t.state, simplify(t.guard)) for t in graph.targets if possible(t.guard)]
+    targets = [Target(t.state, simplify(t.guard), t.also) for t in graph.targets if possible(t.guard)]
 
     forward: dict[State, list[Rule]] = {}
     backward: dict[State, list[Rule]] = {}
@@ -429,8 +519,14 @@ def _fold(regime: Regime, graph: RuleGraph) -> RuleGraph:
             if r.dst not in reach:
                 reach.add(r.dst)
                 stack.append(r.dst)
-    targets = [t for t in targets if t.state in reach]
-    useful = {t.state for t in targets} | {r.src for r in rules if r.element in graph.keep}
+    kept = []
+    for t in targets:
+        also = tuple(slot & reach for slot in t.also)
+        if t.state in reach and all(also):
+            kept.append(t if also == t.also else Target(t.state, t.guard, also))
+    targets = kept
+    useful = ({t.state for t in targets} | {s for t in targets for slot in t.also for s in slot}
+              | {r.src for r in rules if r.element in graph.keep})
     stack = list(useful)
     while stack:
         for r in backward.get(stack.pop(), ()):
@@ -440,7 +536,7 @@ def _fold(regime: Regime, graph: RuleGraph) -> RuleGraph:
     rules = [r for r in rules if r.src in reach and (r.dst in useful or r.element in graph.keep)]
     return RuleGraph(graph.violation, graph.perpetrator, base, graph.candidates, tuple(rules),
                      tuple(targets), graph.recusals, graph.blind, graph.concealable, graph.direct_only,
-                     keep=graph.keep)
+                     keep=graph.keep, attributing=graph.attributing)
 
 
 def _may_be_corrupt(regime: Regime, base: frozenset[str], candidates: tuple[str, ...]) -> frozenset[str]:

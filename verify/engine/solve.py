@@ -276,13 +276,18 @@ class Query:
             add(f"(assert {_implies(premise, conclusion)})")
         late = deadline if self.start is None else f"(+ {self._encode_clock()} {deadline})"
         for t in self.graph.targets:
-            reached = _and(self.e(t.state), self.guard(t.guard))
+            reached = _and(self.e(t.state), self.guard(t.guard),
+                           *[_or([self.e(x) for x in sorted(slot)]) for slot in t.also])
             if reached is False:
                 continue
             if self.deadline is None:
                 add(f"(assert {_not(reached)})")
             else:
-                add(f"(assert {_implies(reached, f'(> {self.pi(t.state)} {late})')})")
+                # Several sources: some one of them is not there by the deadline.
+                late_parts: list[Term] = [f"(> {self.pi(t.state)} {late})"]
+                late_parts += [_and(*[_or([_not(self.e(x)), f"(> {self.pi(x)} {late})"]) for x in sorted(slot)])
+                               for slot in t.also]
+                add(f"(assert {_implies(reached, _or(late_parts))})")
 
     def _encode_clock(self) -> str:
         """The time the clock starts, as a term, with what makes it honest.

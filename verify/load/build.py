@@ -61,6 +61,10 @@ def _refs(section: str, item: Map) -> dict[str, Any]:
     return out
 
 
+def _kinds(item: Map, key: str) -> tuple[str, ...] | None:
+    return None if key not in item else _ids(item[key])
+
+
 def _common(item: Map) -> dict[str, Any]:
     out: dict[str, Any] = {"id": item["id"], "where": item.where}
     for key in ("name", "description", "status"):
@@ -182,14 +186,15 @@ def build(data: Map, path: str, extends: tuple[str, ...] = (), sha256: str | Non
             false_alarm_probability=_chance(m, "false_alarm_probability", 0),
             effort=_exact(m["effort"]) if "effort" in m else Fraction(1),
             cost=m.get("cost"), optional=m.get("optional", False), intrusiveness=m.get("intrusiveness"),
-            attributes=m.get("attributes", True))
+            attributes=m.get("attributes", True), barrier=m.get("barrier", False))
         for m in section("mechanisms"))
     flows = tuple(
         Flow(
             **_common(f), **_refs("flows", f),
             latency=_dur(f, "latency"), period=_dur(f, "period"),
             mandatory=f.get("mandatory", False), authenticated=f.get("authenticated", False),
-            cost=f.get("cost"), optional=f.get("optional", False), intrusiveness=f.get("intrusiveness"))
+            cost=f.get("cost"), optional=f.get("optional", False), intrusiveness=f.get("intrusiveness"),
+            forwards_kinds=_kinds(f, "forwards_kinds"))
         for f in section("flows"))
     bodies = tuple(
         Body(**_common(b), **_refs("bodies", b), approve=_threshold(b, "approve"), block=_threshold(b, "block"),
@@ -206,7 +211,9 @@ def build(data: Map, path: str, extends: tuple[str, ...] = (), sha256: str | Non
         if isinstance(v, str):
             verifiers.append(Verifier(id=v, where=at))
         else:
-            verifiers.append(Verifier(id=v["id"], finding=v.get("finding"), where=v.where))
+            verifiers.append(Verifier(**_refs("verifiers", v), finding=v.get("finding"),
+                                      independent=int(v.get("independent", 1)), kinds=_kinds(v, "kinds"),
+                                      where=v.where))
     tm = data.get("threat_model") or Map(data.where)
     threat = ThreatModel(**_refs("threat_model", tm), max=int(tm.get("max", 1)), where=tm.where)
     labels = tuple(Label(**_common(lab), **_refs("labels", lab)) for lab in section("labels"))

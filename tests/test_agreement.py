@@ -128,7 +128,8 @@ def random_regime(rng: random.Random) -> Regime:
             mandatory=rng.random() < 0.5, tamper_evident=rng.random() < 0.4,
             triggered_by=gate(rng.choice([*verifiers, *holders, *body_ids]), 0.8) if rng.random() < 0.3 else None,
             period=rng.choice([0, 1, 5]), notice=rng.choice([0, 0, 3, 4, 12]), latency=rng.choice([0, 2, 3]),
-            detection_probability=Probability.of(rng.choice([1, 1, 1, Fraction(1, 2), 0]))))
+            detection_probability=Probability.of(rng.choice([1, 1, 1, Fraction(1, 2), 0])),
+            kind=rng.choice(["inspection", "whistleblower", "other"]), attributes=rng.random() < 0.8))
     operators = [m.operator for m in mechanisms]
     # Most operators report towards a verifier, directly or through another
     # holder; other flows are drawn at random.
@@ -146,16 +147,33 @@ def random_regime(rng: random.Random) -> Regime:
         if dst in body_ids:
             chosen = gate(dst)
             decision = None if chosen == dst else chosen
+        # Some flows forward only some evidence (by mechanism or by kind).
+        forwards = forwards_kinds = None
+        if rng.random() < 0.07:
+            forwards = tuple(m.id for m in mechanisms if rng.random() < 0.5)
+        elif rng.random() < 0.05:
+            forwards_kinds = (rng.choice(["inspection", "whistleblower"]),)
         flows.append(Flow(id=f"f{j}", source=src, target=dst, via=via,
                           latency=rng.choice([0, 1, 3, 8]), period=rng.choice([0, 0, 2]),
-                          mandatory=rng.random() < 0.5, authenticated=rng.random() < 0.5, decision=decision))
+                          mandatory=rng.random() < 0.5, authenticated=rng.random() < 0.5, decision=decision,
+                          forwards=forwards, forwards_kinds=forwards_kinds))
     pool = rng.choice([None, tuple(a for a in ids if a not in verifiers), tuple(rng.sample(ids, rng.randint(1, n)))])
     return Regime(
         id="random", actors=actors, assets=assets, signatures=tuple(Signature(id=s) for s in sigs),
         violations=(Violation(id="v", perpetrators=perps, at="site", traces=traces),),
         mechanisms=tuple(mechanisms), flows=tuple(flows), bodies=tuple(bodies), decisions=tuple(decisions),
-        verifiers=tuple(Verifier(id=v) for v in verifiers),
+        verifiers=tuple(_finding_rule(rng, v, mechanisms) for v in verifiers),
         threat_model=ThreatModel(colluders=pool, max=1))
+
+
+def _finding_rule(rng: random.Random, v: str, mechanisms: list[Mechanism]) -> Verifier:
+    """A verifier, with a finding rule drawn at random a third of the time."""
+    if rng.random() >= 0.35:
+        return Verifier(id=v)
+    named = tuple(m.id for m in mechanisms if rng.random() < 0.6) if rng.random() < 0.3 else None
+    kinds = (rng.choice(["inspection", "whistleblower", "other"]),) if rng.random() < 0.2 else None
+    return Verifier(id=v, finding=rng.choice([None, None, "direct", "sealed"]),
+                    independent=rng.choice([1, 2, 2, 2, 3]), mechanisms=named, kinds=kinds)
 
 
 def _size(x):

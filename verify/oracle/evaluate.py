@@ -21,11 +21,12 @@ independent of ``verify.engine``.
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from verify.model import HOST, PERPETRATOR, REQUESTER, Flow, Mechanism, Regime, Violation
+from verify.model import HOST, PERPETRATOR, REQUESTER, Flow, Mechanism, Regime, Verifier, Violation
 
 __all__ = [
     "SEALED",
@@ -85,6 +86,8 @@ class Index:
     triggered: Mapping[str, tuple[Mechanism, ...]]
     flows_from: Mapping[str, tuple[Flow, ...]]
     verifiers: frozenset[str]
+    #: Each verifier's finding rule.
+    rules: Mapping[str, Verifier]
 
     @classmethod
     def build(cls, regime: Regime, violation_id: str) -> Index:
@@ -113,6 +116,7 @@ class Index:
             triggered={k: tuple(ms) for k, ms in triggered.items()},
             flows_from={k: tuple(fs) for k, fs in flows_from.items()},
             verifiers=frozenset(x.id for x in regime.verifiers),
+            rules={x.id: x for x in regime.verifiers},
         )
 
 
@@ -232,7 +236,7 @@ class Scenario:
 
     # -- observation ------------------------------------------------------
 
-    def observe(self, m: Mechanism, t_start: int) -> tuple[str, str, int] | None:
+    def observe(self, m: Mechanism, t_start: int) -> tuple[str, str, int, str] | None:
         """What ``m`` started at ``t_start`` leaves with whom, and when."""
         C, F = self.coalition, self.failed
         if m.id in F or m.operator in F:
@@ -258,23 +262,27 @@ class Scenario:
             if all(tr.conceal is not None and m.notice >= tr.conceal for tr in seen):
                 return None  # sanitised before the inspectors arrive
             if m.mandatory and self.honest(m.operator):
-                return (m.operator, INDIRECT, at)  # the refusal is the breach
+                return (m.operator, INDIRECT, at, m.id)  # the refusal is the breach
             return None
         if any(a in F for a in access):
             # An honest failure to grant access raises nothing.
             return None
         if m.tamper_evident:
-            return (m.operator, SEALED, at)
-        return (m.operator, DIRECT, at)
+            return (m.operator, SEALED, at, m.id)
+        return (m.operator, DIRECT, at, m.id)
 
     # -- propagation ------------------------------------------------------
 
-    def send(self, f: Flow, state: str, t: int) -> tuple[str, str, int] | None:
+    def send(self, f: Flow, state: str, t: int, origin: str) -> tuple[str, str, int, str] | None:
         """What arrives at ``f.target`` when ``f.source`` holds ``state``
-        from ``t``."""
+        from ``t``, learnt from mechanism ``origin``."""
         F, C = self.failed, self.coalition
         if f.id in F or f.target in F:
             return None
+        if f.forwards is not None or f.forwards_kinds is not None:
+            m = self.regime.mechanism[origin]
+            if m.id not in (f.forwards or ()) and m.kind not in (f.forwards_kinds or ()):
+                return None  # the flow does not forward this mechanism's evidence at all
         gates = [g for g in f.via if self.is_body(g) or g in self.regime.decision]
         relays = [r for r in f.via if r not in gates]
         if any(r in F for r in relays) or not all(self.gate_works(g, f.source) for g in gates):
@@ -294,51 +302,80 @@ class Scenario:
             # A coalition sender authors "all clear"; a sealed item it can only
             # withhold, which a mandatory report exposes.
             if state == SEALED and f.mandatory:
-                return (f.target, INDIRECT, arrive)
+                return (f.target, INDIRECT, arrive, origin)
             return None
         if not relay_corrupt:
-            return (f.target, state, arrive)
+            return (f.target, state, arrive, origin)
         if state == SEALED or f.authenticated:
             # The relay cannot alter it, only drop it.
-            return (f.target, INDIRECT, arrive) if f.mandatory else None
+            return (f.target, INDIRECT, arrive, origin) if f.mandatory else None
         return None  # rewritten to "all clear" by the relay, unnoticed
 
     # -- the search -------------------------------------------------------
 
-    def accepts(self, h: str, state: str, direct_only: bool) -> bool:
-        return h in self.ix.verifiers and self.honest(h) and not (direct_only and state == INDIRECT)
+    def finds(self, h: str, held: set[tuple[str, str]], direct_only: bool, attributing: bool) -> bool:
+        """Whether verifier ``h``, holding ``held`` ((grade, origin) pairs),
+        meets its finding rule: an accepted grade, from counted mechanisms,
+        from at least ``independent`` operators no two of which are the
+        same or control one another."""
+        if h not in self.ix.verifiers or not self.honest(h):
+            return False
+        rule = self.ix.rules[h]
+        grades = {SEALED} if rule.finding == "sealed" else (
+            {SEALED, DIRECT} if direct_only or rule.finding == "direct" else {SEALED, DIRECT, INDIRECT})
+        operators = set()
+        for grade, origin in held:
+            m = self.regime.mechanism[origin]
+            if grade not in grades or (attributing and not m.attributes):
+                continue
+            if (rule.mechanisms is not None or rule.kinds is not None) and \
+                    m.id not in (rule.mechanisms or ()) and m.kind not in (rule.kinds or ()):
+                continue
+            operators.add(m.operator)
+        if rule.independent <= 1:
+            return bool(operators)
+
+        def apart(a: str, b: str) -> bool:
+            return a not in self.regime.closure(b) and b not in self.regime.closure(a)
+
+        return any(all(apart(a, b) for a, b in itertools.combinations(group, 2))
+                   for group in itertools.combinations(sorted(operators), rule.independent))
 
     def run(
-        self, direct_only: bool = False, stop_at_detection: bool = True
+        self, direct_only: bool = False, stop_at_detection: bool = True, attributing: bool = False,
     ) -> tuple[int | None, dict[tuple[str, str], int]]:
-        """Dijkstra over (holder, state).  Returns (detection time or None,
-        earliest time of every (holder, state) reached).  Afterwards
+        """Dijkstra over (holder, state, origin).  Returns (detection time or
+        None, earliest time of every (holder, state) reached).  Afterwards
         ``self.carried`` holds, for each mechanism and flow, the earliest
         time it delivered anything its receiver may hold (whole only when
         the run did not stop at detection)."""
-        heap: list[tuple[int, str, str]] = []
+        heap: list[tuple[int, str, str, str]] = []
         self.carried: dict[str, int] = {}
 
-        def push(item: tuple[str, str, int] | None, element: str, voted: bool = False) -> None:
+        def push(item: tuple[str, str, int, str] | None, element: str, voted: bool = False) -> None:
             if item is None:
                 return
-            h, s, t = item
+            h, s, t, o = item
             if self.can_hold(h, s, voted):
-                heapq.heappush(heap, (t, h, s))
+                heapq.heappush(heap, (t, h, s, o))
                 if t < self.carried.get(element, t + 1):
                     self.carried[element] = t
 
         for m in self.ix.standing:
             push(self.observe(m, 0), m.id)
         reached: dict[tuple[str, str], int] = {}
+        seen: set[tuple[str, str, str]] = set()
+        held: dict[str, set[tuple[str, str]]] = {}
         fired: set[str] = set()
         detected: int | None = None
         while heap:
-            t, h, s = heapq.heappop(heap)
-            if (h, s) in reached:
+            t, h, s, o = heapq.heappop(heap)
+            if (h, s, o) in seen:
                 continue
-            reached[(h, s)] = t
-            if detected is None and self.accepts(h, s, direct_only):
+            seen.add((h, s, o))
+            reached.setdefault((h, s), t)
+            held.setdefault(h, set()).add((s, o))
+            if detected is None and self.finds(h, held[h], direct_only, attributing):
                 detected = t
                 if stop_at_detection:
                     break
@@ -353,7 +390,7 @@ class Scenario:
                     elif self.vote_passes(d.id, None):
                         push(self.observe(m, t + d.latency), m.id)
             for f in self.ix.flows_from.get(h, ()):
-                push(self.send(f, s, t), f.id, voted=True)
+                push(self.send(f, s, t, o), f.id, voted=True)
         return detected, reached
 
 
@@ -364,13 +401,15 @@ def detection_time(
     coalition: frozenset[str],
     failed: frozenset[str] = frozenset(),
     direct_only: bool = False,
+    attributing: bool = False,
 ) -> int | None:
-    """The earliest time a verifier holds accepted evidence; None if never.
+    """The earliest time a verifier's finding rule is met; None if never.
 
     ``coalition`` is the whole closed coalition (see :func:`coalition_of`).
+    ``attributing``: only evidence from mechanisms that attribute counts.
     """
     sc = Scenario(index_of(regime, violation_id), perpetrator, frozenset(coalition), frozenset(failed))
-    return sc.run(direct_only)[0]
+    return sc.run(direct_only, attributing=attributing)[0]
 
 
 def clock_times(

@@ -31,9 +31,11 @@ from verify.results import (
     CountedGroup,
     Deterrence,
     EvasionSets,
+    Framing,
     Game,
     Grade,
     KStar,
+    Leak,
     Likelihood,
     Margin,
     Notice,
@@ -88,7 +90,7 @@ _NOTICED = {Reason.REFUSED_ACCESS: "a refused access to", Reason.WITHHELD_SEALED
 def params_text(result: Result) -> str:
     parts = [result.violation]
     for k, v in result.params:
-        if k == "violation":
+        if k in ("violation", "party", "label"):
             continue
         shown = format_duration(v) if k == "T" and isinstance(v, int) else \
             "{" + ", ".join(map(str, v)) + "}" if isinstance(v, tuple) else \
@@ -188,6 +190,8 @@ def block_text(b: Block, element: str) -> str:
         return f"{who} is in the coalition"
     if r == Reason.INDIRECT_NOT_ACCEPTED:
         return f"{who} holds only indirect evidence, and only direct evidence counts"
+    if r == Reason.FINDING_RULE:
+        return f"{who}'s finding rule does not count this evidence alone"
     raise ValueError(f"no words for a block of reason {r.value}")
 
 
@@ -331,6 +335,62 @@ def _deterrence(f: Deterrence) -> list[str]:
     return lines
 
 
+def _kstar_of(k: KStar, never: str, always: str) -> str:
+    if k == KStar.whole_pool():
+        return f"any number ({never})"
+    if k == KStar.of(-1):
+        return f"none ({always})"
+    return k.text
+
+
+_HOW = {"operator": "operates {m} and reports a finding that never happened",
+        "sender": "claims to pass on a finding of {m} it never received",
+        "relay": "rewrites the unauthenticated report on {flow} to carry a finding of {m}"}
+
+
+def framing_lines(regime: Regime, f: Framing) -> list[str]:
+    """A framing, step by step: who fabricates what, and the route each
+    false report takes to the verifier."""
+    lines = ["margin: the largest coalition " + f.party + " is safe against is "
+             + _kstar_of(f.margin, "no coalition can frame it", "it can be framed with nobody corrupt")]
+    if not f.coalition:
+        return lines
+    lines.append("coalition: " + "; ".join(_who(regime, a) for a in f.coalition))
+    lines.append(f"{f.verifier} finds against {f.party} on {len(f.fabrications)} fabricated "
+                 f"source{'s' if len(f.fabrications) != 1 else ''}:")
+    for i, fab in enumerate(f.fabrications, 1):
+        lines.append(f"  source {i}: {fab.author} " + _HOW[fab.how].format(m=fab.mechanism, flow=fab.flow))
+        start = fab.author
+        for flow, holder in fab.steps:
+            if fab.how == "relay" and flow == fab.flow and start == fab.author:
+                lines.append(f"    {flow} (altered by {fab.author}) -> {holder}")
+            else:
+                lines.append(f"    {flow} -> {holder}")
+            start = holder
+    return lines
+
+
+_LEAK_STEP = {"reveals": "{e} reveals it to its operator {h}",
+              "sends": "{h} sends it on {e}",
+              "carries": "{e} carries it to {h}",
+              "member": "{h} sits on {e}, which holds it",
+              "passes": "{e}: passed on to {h} by a colluder, though {e} does not carry it"}
+
+
+def leak_lines(regime: Regime, leak: Leak) -> list[str]:
+    """A leak path, step by step."""
+    lines = ["margin: the most cleared colluders it stays safe against is "
+             + _kstar_of(leak.margin, "it never leaks", "it leaks with nobody colluding")]
+    if leak.receiver is None:
+        return lines
+    if leak.coalition:
+        lines.append("colluders: " + ", ".join(_who(regime, a) for a in leak.coalition))
+    lines.append(f"leak: {_who(regime, leak.receiver)} is not cleared for {leak.label} and receives it:")
+    for i, (how, element, holder) in enumerate(leak.path, 1):
+        lines.append(f"  {i}. " + _LEAK_STEP[how].format(e=element, h=holder))
+    return lines
+
+
 def game_lines(g: Game) -> list[str]:
     """The figures of an inspection game in plain language."""
     period = format_duration(g.period)
@@ -371,6 +431,10 @@ def explain(regime: Regime, result: Result) -> list[str]:
         lines += _deterrence(figures)
     if isinstance(figures, Game):
         return lines + game_lines(figures) + ([f"note: {result.note}"] if result.note else [])
+    if isinstance(figures, Framing):
+        return lines + framing_lines(regime, figures) + ([f"note: {result.note}"] if result.note else [])
+    if isinstance(figures, Leak):
+        return lines + leak_lines(regime, figures) + ([f"note: {result.note}"] if result.note else [])
     if isinstance(figures, EvasionSets):
         return lines + _evasion(figures) + ([f"note: {result.note}"] if result.note else [])
     if result.verdict == Verdict.HOLDS:

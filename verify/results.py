@@ -41,6 +41,9 @@ __all__ = [
     "Likelihood",
     "Deterrence",
     "Game",
+    "Fabrication",
+    "Framing",
+    "Leak",
     "Figures",
     "Result",
     "combine",
@@ -99,6 +102,9 @@ class Reason(str, Enum):
     VERIFIER_IN_COALITION = "verifier-in-coalition"
     #: Only direct evidence counts, and the route carries indirect evidence.
     INDIRECT_NOT_ACCEPTED = "indirect-not-accepted"
+    #: The verifier's finding rule does not count this evidence (its grade,
+    #: or the mechanism it comes from), or needs more independent sources.
+    FINDING_RULE = "finding-rule"
     #: Nothing reaches the step's sender (a step after an earlier block).
     UNREACHED = "unreached"
     # Why a mechanism cannot see the violation at all (Unseen):
@@ -443,7 +449,60 @@ class Game:
     period: int = 0
 
 
-Figures = Margin | WorstCase | EvasionSets | Likelihood | Deterrence | Game
+@dataclass(frozen=True)
+class Fabrication:
+    """One fabricated source of a framing: who authors the false report,
+    how, and the route it takes to the verifier."""
+
+    #: The mechanism whose finding the report claims to carry.
+    mechanism: str
+    #: The coalition member that fabricates it.
+    author: str
+    #: ``operator`` (it operates the mechanism and reports falsely),
+    #: ``sender`` (it claims to have the mechanism's finding from upstream),
+    #: or ``relay`` (it rewrites an unauthenticated report it relays).
+    how: Literal["operator", "sender", "relay"]
+    #: For ``relay``: the flow it rewrites.
+    flow: str | None
+    #: (flow, holder it reaches) from where the false report starts to the verifier.
+    steps: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Framing:
+    """non-frameability: the smallest coalition that can make a verifier's
+    finding rule fire against a complying party, and how; and the margin."""
+
+    party: str
+    #: The largest coalition the party is safe against (KStar.whole_pool():
+    #: no coalition can frame it; -1: a false finding needs nobody corrupt).
+    margin: KStar
+    #: The coalition of a framing found within k (empty when it holds).
+    coalition: tuple[str, ...] = ()
+    verifier: str | None = None
+    fabrications: tuple[Fabrication, ...] = ()
+
+
+@dataclass(frozen=True)
+class Leak:
+    """confidentiality: how a label reaches someone not cleared for it."""
+
+    label: str
+    #: The most cleared colluders the label stays within its cleared set
+    #: against (KStar.whole_pool(): never leaks; -1: leaks with nobody corrupt).
+    margin: KStar
+    #: The colluders of the leak found within k (empty when it holds).
+    coalition: tuple[str, ...] = ()
+    #: Who receives it without clearance.
+    receiver: str | None = None
+    #: (how, element, holder) from the label's source to ``receiver``:
+    #: ``reveals`` (a mechanism reveals it to its operator), ``carries`` (a
+    #: flow that carries it), ``passes`` (a colluder passes it on a flow that
+    #: does not), ``member`` (a member of a body that holds it).
+    path: tuple[tuple[str, str, str], ...] = ()
+
+
+Figures = Margin | WorstCase | EvasionSets | Likelihood | Deterrence | Game | Framing | Leak
 
 
 @dataclass(frozen=True, repr=False)  # a one-line __repr__ below

@@ -208,10 +208,14 @@ SECTIONS: tuple[Section, ...] = (
             named_by=("id", "property"), refs=(
         Ref("violation", "violation", ("violation",), absent="kept"),
         Ref("from", "from", _EVENT, absent="kept"),
+        Ref("party", "party", _ACTOR, absent="kept"),
+        Ref("label", "label", ("label",), absent="kept"),
     )),
     Section("claims", "claim", "Claim", status=False, named_by=("id", "property"), refs=(
         Ref("violation", "violation", ("violation",), absent="kept"),
         Ref("from", "from", _EVENT, absent="kept"),
+        Ref("party", "party", _ACTOR, absent="kept"),
+        Ref("label", "label", ("label",), absent="kept"),
         Ref("coalition", "coalition", _ACTOR, many=True, default=None),
         Ref("failed", "failed", _FAILABLE, many=True, default=()),
     )),

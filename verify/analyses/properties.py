@@ -14,6 +14,8 @@ from dataclasses import replace
 
 from verify.analyses.bounds import certificate, disjoint_routes, exact_min_evasion
 from verify.analyses.chance import detection_probability, deterrence
+from verify.analyses.framing import non_frameability
+from verify.analyses.leaks import confidentiality
 from verify.analyses.routes import explain_routes, routed_elements
 from verify.catalogue import catalogue
 from verify.durations import format_duration
@@ -56,6 +58,9 @@ __all__ = [
     "detection_probability",
     "deterrence",
     "inspection_game",
+    "attribution",
+    "non_frameability",
+    "confidentiality",
     "run",
     "what_if",
     "ask",
@@ -134,7 +139,8 @@ def witness(regime: Regime, graph: RuleGraph, chosen: Sequence[str] = (), failed
     blocks (a sanitised site, a silent operator) are shown too.
     """
     groups = tuple(g for g in groups_of(regime, graph) if g.count(chosen))
-    graph = compile_rules(regime, graph.violation, graph.perpetrator, graph.direct_only, fold=False)
+    graph = compile_rules(regime, graph.violation, graph.perpetrator, graph.direct_only, fold=False,
+                          attributing=graph.attributing)
     routed = routed_elements(graph)
     coalition = coalition_of(regime, graph, chosen)
     sc = Scenario(coalition, frozenset(failed))
@@ -274,6 +280,35 @@ def non_circumventability(regime: Regime, violation: str, k: int | None = None, 
         return _solver_result(regime, "non-circumventability", violation, params, graph, q, k, explain)
 
     return _per_perpetrator(regime, "non-circumventability", violation, params, one)
+
+
+def attribution(regime: Regime, violation: str, k: int = 0, *, direct: bool = False,
+                timeout: float | None = None, as_is: bool = False, explain: bool = True) -> Result:
+    """Non-circumventability counting only evidence that names the
+    perpetrator: a mechanism with ``attributes: false`` (a global sensor
+    that sees an emission without locating it) may trigger others, but its
+    own evidence never meets a finding rule."""
+    regime, _ = effective(regime, as_is=as_is)
+    k = _count("k", k)
+    params = _params(violation=violation, k=k, direct=direct or None)
+
+    def one(p: str) -> Result:
+        graph = compile_rules(regime, violation, p, direct, attributing=True)
+        q = Query(regime, graph, timeout_ms=_ms(timeout))
+        out = _solver_result(regime, "attribution", violation, params, graph, q, k, explain)
+        if out.verdict != Verdict.FAILS or out.witness is None:
+            return out
+        # What reaches a verifier in that scenario but names nobody.
+        walked = compile_rules(regime, violation, p, direct, fold=False, attributing=True)
+        times = arrivals(regime, walked, Scenario(coalition_of(regime, graph, out.witness.chosen)))
+        verifiers = {v.id for v in regime.verifiers}
+        anon = sorted({s[2] for s in times if s[0] in verifiers and s[2] in regime.mechanism
+                       and not regime.mechanism[s[2]].attributes})
+        note = ("evidence that does not name the perpetrator (attributes: false) reaches a verifier, from "
+                + ", ".join(anon)) if anon else "no evidence that names the perpetrator reaches a verifier"
+        return replace(out, note="; ".join(x for x in (out.note, note) if x))
+
+    return _per_perpetrator(regime, "attribution", violation, params, one)
 
 
 def _from(statement: str, start: str) -> str:
@@ -480,6 +515,9 @@ ANALYSES: dict[str, Callable[..., Result]] = {
     "detection-probability": detection_probability,
     "deterrence": deterrence,
     "inspection-game": inspection_game,
+    "attribution": attribution,
+    "non-frameability": non_frameability,
+    "confidentiality": confidentiality,
 }
 
 
@@ -496,6 +534,8 @@ def run(regime: Regime, spec: PropertySpec, timeout: float | None = None, as_is:
         from verify.analyses.game import inspection_game as game
 
         return [replace(r, where=spec.where) for r in game(regime, timeout=timeout, as_is=as_is)]
+    if spec.property in SUBJECTS:
+        return [replace(r, where=spec.where) for r in _about_subjects(regime, spec, timeout, as_is)]
     fn = ANALYSES[spec.property]
     params = dict(spec.params)
     params.pop("violation", None)
@@ -518,6 +558,32 @@ def run(regime: Regime, spec: PropertySpec, timeout: float | None = None, as_is:
         per_call = left if timeout is None else min(timeout, left)
         out.append(replace(fn(regime, v, timeout=per_call, as_is=as_is, **params, **extra), where=spec.where))
     return out
+
+
+#: Properties about something other than a violation: the parameter that
+#: names it.
+SUBJECTS = {"non-frameability": "party", "confidentiality": "label"}
+
+
+def subjects(regime: Regime, spec: PropertySpec) -> list[str]:
+    """What a non-frameability or confidentiality spec asks about: the party
+    or label it names, else every party some violation accuses, or every
+    label."""
+    key = SUBJECTS[spec.property]
+    named = spec.param(key)
+    if isinstance(named, str):
+        present = regime.actor if key == "party" else {lab.id for lab in regime.labels}
+        return [named] if named in present else []
+    if key == "party":
+        return list(dict.fromkeys(p for v in regime.violations for p in v.perpetrators))
+    return [lab.id for lab in regime.labels]
+
+
+def _about_subjects(regime: Regime, spec: PropertySpec, timeout: float | None, as_is: bool) -> list[Result]:
+    fn = ANALYSES[spec.property]
+    key = SUBJECTS[spec.property]
+    params = {k: v for k, v in spec.params if k != key}
+    return [fn(regime, s, timeout=timeout, as_is=as_is, **params) for s in subjects(regime, spec)]
 
 
 def asked(regime: Regime, spec: PropertySpec) -> list[str]:

@@ -99,7 +99,7 @@ def explain_routes(regime: Regime, graph: RuleGraph, sc: Scenario, limit: int = 
                 break
             steps.append(Step(r.element, kind, state[0], Grade(state[1]), times[state].time, why))
         else:
-            end = target_block(regime, graph, state, sc)
+            end = target_block(regime, graph, state, sc, times)
         route = Route(tuple(steps), chain[-1].dst[0], end)
         # Routes that differ only after the point where both are blocked read
         # the same to a person: show the first.

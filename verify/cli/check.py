@@ -54,6 +54,8 @@ def add_property_options(parser: Parser) -> None:
     parser.add_argument("--property", "-p", choices=sorted(catalogue()),
                         help="check this property instead of the design's list")
     parser.add_argument("--violation", help="only this violation")
+    parser.add_argument("--party", help="non-frameability: only this party (default: every perpetrator)")
+    parser.add_argument("--label", help="confidentiality: only this label (default: every label)")
     parser.add_argument("-k", type=count, help="colluders beyond the perpetrator (default: threat_model.max)")
     parser.add_argument("-T", help="deadline for timeliness, e.g. 30d; the window of detection-probability and "
                                    "deterrence (default: the violation's duration)")
@@ -86,7 +88,7 @@ def spec_from_args(args: argparse.Namespace, stream: TextIO | None = None) -> Pr
         return None
     info = catalogue()[args.property]
     params: list[tuple[str, object]] = []
-    for name in ("violation", "k", "T", "f", "K", "from", "p"):
+    for name in ("violation", "party", "label", "k", "T", "f", "K", "from", "p"):
         value = getattr(args, "start" if name == "from" else name)
         if value is None:
             continue

@@ -241,12 +241,22 @@ def block(regime: Regime, graph: RuleGraph, r: Rule, sc: Scenario, times: Mappin
     raise AssertionError(f"rule {r.kind.value} of {r.element} is blocked for no reason known to explain")
 
 
-def target_block(regime: Regime, graph: RuleGraph, state: State, sc: Scenario) -> Block | None:
+def target_block(regime: Regime, graph: RuleGraph, state: State, sc: Scenario,
+                 times: Mapping[State, Arrival] | None = None) -> Block | None:
     """Why evidence held at ``state`` (a verifier's) does not count as
-    detection; None if it does."""
-    target = next((t for t in graph.targets if t.state == state), None)
-    if target is None:
-        return Block(Reason.INDIRECT_NOT_ACCEPTED, state[0])
+    detection; None if it does.  ``times``: the scenario's arrivals, for a
+    rule that needs several sources."""
+    targets = [t for t in graph.targets if t.state == state]
+    ruled = graph.attributing or any(
+        v.finding is not None or v.by_origin for v in regime.verifiers if v.id == state[0])
+    if not targets:
+        return Block(Reason.FINDING_RULE if ruled else Reason.INDIRECT_NOT_ACCEPTED, state[0])
+    target = targets[0]
+    if target.also:
+        met = [t for t in targets if times is not None and all(any(x in times for x in slot) for slot in t.also)]
+        if not met:
+            return Block(Reason.FINDING_RULE, state[0])
+        target = met[0]
     g = target.guard
     if g.working & sc.failed:
         return Block(Reason.FAILED, state[0])

@@ -168,7 +168,7 @@ def figures_brief(result: Result) -> str:
     ``4 evasion sets``; empty when it has none."""
     from verify.durations import format_duration
     from verify.numbers import fraction_text
-    from verify.results import Deterrence, EvasionSets, Game, Likelihood, Margin, WorstCase
+    from verify.results import Deterrence, EvasionSets, Framing, Game, Leak, Likelihood, Margin, WorstCase
 
     f = result.figures
     if isinstance(f, Likelihood):
@@ -185,6 +185,8 @@ def figures_brief(result: Result) -> str:
         return f"{n} evasion set{'s' if n != 1 else ''}"
     if isinstance(f, Game):
         return f"P(detect) {fraction_text(f.value)} per period, best plan"
+    if isinstance(f, (Framing, Leak)):
+        return "margin " + f.margin.text + (": " + ", ".join(f.coalition) if f.coalition else "")
     w = result.witness
     if result.verdict == Verdict.FAILS and w is not None:
         return "coalition: " + ", ".join(w.coalition)

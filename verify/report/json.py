@@ -23,7 +23,9 @@ from verify.results import (
     Deterrence,
     EvasionSets,
     Figures,
+    Framing,
     Game,
+    Leak,
     Likelihood,
     Margin,
     Result,
@@ -149,6 +151,16 @@ def _figures(f: Figures | None) -> dict[str, Any]:
     if isinstance(f, EvasionSets):
         return {"sets": [[p, list(s)] for p, s in f.sets], "criticality": [[a, n] for a, n in f.criticality],
                 "groups": [_group(g) for g in f.groups]}
+    if isinstance(f, Framing):
+        return {"party": f.party, "margin": f.margin.plain(), "coalition": list(f.coalition),
+                "verifier": f.verifier,
+                "fabrications": [{"mechanism": x.mechanism, "author": x.author, "how": x.how, "flow": x.flow,
+                                  "steps": [{"flow": fl, "holder": h} for fl, h in x.steps]}
+                                 for x in f.fabrications]}
+    if isinstance(f, Leak):
+        return {"label": f.label, "margin": f.margin.plain(), "coalition": list(f.coalition),
+                "receiver": f.receiver,
+                "path": [{"how": how, "element": e, "holder": h} for how, e, h in f.path]}
     if isinstance(f, Game):
         return {"budget": f.budget, "value": exact(f.value), "total": exact(f.total), "period": f.period,
                 "effort used": exact(f.effort),

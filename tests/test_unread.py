@@ -98,23 +98,31 @@ def test_optimise_reads_cost_and_reveals():
                for m in checking)
     assert any("'chip-logging': reveals" in m for m in checking)
     assert not any("cost, intrusiveness" in m or "reveals" in m for m in optimising)
-    # Labels, carries, findings and attributes: read by no command yet.
-    assert any(m.startswith("label 'chip-telemetry' is read by no property") for m in optimising)
+    # Labels: read by confidentiality, which this run does not check.
+    assert any(m.startswith("label 'chip-telemetry': the label is read only by confidentiality") for m in optimising)
 
 
-def test_carries_finding_and_attributes_are_named(tmp_path):
+def test_carries_and_attributes_are_named_until_a_property_reads_them(tmp_path):
     text = FLAGSHIP.read_text(encoding="utf-8")
     doc = yaml.safe_load(text)
     doc["labels"] = [{"id": "layout", "cleared": ["agency"]}]
     doc["flows"][0]["carries"] = ["layout"]
     doc["mechanisms"][0]["attributes"] = False
-    doc["verifiers"] = [{"id": v, "finding": "direct evidence"} if isinstance(v, str) else v
-                        for v in doc["verifiers"]]
+    doc["verifiers"] = [{"id": v, "finding": "direct"} if isinstance(v, str) else v for v in doc["verifiers"]]
     path = tmp_path / "more.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
     status, out = _run(["validate", str(path)])
     assert status == 0, out
-    assert f"flow {doc['flows'][0]['id']!r}: carries is read by no property yet" in out
-    assert f"mechanism {doc['mechanisms'][0]['id']!r}: attributes: false is read by no property yet" in out
-    assert "finding is read by no property yet" in out
-    assert "label 'layout' is read by no property yet" in out
+    assert f"flow {doc['flows'][0]['id']!r}: carries is read only by confidentiality" in out
+    assert (f"mechanism {doc['mechanisms'][0]['id']!r}: attributes: false is read only by attribution and "
+            "non-frameability") in out
+    assert "label 'layout': the label is read only by confidentiality" in out
+    # A finding rule is read by every property: never listed.
+    assert "finding is read" not in out
+    # Once the run checks them, they are read.
+    doc["properties"] = [{"property": "confidentiality", "label": "layout"},
+                         {"property": "attribution"}]
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    status, out = _run(["validate", str(path)])
+    assert status == 0, out
+    assert "carries is read" not in out and "attributes: false is read" not in out and "label 'layout'" not in out

@@ -372,7 +372,7 @@ def framing_lines(regime: Regime, f: Framing) -> list[str]:
 
 _LEAK_STEP = {"reveals": "{e} reveals it to its operator {h}",
               "sends": "{h} sends it on {e}",
-              "carries": "{e} carries it to {h}",
+              "carries": "{s} sends it on {e}, which carries it, to {h}",
               "member": "{h} sits on {e}, which holds it",
               "passes": "{e}: passed on to {h} by a colluder, though {e} does not carry it"}
 
@@ -387,7 +387,8 @@ def leak_lines(regime: Regime, leak: Leak) -> list[str]:
         lines.append("colluders: " + ", ".join(_who(regime, a) for a in leak.coalition))
     lines.append(f"leak: {_who(regime, leak.receiver)} is not cleared for {leak.label} and receives it:")
     for i, (how, element, holder) in enumerate(leak.path, 1):
-        lines.append(f"  {i}. " + _LEAK_STEP[how].format(e=element, h=holder))
+        sender = regime.flow[element].source if element in regime.flow else ""
+        lines.append(f"  {i}. " + _LEAK_STEP[how].format(e=element, h=holder, s=sender))
     return lines
 
 

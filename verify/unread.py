@@ -22,6 +22,9 @@ __all__ = ["unread_fields", "checked_by"]
 CHANCE = ("detection-probability", "deterrence")
 DETERRENCE = ("deterrence",)
 GAME = ("inspection-game",)
+#: What reads labels, and what reads attributes: false.
+SECRECY = ("confidentiality",)
+NAMING = ("attribution", "non-frameability")
 
 
 def checked_by(regime: Regime) -> frozenset[str]:
@@ -44,6 +47,8 @@ def unread_fields(regime: Regime, optimising: bool = False,
     chance = bool(run & set(CHANCE))
     deterrence = bool(run & set(DETERRENCE))
     game = bool(run & set(GAME))
+    secrecy = bool(run & set(SECRECY))
+    naming = bool(run & set(NAMING))
     out: list[tuple[str, Location | None]] = []
     if regime.sanction is not None and not deterrence:
         out.append((_not_read("sanction", DETERRENCE), None))
@@ -70,16 +75,17 @@ def unread_fields(regime: Regime, optimising: bool = False,
                 if value is not None]
         if used and not game:
             out.append((f"mechanism {m.id!r}: " + _not_read(", ".join(used), GAME), m.where))
-        if not m.attributes:
-            out.append((f"mechanism {m.id!r}: attributes: false is read by no property yet (attribution is not "
-                        "implemented): its evidence counts as naming the perpetrator", m.where))
-        if m.reveals and not optimising:
-            out.append((f"mechanism {m.id!r}: reveals is read by no property (only `verify optimise` reports it; "
-                        "confidentiality is not implemented)", m.where))
+        if not m.attributes and not naming:
+            out.append((f"mechanism {m.id!r}: attributes: false is read only by attribution and non-frameability, "
+                        "which this run does not check: the other properties count its evidence as naming "
+                        "the perpetrator", m.where))
+        used = [name for name, value in (("reveals", m.reveals or None), ("barrier", m.barrier or None))
+                if value is not None]
+        if used and not secrecy and not optimising:
+            out.append((f"mechanism {m.id!r}: " + _not_read(", ".join(used), SECRECY), m.where))
     for f in regime.flows:
-        if f.carries:
-            out.append((f"flow {f.id!r}: carries is read by no property yet (confidentiality is not implemented)",
-                        f.where))
+        if f.carries and not secrecy:
+            out.append((f"flow {f.id!r}: " + _not_read("carries", SECRECY), f.where))
     elements: list[Mechanism | Flow | Body] = [] if optimising else [*regime.mechanisms, *regime.flows,
                                                                        *regime.bodies]
     for e in elements:
@@ -88,13 +94,10 @@ def unread_fields(regime: Regime, optimising: bool = False,
         if used:
             out.append((f"{type(e).__name__.lower()} {e.id!r}: {', '.join(used)} "
                         f"{'is' if len(used) == 1 else 'are'} read only by `verify optimise`", e.where))
-    for lab in regime.labels:
-        out.append((f"label {lab.id!r} is read by no property yet (confidentiality is not implemented)", lab.where))
+    if not secrecy:
+        for lab in regime.labels:
+            out.append((f"label {lab.id!r}: " + _not_read("the label", SECRECY), lab.where))
     if not game:
         for b in regime.budgets:
             out.append((f"budget {b.id!r}: " + _not_read("the budget", GAME), b.where))
-    for ver in regime.verifiers:
-        if ver.finding is not None:
-            out.append((f"verifier {ver.id!r}: finding is read by no property yet (finding rules are not "
-                        "implemented): any evidence it holds counts", ver.where))
     return out

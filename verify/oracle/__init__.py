@@ -16,6 +16,7 @@ from verify.oracle.evaluate import (
     detection_time,
     evidence_times,
 )
+from verify.oracle.frame import attributing_only, frames, leaks, min_framing, min_leak
 from verify.oracle.optimise import least_cost
 from verify.oracle.properties import (
     Margin,
@@ -36,6 +37,11 @@ from verify.oracle.search import (
 )
 
 __all__ = [
+    "frames",
+    "min_framing",
+    "leaks",
+    "min_leak",
+    "attributing_only",
     "SEALED",
     "DIRECT",
     "INDIRECT",

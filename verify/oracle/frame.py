@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from verify.model import PERPETRATOR, REQUESTER, Flow, Mechanism, Regime
 
-__all__ = ["framing_pool", "frames", "min_framing", "leak_pool", "leaks", "min_leak"]
+__all__ = ["framing_pool", "frames", "min_framing", "leak_pool", "leaks", "min_leak", "attributing_only"]
 
 
 def _side(regime: Regime, party: str) -> set[str]:
@@ -170,7 +170,11 @@ def leaks(regime: Regime, label: str, coalition: Iterable[str]) -> bool:
             give(m.operator)
     for f in regime.flows:
         if label in f.carries:
-            holds.add(f.source)
+            # The sender has what it sends; a body's members see what it has.
+            if f.source in regime.body:
+                give(f.source)
+            else:
+                holds.add(f.source)
     changed = True
     while changed:
         changed = False
@@ -195,3 +199,19 @@ def min_leak(regime: Regime, label: str, limit: int | None = None) -> int | None
             if leaks(regime, label, chosen):
                 return size
     return None
+
+
+def attributing_only(regime: Regime) -> Regime:
+    """The regime whose verifiers count only what their rules counted from
+    mechanisms that attribute: attribution(v, k) is non-circumventability
+    of it (the oracle's own reading of attribution, independent of the
+    engine's flag)."""
+    from dataclasses import replace
+
+    verifiers = []
+    for ver in regime.verifiers:
+        counted = tuple(m.id for m in regime.mechanisms if m.attributes and (
+            (ver.mechanisms is None and ver.kinds is None)
+            or m.id in (ver.mechanisms or ()) or m.kind in (ver.kinds or ())))
+        verifiers.append(replace(ver, mechanisms=counted, kinds=None))
+    return replace(regime, verifiers=tuple(verifiers))

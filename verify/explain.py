@@ -496,7 +496,9 @@ def explain(regime: Regime, result: Result) -> list[str]:
         lines.append(f"  clock: starts when {element} first delivers, at {format_duration(began)}"
                      if began is not None else f"  clock: {element} never delivers, so no clock starts")
     if w.detection_time is None or w.detected_by is None:
-        lines.append("  outcome: no verifier outside the coalition ever holds evidence")
+        ruled = result.property == "attribution" or any(v.finding or v.by_origin for v in regime.verifiers)
+        lines.append("  outcome: no verifier outside the coalition ever holds evidence its finding rule counts"
+                     if ruled else "  outcome: no verifier outside the coalition ever holds evidence")
     else:
         holder, grade = w.detected_by
         since = ""

@@ -586,7 +586,8 @@ def test_every_field_of_the_schema_that_holds_ids_is_in_the_table():
 # ---------------------------------------------------------------- the table against the model
 
 #: Fields of model classes that are strings but never name an element.
-FREE_TEXT = {"id", "name", "description", "kind", "kinds", "forwards_kinds", "unit", "finding", "text", "property", "expect", "sources",
+FREE_TEXT = {"id", "name", "description", "kind", "kinds", "forwards_kinds", "unit", "finding", "text", "property",
+             "expect", "sources",
              "title", "path", "extends", "sha256", "file"}
 ID_TYPES = {"str", "str | None", "tuple[str, ...]", "tuple[str, ...] | None"}
 

@@ -67,6 +67,8 @@ __all__ = [
     "out_of_time",
     "asked",
     "WHAT_IF",
+    "SUBJECTS",
+    "subjects",
     "ANALYSES",
 ]
 
@@ -590,7 +592,10 @@ def asked(regime: Regime, spec: PropertySpec) -> list[str]:
     """The violations ``spec`` asks about that are present in ``regime`` (an
     effective regime): the one it names, or every one.  A named violation
     that is absent (suspended, or proposed under --as-is) gives none; the
-    caller says so."""
+    caller says so.  For non-frameability and confidentiality: the parties
+    or labels it asks about."""
+    if spec.property in SUBJECTS:
+        return subjects(regime, spec)
     target = spec.param("violation")
     if isinstance(target, str):
         return [target] if target in regime.violation else []
@@ -599,6 +604,12 @@ def asked(regime: Regime, spec: PropertySpec) -> list[str]:
 
 def out_of_time(regime: Regime, spec: PropertySpec, violation: str) -> Result:
     """The result of a question the run had no time left for: unknown."""
+    if spec.property in SUBJECTS:
+        key = SUBJECTS[spec.property]
+        rest = tuple((k, v) for k, v in spec.params if k != key)
+        return Result(spec.property, ((key, violation), *rest), violation, Verdict.UNKNOWN,
+                      f"{spec.property} for {violation}", where=spec.where,
+                      note="not checked: the run's time budget ran out")
     given = {k: v for k, v in spec.params if k != "violation"}
     defaults = {"k": regime.threat_model.max, "K": regime.threat_model.max, "f": 1}
     for key, value in defaults.items():  # the statement needs them, as the analyses take them

@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterable
 from typing import TextIO
 
-from verify.analyses.properties import WHAT_IF, asked, out_of_time, run, what_if
+from verify.analyses.properties import SUBJECTS, WHAT_IF, asked, out_of_time, run, what_if
 from verify.catalogue import catalogue
 from verify.cli._common import (
     EXIT_FAILS,
@@ -185,6 +185,13 @@ def main(argv: list[str], stream: TextIO) -> int:
         if spec and spec.param("violation") and spec.param("violation") not in regime.violation:
             errors().write(f"verify: {visible(regime.path or '')}: no violation {spec.param('violation')!r}\n")
             return EXIT_INVALID
+        if spec and isinstance(spec.param("party"), str) and spec.param("party") not in regime.actor:
+            errors().write(f"verify: {visible(regime.path or '')}: no actor {visible(str(spec.param('party')))!r}\n")
+            return EXIT_INVALID
+        if spec and isinstance(spec.param("label"), str) and \
+                spec.param("label") not in {lab.id for lab in regime.labels}:
+            errors().write(f"verify: {visible(regime.path or '')}: no label {visible(str(spec.param('label')))!r}\n")
+            return EXIT_INVALID
         start = spec.param("from") if spec else None
         if isinstance(start, str) and start not in regime.mechanism and start not in regime.flow:
             errors().write(f"verify: {visible(regime.path or '')}: --from {visible(start)!r} is not a mechanism "
@@ -220,8 +227,10 @@ def main(argv: list[str], stream: TextIO) -> int:
                 progress(args, f"verify check: {visible(regime.path or '')}: {title(r)} "
                                f"({time.monotonic() - started:.1f}s)")
             if not got:
-                warnings = (*warnings, f"{s.property} is not checked: its violation "
-                                       f"{s.param('violation')!r} is absent")
+                key = SUBJECTS.get(s.property, "violation")
+                warnings = (*warnings, f"{s.property} is not checked: its {key} {s.param(key)!r} is absent"
+                            if s.param(key) is not None else
+                            f"{s.property} is not checked: the design has no {key} to check it for")
             results.extend(got)
         done.append((regime, results, warnings))
     failed = deliver(render(done, args.format, args.quiet), args, stream, parser.prog)

@@ -559,6 +559,7 @@ def _reference_diagnostics(data: Map) -> Iterator[Diagnostic]:
         for _, p in _items(data, section):
             yield from _property_params(p, section)
             yield from _chance_needs(data, p, section)
+            yield from _party_needs(data, p, section)
     yield from _control_cycles(data)
 
 
@@ -777,6 +778,22 @@ def _chance_needs(data: Map, p: Map, section: str) -> Iterator[Diagnostic]:
             yield Diagnostic("E012", f"{what} deterrence needs a sanction for violation {vid!r}", p.where,
                              expected="a top-level 'sanction', or one on the violation: what a detected "
                                       "violator loses")
+
+
+def _party_needs(data: Map, p: Map, section: str) -> Iterator[Diagnostic]:
+    """A framing is a false accusation of a declared violation: the party
+    non-frameability names must be some violation's perpetrator."""
+    party = p.get("party")
+    if p.get("property") != "non-frameability" or not isinstance(party, str):
+        return
+    for _, v in _items(data, "violations"):
+        named = v.get("perpetrator")
+        if party == named or (isinstance(named, list) and party in named):
+            return
+    what = f"{section[:-1] if section == 'claims' else 'property'} {p.get('id') or 'non-frameability'!r}:"
+    yield Diagnostic("E012", f"{what} no violation names {party!r} as its perpetrator, so there is nothing a "
+                             "false report could accuse it of", p.value_at["party"], found=party,
+                     expected=f"a violation with perpetrator: {party}")
 
 
 def _control_cycles(data: Map) -> Iterator[Diagnostic]:

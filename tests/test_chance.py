@@ -159,6 +159,9 @@ def test_solving_for_a_probability_gives_the_root(tmp_path):
 
 def chance_regime(rng: random.Random):
     regime = random_regime(rng)
+    # Chance is weighed route by route: a rule needing several independent
+    # sources is "not computed" (test_a_multi_source_rule_is_not_computed).
+    regime = replace(regime, verifiers=tuple(replace(v, independent=1) for v in regime.verifiers))
     choices = [Probability.of(1), Probability.of(F(1, 2)), Probability.of(F(1, 3)), Probability.of(F(2, 5)),
                Probability.of(F(9, 10)), Probability(F(1, 5), F(3, 5)), Probability.of(0)]
     ms = tuple(replace(m, detection_probability=rng.choice(choices),
@@ -206,6 +209,15 @@ def test_detection_probability_and_deterrence_agree_with_the_oracle(capsys):
     with capsys.disabled():
         print(f"\noracle agreement (detection-probability, deterrence): {len(SEEDS)} random regimes, "
               f"{count} exact comparisons, all agreed")
+
+
+def test_a_multi_source_rule_is_not_computed():
+    # Seed 16: a verifier reached by two independent operators.
+    regime = chance_regime(random.Random(16))
+    strict = replace(regime, verifiers=tuple(replace(v, independent=2) for v in regime.verifiers))
+    got = detection_probability(strict, "v", p=F(1, 2), k=0, T=10)
+    assert got.verdict == Verdict.UNKNOWN
+    assert "not computed" in got.note
 
 
 @pytest.mark.slow

@@ -103,7 +103,20 @@ def survivors(regime: Regime, graph: RuleGraph, coalition: frozenset[str], uncer
     (:func:`chained` is false), in two graph searches instead of one
     evaluation per mechanism: then detection is "the certain mechanisms
     detect, or one of the uncertain mechanisms whose evidence survives on
-    its own succeeds", a chain of branches in the order of ``uncertain``."""
+    its own succeeds", a chain of branches in the order of ``uncertain``.
+
+    A rule that must fire before a trace fades (a triggered look) makes
+    "survives" a question of time, which a graph search cannot answer: then
+    one evaluation per uncertain mechanism, each alone among them."""
+    if any(r.limit is not None for r in graph.rules):
+        off = frozenset(never) | frozenset(uncertain)
+        if detection(regime, graph, Scenario(coalition, off)) is not None:
+            return True
+        timed: Tree = False
+        for m in reversed(uncertain):
+            if detection(regime, graph, Scenario(coalition, off - {m})) is not None:
+                timed = Branch(m, True, timed)
+        return timed
     sc = Scenario(coalition, frozenset(never))
     unsure = set(uncertain)
     live = [r for r in graph.rules if r.element not in sc.failed and guard_holds(regime, graph, r.guard, sc)

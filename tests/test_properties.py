@@ -86,8 +86,11 @@ def test_catalogue_file_is_complete(path):
     assert raw["kind"] in ("property", "analysis")
     assert isinstance(raw["parameters"], dict)
     # Every property is about a violation, except the game, which is about
-    # every violation at once (one answer per budget).
-    assert "violation" in raw["parameters"] or raw["id"] == "inspection-game"
+    # every violation at once (one answer per budget), and non-frameability
+    # and confidentiality, about a party and a label.
+    subject = {"inspection-game": None, "non-frameability": "party", "confidentiality": "label"}
+    assert "violation" in raw["parameters"] or (raw["id"] in subject and (
+        subject[raw["id"]] is None or subject[raw["id"]] in raw["parameters"]))
     info = catalogue()[raw["id"]]
     assert info.statement == raw["statement"]
     # The analysis function accepts every parameter the catalogue declares.
@@ -143,9 +146,12 @@ def _holding_results():
             for r in run(regime, spec):
                 # Analyses have no proof to rest on; a probability rests on
                 # every mechanism its formula names, which its figures show.
+                # Non-frameability and confidentiality rest on no mechanism or
+                # flow: removing one only takes away a way to frame or leak.
                 if r.verdict == Verdict.HOLDS and r.property not in ("robustness-margin", "minimal-evasion-sets",
                                                                      "detection-probability", "deterrence",
-                                                                     "inspection-game"):
+                                                                     "inspection-game", "non-frameability",
+                                                                     "confidentiality"):
                     out.append((path.name, regime, spec, r))
     return out
 

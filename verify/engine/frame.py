@@ -175,26 +175,29 @@ def smallest_framing(regime: Regime, party: str, points: Mapping[tuple[str, str]
     """The smallest set of at most ``bound`` (None: any number of)
     candidates whose coalition frames ``party``."""
     cands = framing_candidates(regime, party)
-    chosen = {c: z3.Bool(f"c{i}") for i, c in enumerate(cands)}
+    # A context of its own: z3's answers then depend on this question only,
+    # not on what was asked before in the process (reports are byte-stable).
+    ctx = z3.Context()
+    chosen = {c: z3.Bool(f"c{i}", ctx) for i, c in enumerate(cands)}
     by_member: dict[str, list[z3.BoolRef]] = {}
     for c in cands:
-        for a in regime.closure(c):
+        for a in sorted(regime.closure(c)):  # sorted: the same constraints, so the same answer, every run
             by_member.setdefault(a, []).append(chosen[c])
 
     def inside(a: str) -> z3.BoolRef:
-        return z3.Or(*by_member[a]) if a in by_member else z3.BoolVal(False)
+        return z3.Or(*by_member[a]) if a in by_member else z3.BoolVal(False, ctx)
 
     frames = []
     for ver in regime.verifiers:
         rule = _rule(regime, ver, points)
         if rule is not None:
-            honest = z3.BoolVal(True) if ver.id in regime.body else z3.Not(inside(ver.id))
-            frames.append(z3.And(honest, _covered(regime, ver, rule, inside)))
-    opt = z3.Optimize()
+            honest = z3.BoolVal(True, ctx) if ver.id in regime.body else z3.Not(inside(ver.id))
+            frames.append(z3.And(honest, _covered(regime, ver, rule, inside, ctx)))
+    opt = z3.Optimize(ctx=ctx)
     if timeout_ms is not None:
         opt.set("timeout", timeout_ms)
-    opt.add(z3.Or(*frames) if frames else z3.BoolVal(False))
-    size = z3.Sum([z3.If(b, 1, 0) for b in chosen.values()]) if chosen else z3.IntVal(0)
+    opt.add(z3.Or(*frames) if frames else z3.BoolVal(False, ctx))
+    size = z3.Sum([z3.If(b, 1, 0) for b in chosen.values()]) if chosen else z3.IntVal(0, ctx)
     if bound is not None:
         opt.add(size <= bound)
     opt.minimize(size)
@@ -221,14 +224,14 @@ def _rule(regime: Regime, ver: Verifier,
 
 
 def _covered(regime: Regime, ver: Verifier, slots: Mapping[str, list[Point]],
-             inside: Callable[[str], z3.BoolRef]) -> z3.BoolRef:
+             inside: Callable[[str], z3.BoolRef], ctx: z3.Context) -> z3.BoolRef:
     """At least ``independent`` pairwise independent operators' slots each
     have a fabricator in the coalition."""
     faked = {op: z3.Or(*[inside(p.author) for p in ps]) for op, ps in slots.items()}
     if ver.independent <= 1:
         return z3.Or(*faked.values())
     ops = list(faked)
-    pick = {op: z3.Bool(f"pick:{ver.id}:{op}") for op in ops}
+    pick = {op: z3.Bool(f"pick:{ver.id}:{op}", ctx) for op in ops}
     parts = [z3.Implies(pick[op], faked[op]) for op in ops]
     for i, a in enumerate(ops):
         for b in ops[i + 1:]:

@@ -106,7 +106,7 @@ def _chance(item: Map, key: str, default: int) -> Probability:
 
 def _params(item: Map) -> tuple[tuple[str, object], ...]:
     out = []
-    for key in ("violation", "k", "T", "from", "f", "K", "direct", "p"):
+    for key in ("violation", "party", "label", "k", "T", "from", "f", "K", "direct", "p"):
         if key in item:
             value = item[key]
             # JSON Schema counts 2.0 as an integer; the model says int.

@@ -35,7 +35,7 @@ def routes(graph: RuleGraph, limit: int = 12) -> list[tuple[Rule, ...]]:
             continue
         by_edge.setdefault((r.src, r.dst), []).append(r)
         g.add_edge(r.src, r.dst)
-    targets = [t.state for t in graph.targets if t.state in g]
+    targets = [x for x in _verifier_states(graph) if x in g]
     if START not in g or not targets:
         return []
     for t in targets:
@@ -52,6 +52,12 @@ def routes(graph: RuleGraph, limit: int = 12) -> list[tuple[Rule, ...]]:
     return out
 
 
+def _verifier_states(graph: RuleGraph) -> list[State]:
+    """Every verifier state a target names, a further source of a
+    several-source rule included, once each, in order."""
+    return list(dict.fromkeys(x for t in graph.targets for x in (t.state, *sorted(y for s in t.also for y in s))))
+
+
 def routed_elements(graph: RuleGraph) -> frozenset[str]:
     """Mechanisms and flows on some route from the violation to a verifier,
     whatever the scenario."""
@@ -62,9 +68,9 @@ def routed_elements(graph: RuleGraph) -> frozenset[str]:
         return frozenset()
     ahead = nx.descendants(g, START) | {START}
     useful: set[State] = set()
-    for t in graph.targets:
-        if t.state in ahead:
-            useful |= nx.ancestors(g, t.state) | {t.state}
+    for x in _verifier_states(graph):
+        if x in ahead:
+            useful |= nx.ancestors(g, x) | {x}
     return frozenset(r.element for r in graph.rules if r.src in ahead and r.src in useful and r.dst in useful)
 
 

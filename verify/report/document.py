@@ -22,7 +22,7 @@ from verify.results import Result, Verdict, combine
 
 __all__ = ["InputFile", "ClaimOutcome", "Design", "Receipt", "Report", "input_files", "claim_outcome",
            "pool_text", "base_of", "heading", "params_brief", "figures_brief", "ChangedInputError",
-           "UPHELD", "REFUTED", "UNKNOWN", "NOT_CHECKED"]
+           "UPHELD", "REFUTED", "UNKNOWN", "NOT_CHECKED", "TradeOff", "trade_off", "trade_off_cells"]
 
 UPHELD, REFUTED, UNKNOWN, NOT_CHECKED = "UPHELD", "REFUTED", "UNKNOWN", "NOT CHECKED"
 
@@ -80,6 +80,53 @@ class Receipt:
 class Report:
     designs: tuple[Design, ...]
     receipt: Receipt
+
+
+@dataclass(frozen=True)
+class TradeOff:
+    """One row of the trade-off table: what a mechanism adds to detection
+    (each violation's k* without it, as the robustness margin computed it)
+    beside what it exposes (labels, to whom, whether cleared)."""
+
+    mechanism: str
+    #: (violation, k* without the mechanism, k* with it); None: not computed
+    #: in this run (the design lists no robustness-margin for it).
+    adds: tuple[tuple[str, str | None, str | None], ...]
+    #: (label, actor, cleared); empty behind a barrier or when it reveals nothing.
+    exposes: tuple[tuple[str, str, bool], ...]
+    barrier: bool
+
+
+def trade_off(regime: Regime, results: Sequence[Result]) -> tuple[TradeOff, ...]:
+    """The trade-off table, when the design has something on either side:
+    a robustness margin checked, or a mechanism that reveals a label."""
+    from verify.analyses.leaks import exposure
+    from verify.results import Margin
+
+    margins = {r.violation: r.figures for r in results
+               if r.property == "robustness-margin" and isinstance(r.figures, Margin)}
+    if not margins and not any(m.reveals for m in regime.mechanisms):
+        return ()
+    rows = []
+    for m in regime.mechanisms:
+        adds = []
+        for v in regime.violations:
+            f = margins.get(v.id)
+            without = None if f is None else dict(f.without).get(m.id)
+            adds.append((v.id, None if without is None else without.text, None if f is None else f.kstar.text))
+        rows.append(TradeOff(m.id, tuple(adds), exposure(regime, m.id), m.barrier))
+    return tuple(rows)
+
+
+def trade_off_cells(row: TradeOff) -> tuple[str, str]:
+    """The two cells of a row, in words."""
+    adds = "; ".join(f"{v}: {'not computed' if k is None else f'{k} (with it: {whole})'}"
+                     for v, k, whole in row.adds)
+    if row.exposes:
+        exposes = ", ".join(f"{lab} to {who}" + ("" if ok else " (NOT cleared)") for lab, who, ok in row.exposes)
+    else:
+        exposes = "nothing (behind an information barrier)" if row.barrier else "nothing"
+    return adds, exposes
 
 
 def _sha256(path: str) -> str:

@@ -15,7 +15,16 @@ import html
 import re
 
 from verify.explain import explain, title
-from verify.report.document import Design, Report, figures_brief, heading, params_brief, pool_text
+from verify.report.document import (
+    Design,
+    Report,
+    figures_brief,
+    heading,
+    params_brief,
+    pool_text,
+    trade_off,
+    trade_off_cells,
+)
 from verify.safety import visible
 
 __all__ = ["to_html", "h", "inline_svg"]
@@ -112,6 +121,17 @@ def _design(d: Design, index: int) -> list[str]:
             if i in drawings:
                 out += ["<figure>", inline_svg(drawings[i], f"counterexample of {head}"),
                         f"<figcaption>The counterexample on the diagram: {h(head)}.</figcaption>", "</figure>"]
+
+    rows = trade_off(r, d.results)
+    if rows:
+        out += ["<h3>Trade-off</h3>",
+                "<p>What each mechanism adds to detection (k* of each violation without it, from the robustness "
+                "margin) beside what it exposes.</p>",
+                "<table>", "<tr><th>mechanism</th><th>k* without it</th><th>exposes</th></tr>"]
+        for row in rows:
+            adds, exposes = trade_off_cells(row)
+            out.append(f"<tr><td>{h(row.mechanism)}</td><td>{h(adds)}</td><td>{h(exposes)}</td></tr>")
+        out.append("</table>")
 
     out.append("<h3>Claims</h3>")
     if not d.claims:

@@ -14,7 +14,16 @@ from __future__ import annotations
 import re
 
 from verify.explain import explain, title
-from verify.report.document import Design, Report, figures_brief, heading, params_brief, pool_text
+from verify.report.document import (
+    Design,
+    Report,
+    figures_brief,
+    heading,
+    params_brief,
+    pool_text,
+    trade_off,
+    trade_off_cells,
+)
 from verify.safety import visible
 
 __all__ = ["to_markdown", "md", "code"]
@@ -85,6 +94,17 @@ def _design(d: Design) -> list[str]:
         out.append("")
         for res in d.results:
             out += [f"#### {md(title(res))}", ""] + _code(explain(r, res)) + [""]
+
+    rows = trade_off(r, d.results)
+    if rows:
+        out += ["### Trade-off", "",
+                "What each mechanism adds to detection (k* of each violation without it, from the robustness "
+                "margin) beside what it exposes.", "",
+                "| mechanism | k* without it | exposes |", "|---|---|---|"]
+        for row in rows:
+            adds, exposes = trade_off_cells(row)
+            out.append(f"| {md(row.mechanism)} | {md(adds)} | {md(exposes)} |")
+        out.append("")
 
     out += ["### Claims", ""]
     if not d.claims:

@@ -59,6 +59,86 @@ def write_instances(folder: str, sizes: list[int]) -> None:
         fh.write(to_yaml(synthetic(100, seed=7, agencies=6)))
 
 
+def secrets(tmp: str, quick: bool = False) -> list[str]:
+    """Issue 8's target: non-frameability and confidentiality with k <= 3 on
+    a 1,000-actor regime under 5 s each.  ``synthetic(1000, seed=7)`` with
+    finding rules (the council needs two independent sources, the agencies
+    an inspection or a log), a label revealed by every inspection and chip
+    log and carried by one flow in twenty, cleared for the agencies, the
+    chip firms and half the states.  The baseline is the oracle's
+    enumeration: one coalition's evaluation, measured over 200 coalitions,
+    times the number of coalitions of up to k colluders."""
+    import math
+
+    sys.path.insert(0, HERE)
+    from generate import synthetic, to_yaml
+
+    doc = synthetic(1000, seed=7)
+    rng = __import__("random").Random(7)
+    agencies = [a["id"] for a in doc["actors"] if a["kind"] == "agency"]
+    chips = [a["id"] for a in doc["actors"] if a["kind"] == "chip-firm"]
+    states = [a["id"] for a in doc["actors"] if a["kind"] == "state"]
+    doc["verifiers"] = [{"id": a, "kinds": ["inspection", "logging", "whistleblower"]} for a in agencies] + \
+        [{"id": "council", "independent": 2}]
+    doc["labels"] = [{"id": "telemetry", "cleared": agencies + chips + states[: len(states) // 2]}]
+    for m in doc["mechanisms"]:
+        if m["kind"] in ("inspection", "logging"):
+            m["reveals"] = ["telemetry"]
+    for f in doc["flows"]:
+        if rng.random() < 0.05:
+            f["carries"] = ["telemetry"]
+    path = os.path.join(tmp, "secrets-1000.yaml")
+    with open(path, "w") as fh:
+        fh.write(to_yaml(doc))
+    lines = ["## Non-frameability and confidentiality (issue 8)", "",
+             "Seconds on `synthetic(1000, seed=7)` with finding rules and a label (benchmarks/run.py `secrets`), "
+             "loading excluded, each in a fresh process; the enumeration column is the oracle's measured cost "
+             "of one coalition times the number of coalitions of up to k colluders.", "",
+             "| property | k | engine s | verdict | margin | enumeration s | enumeration / engine |",
+             "|---|---|---|---|---|---|---|"]
+    per = measure(f"""
+        import itertools
+        from verify.load import load
+        from verify import oracle
+        from verify.oracle.frame import framing_pool, leak_pool
+        r = load({path!r})
+        party = r.violations[0].perpetrators[0]
+        pool = framing_pool(r, party)
+        t = time.perf_counter()
+        for c in pool[:200]:
+            oracle.frames(r, party, r.closure(c))
+        out["frame"] = (time.perf_counter() - t) / min(200, len(pool))
+        out["frame_n"] = len(pool)
+        lpool = leak_pool(r, "telemetry")
+        t = time.perf_counter()
+        for c in lpool[:200]:
+            oracle.leaks(r, "telemetry", (c,))
+        out["leak"] = (time.perf_counter() - t) / min(200, len(lpool))
+        out["leak_n"] = len(lpool)
+    """)
+    for prop, call, unit, n in (("non-frameability", "non_frameability(r, r.violations[0].perpetrators[0], k={k})",
+                                 "frame", "frame_n"),
+                                ("confidentiality", "confidentiality(r, 'telemetry', k={k})", "leak", "leak_n")):
+        for k in range(4):
+            got = measure(f"""
+                from verify.load import load
+                from verify.analyses.framing import non_frameability
+                from verify.analyses.leaks import confidentiality
+                r = load({path!r})
+                t = time.perf_counter()
+                res = {call.format(k=k)}
+                out["seconds"] = time.perf_counter() - t
+                out["verdict"] = res.verdict.value
+                out["margin"] = res.figures.margin.text
+            """)
+            coalitions = sum(math.comb(per[n], i) for i in range(k + 1))
+            enum = per[unit] * coalitions
+            lines.append(f"| {prop} | {k} | {got['seconds']:.2f} | {got['verdict']} | {got['margin']} | "
+                         f"{enum:,.1f} | {enum / got['seconds']:,.0f}x |")
+    lines += ["", "Target: k <= 3 on a 1,000-actor regime under 5 s each.", ""]
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller instances")
@@ -223,6 +303,7 @@ def main() -> None:
     lines += synthesis(tmp, args.quick)
     lines += chance(tmp, args.quick)
     lines += game(args.quick)
+    lines += secrets(tmp, args.quick)
     print("\n".join(lines))
 
 

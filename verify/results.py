@@ -496,9 +496,10 @@ class Leak:
     #: Who receives it without clearance.
     receiver: str | None = None
     #: (how, element, holder) from the label's source to ``receiver``:
-    #: ``reveals`` (a mechanism reveals it to its operator), ``carries`` (a
-    #: flow that carries it), ``passes`` (a colluder passes it on a flow that
-    #: does not), ``member`` (a member of a body that holds it).
+    #: ``reveals`` (a mechanism reveals it to its operator), ``sends`` (the
+    #: sender of a flow that carries it has it), ``carries`` (a flow that
+    #: carries it), ``passes`` (a colluder passes it on a flow that does
+    #: not), ``member`` (a member of a body that holds it).
     path: tuple[tuple[str, str, str], ...] = ()
 
 

@@ -103,6 +103,9 @@ def spec_from_args(args: argparse.Namespace, stream: TextIO | None = None) -> Pr
                 raise ArgumentError(name) from None
         params.append((name, value))
     if args.direct:
+        if "direct" not in info.parameters:
+            stream.write(f"verify: {args.property} takes no parameter direct\n")
+            raise ArgumentError("direct")
         params.append(("direct", True))
     for req in info.required():
         if req not in dict(params):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import z3
@@ -32,6 +32,7 @@ __all__ = [
     "Framed",
     "smallest_framing",
     "fabrications",
+    "walk",
 ]
 
 
@@ -125,39 +126,75 @@ def _bfs(start: str, out_flows: Mapping[str, list[Flow]], m: Mechanism,
     return route
 
 
+def _reaching(h: str, in_flows: Mapping[str, list[Flow]], m: Mechanism, usable: Mapping[str, bool]) -> set[str]:
+    """Every holder from which a report of ``m`` gets through to ``h``."""
+    seen = {h}
+    queue = deque([h])
+    while queue:
+        x = queue.popleft()
+        for f in in_flows.get(x, ()):
+            if f.source not in seen and usable[f.id] and f.forwards_evidence_of(m):
+                seen.add(f.source)
+                queue.append(f.source)
+    return seen
+
+
 def framing_points(regime: Regime, party: str) -> dict[tuple[str, str], list[Point]]:
     """(verifier, mechanism) -> every way a single corrupt actor can put a
-    false report of the mechanism before the verifier."""
+    false report of the mechanism before the verifier (routes are left
+    empty: :func:`fabrications` walks the few a framing uses)."""
     side = side_of(regime, party)
     out_flows: dict[str, list[Flow]] = {}
+    in_flows: dict[str, list[Flow]] = {}
     for f in regime.flows:
         out_flows.setdefault(f.source, []).append(f)
+        in_flows.setdefault(f.target, []).append(f)
     usable = {f.id: _open(regime, f, side) for f in regime.flows}
-    verifiers = {v.id for v in regime.verifiers if v.id not in side}
+    verifiers = [v.id for v in regime.verifiers if v.id not in side]
+    filtering = [f for f in regime.flows if f.filters]
+    # Who reaches a verifier depends on the mechanism only through the flows
+    # that do not forward it: usually none, so one search per verifier.
+    reaching: dict[tuple[str, frozenset[str]], set[str]] = {}
     points: dict[tuple[str, str], list[Point]] = {}
     for mid in accusers(regime, party):
         m = regime.mechanism[mid]
         # Who could genuinely hold m's finding: a claim to have it is
         # believable only there.
         holders = _bfs(m.operator, out_flows, m, None)
-        for x in holders:
-            if x not in regime.actor:
-                continue
-            how: Literal["operator", "sender"] = "operator" if x == m.operator else "sender"
-            for h, steps in _bfs(x, out_flows, m, usable).items():
-                if h in verifiers and h != x:
-                    points.setdefault((h, mid), []).append(Point(h, mid, x, how, None, steps))
-        for f in regime.flows:
-            if f.authenticated or f.source not in holders or not f.forwards_evidence_of(m) or not usable[f.id]:
-                continue
-            for relay in f.via:
-                if relay not in regime.actor:
-                    continue
-                for h, steps in _bfs(f.target, out_flows, m, usable).items():
-                    if h in verifiers and h != relay:
-                        points.setdefault((h, mid), []).append(
-                            Point(h, mid, relay, "relay", f.id, ((f.id, f.target), *steps)))
+        blocked = frozenset(f.id for f in filtering if not f.forwards_evidence_of(m))
+        rewritable = [f for f in regime.flows if not f.authenticated and f.source in holders
+                      and f.forwards_evidence_of(m) and usable[f.id]]
+        for h in verifiers:
+            key = (h, blocked)
+            if key not in reaching:
+                reaching[key] = _reaching(h, in_flows, m, usable)
+            back = reaching[key]
+            found = [Point(h, mid, x, "operator" if x == m.operator else "sender", None, ())
+                     for x in holders if x in back and x != h and x in regime.actor]
+            for f in rewritable:
+                if f.target in back:
+                    found += [Point(h, mid, relay, "relay", f.id, ())
+                              for relay in f.via if relay in regime.actor and relay != h]
+            if found:
+                points[(h, mid)] = found
     return points
+
+
+def walk(regime: Regime, party: str, point: Point) -> Point:
+    """``point`` with its route: the flows its false report takes to the
+    verifier (for a relay, the flow it rewrites first)."""
+    side = side_of(regime, party)
+    out_flows: dict[str, list[Flow]] = {}
+    for f in regime.flows:
+        out_flows.setdefault(f.source, []).append(f)
+    usable = {f.id: _open(regime, f, side) for f in regime.flows}
+    m = regime.mechanism[point.mechanism]
+    if point.how == "relay":
+        assert point.flow is not None
+        f = regime.flow[point.flow]
+        rest = _bfs(f.target, out_flows, m, usable)[point.verifier]
+        return replace(point, steps=((f.id, f.target), *rest))
+    return replace(point, steps=_bfs(point.author, out_flows, m, usable)[point.verifier])
 
 
 @dataclass(frozen=True)
@@ -227,7 +264,7 @@ def _covered(regime: Regime, ver: Verifier, slots: Mapping[str, list[Point]],
              inside: Callable[[str], z3.BoolRef], ctx: z3.Context) -> z3.BoolRef:
     """At least ``independent`` pairwise independent operators' slots each
     have a fabricator in the coalition."""
-    faked = {op: z3.Or(*[inside(p.author) for p in ps]) for op, ps in slots.items()}
+    faked = {op: z3.Or(*[inside(a) for a in dict.fromkeys(p.author for p in ps)]) for op, ps in slots.items()}
     if ver.independent <= 1:
         return z3.Or(*faked.values())
     ops = list(faked)
@@ -255,7 +292,7 @@ def fabrications(regime: Regime, party: str, points: Mapping[tuple[str, str], li
         ops = sorted(usable)
         picked = _independent(regime, ops, ver.independent)
         if picked is not None:
-            return ver.id, tuple(usable[op] for op in picked)
+            return ver.id, tuple(walk(regime, party, usable[op]) for op in picked)
     return None
 
 

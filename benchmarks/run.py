@@ -62,10 +62,10 @@ def write_instances(folder: str, sizes: list[int]) -> None:
 def secrets(tmp: str, quick: bool = False) -> list[str]:
     """Issue 8's target: non-frameability and confidentiality with k <= 3 on
     a 1,000-actor regime under 5 s each.  ``synthetic(1000, seed=7)`` with
-    finding rules (the council needs two independent sources, the agencies
-    an inspection or a log), a label revealed by every inspection and chip
-    log and carried by one flow in twenty, cleared for the agencies, the
-    chip firms and half the states.  The baseline is the oracle's
+    finding rules (each agency needs two independent sources, the council
+    three), a label revealed by every inspection and chip
+    log and carried by half the flows between cleared actors, cleared for
+    the agencies, the chip firms and half the states.  The baseline is the oracle's
     enumeration: one coalition's evaluation, measured over 200 coalitions,
     times the number of coalitions of up to k colluders."""
     import math
@@ -78,14 +78,17 @@ def secrets(tmp: str, quick: bool = False) -> list[str]:
     agencies = [a["id"] for a in doc["actors"] if a["kind"] == "agency"]
     chips = [a["id"] for a in doc["actors"] if a["kind"] == "chip-firm"]
     states = [a["id"] for a in doc["actors"] if a["kind"] == "state"]
-    doc["verifiers"] = [{"id": a, "kinds": ["inspection", "logging", "whistleblower"]} for a in agencies] + \
-        [{"id": "council", "independent": 2}]
-    doc["labels"] = [{"id": "telemetry", "cleared": agencies + chips + states[: len(states) // 2]}]
+    doc["verifiers"] = [{"id": a, "independent": 2, "kinds": ["inspection", "logging", "whistleblower",
+                                                               "declaration"]} for a in agencies] + \
+        [{"id": "council", "independent": 3}]
+    cleared = agencies + chips + states[: len(states) // 2]
+    doc["labels"] = [{"id": "telemetry", "cleared": cleared}]
     for m in doc["mechanisms"]:
         if m["kind"] in ("inspection", "logging"):
             m["reveals"] = ["telemetry"]
     for f in doc["flows"]:
-        if rng.random() < 0.05:
+        # Carried only between cleared actors: a leak needs colluders.
+        if f["from"] in cleared and f["to"] in cleared and rng.random() < 0.5:
             f["carries"] = ["telemetry"]
     path = os.path.join(tmp, "secrets-1000.yaml")
     with open(path, "w") as fh:
@@ -93,7 +96,8 @@ def secrets(tmp: str, quick: bool = False) -> list[str]:
     lines = ["## Non-frameability and confidentiality (issue 8)", "",
              "Seconds on `synthetic(1000, seed=7)` with finding rules and a label (benchmarks/run.py `secrets`), "
              "loading excluded, each in a fresh process; the enumeration column is the oracle's measured cost "
-             "of one coalition times the number of coalitions of up to k colluders.", "",
+             "of one coalition (over up to 200 coalitions or 20 s) times the number of coalitions of up to k "
+             "colluders.", "",
              "| property | k | engine s | verdict | margin | enumeration s | enumeration / engine |",
              "|---|---|---|---|---|---|---|"]
     per = measure(f"""
@@ -105,15 +109,23 @@ def secrets(tmp: str, quick: bool = False) -> list[str]:
         party = r.violations[0].perpetrators[0]
         pool = framing_pool(r, party)
         t = time.perf_counter()
-        for c in pool[:200]:
+        done = 0
+        for c in pool:  # until 200 coalitions or 20 s
             oracle.frames(r, party, r.closure(c))
-        out["frame"] = (time.perf_counter() - t) / min(200, len(pool))
+            done += 1
+            if done >= 200 or time.perf_counter() - t > 20:
+                break
+        out["frame"] = (time.perf_counter() - t) / done
         out["frame_n"] = len(pool)
         lpool = leak_pool(r, "telemetry")
         t = time.perf_counter()
-        for c in lpool[:200]:
+        done = 0
+        for c in lpool:
             oracle.leaks(r, "telemetry", (c,))
-        out["leak"] = (time.perf_counter() - t) / min(200, len(lpool))
+            done += 1
+            if done >= 200 or time.perf_counter() - t > 20:
+                break
+        out["leak"] = (time.perf_counter() - t) / done
         out["leak_n"] = len(lpool)
     """)
     for prop, call, unit, n in (("non-frameability", "non_frameability(r, r.violations[0].perpetrators[0], k={k})",

@@ -15,7 +15,7 @@ that covers a finding rule with such points.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -25,6 +25,8 @@ from verify.model import PERPETRATOR, REQUESTER, Flow, Mechanism, Regime, Verifi
 
 __all__ = [
     "Point",
+    "Sources",
+    "point",
     "side_of",
     "framing_candidates",
     "accusers",
@@ -47,6 +49,20 @@ class Point:
     flow: str | None
     #: (flow, holder) from the report's first holder to the verifier.
     steps: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Everyone who can put a false report of one mechanism before one
+    verifier: its operator or a holder that could receive its evidence
+    (``authors``), or a relay rewriting an unauthenticated flow
+    (``relays``: relay -> the first such flow)."""
+
+    authors: frozenset[str]
+    relays: Mapping[str, str]
+
+    def who(self) -> frozenset[str]:
+        return self.authors | frozenset(self.relays)
 
 
 def side_of(regime: Regime, party: str) -> frozenset[str]:
@@ -139,10 +155,10 @@ def _reaching(h: str, in_flows: Mapping[str, list[Flow]], m: Mechanism, usable: 
     return seen
 
 
-def framing_points(regime: Regime, party: str) -> dict[tuple[str, str], list[Point]]:
-    """(verifier, mechanism) -> every way a single corrupt actor can put a
-    false report of the mechanism before the verifier (routes are left
-    empty: :func:`fabrications` walks the few a framing uses)."""
+def framing_points(regime: Regime, party: str) -> dict[tuple[str, str], Sources]:
+    """(verifier, mechanism) -> everyone who, alone, can put a false report
+    of the mechanism before the verifier (routes are walked only for the
+    few a framing uses: :func:`walk`)."""
     side = side_of(regime, party)
     out_flows: dict[str, list[Flow]] = {}
     in_flows: dict[str, list[Flow]] = {}
@@ -151,33 +167,44 @@ def framing_points(regime: Regime, party: str) -> dict[tuple[str, str], list[Poi
         in_flows.setdefault(f.target, []).append(f)
     usable = {f.id: _open(regime, f, side) for f in regime.flows}
     verifiers = [v.id for v in regime.verifiers if v.id not in side]
+    actors = frozenset(regime.actor)
     filtering = [f for f in regime.flows if f.filters]
     # Who reaches a verifier depends on the mechanism only through the flows
     # that do not forward it: usually none, so one search per verifier.
-    reaching: dict[tuple[str, frozenset[str]], set[str]] = {}
-    points: dict[tuple[str, str], list[Point]] = {}
+    reaching: dict[tuple[str, frozenset[str]], frozenset[str]] = {}
+    points: dict[tuple[str, str], Sources] = {}
     for mid in accusers(regime, party):
         m = regime.mechanism[mid]
         # Who could genuinely hold m's finding: a claim to have it is
         # believable only there.
-        holders = _bfs(m.operator, out_flows, m, None)
+        holders = frozenset(_bfs(m.operator, out_flows, m, None)) & actors
         blocked = frozenset(f.id for f in filtering if not f.forwards_evidence_of(m))
-        rewritable = [f for f in regime.flows if not f.authenticated and f.source in holders
+        rewritable = [f for f in regime.flows if f.via and not f.authenticated and f.source in holders
                       and f.forwards_evidence_of(m) and usable[f.id]]
         for h in verifiers:
             key = (h, blocked)
             if key not in reaching:
-                reaching[key] = _reaching(h, in_flows, m, usable)
+                reaching[key] = frozenset(_reaching(h, in_flows, m, usable))
             back = reaching[key]
-            found = [Point(h, mid, x, "operator" if x == m.operator else "sender", None, ())
-                     for x in holders if x in back and x != h and x in regime.actor]
+            authors = (holders & back) - {h}
+            relays: dict[str, str] = {}
             for f in rewritable:
                 if f.target in back:
-                    found += [Point(h, mid, relay, "relay", f.id, ())
-                              for relay in f.via if relay in regime.actor and relay != h]
-            if found:
-                points[(h, mid)] = found
+                    for relay in f.via:
+                        if relay in actors and relay != h:
+                            relays.setdefault(relay, f.id)
+            if authors or relays:
+                points[(h, mid)] = Sources(authors, relays)
     return points
+
+
+def point(regime: Regime, verifier: str, mechanism: str, sources: Sources, author: str) -> Point:
+    """The way ``author`` frames through ``sources`` (its route not walked)."""
+    if author in sources.authors:
+        how: Literal["operator", "sender"] = "operator" if author == regime.mechanism[mechanism].operator \
+            else "sender"
+        return Point(verifier, mechanism, author, how, None, ())
+    return Point(verifier, mechanism, author, "relay", sources.relays[author], ())
 
 
 def walk(regime: Regime, party: str, point: Point) -> Point:
@@ -207,7 +234,7 @@ class Framed:
     reason: str = ""
 
 
-def smallest_framing(regime: Regime, party: str, points: Mapping[tuple[str, str], list[Point]],
+def smallest_framing(regime: Regime, party: str, points: Mapping[tuple[str, str], Sources],
                      bound: int | None, timeout_ms: int | None = None) -> Framed:
     """The smallest set of at most ``bound`` (None: any number of)
     candidates whose coalition frames ``party``."""
@@ -216,20 +243,40 @@ def smallest_framing(regime: Regime, party: str, points: Mapping[tuple[str, str]
     # not on what was asked before in the process (reports are byte-stable).
     ctx = z3.Context()
     chosen = {c: z3.Bool(f"c{i}", ctx) for i, c in enumerate(cands)}
-    by_member: dict[str, list[z3.BoolRef]] = {}
+    order = {c: i for i, c in enumerate(cands)}
+    # Which candidates bring each actor into the coalition (their closure
+    # holds it).  Slots are sets of candidates computed here in Python; z3
+    # gets one disjunction per distinct set, which at 1,000 actors is a few
+    # hundred terms instead of a hundred thousand.
+    by_member: dict[str, set[str]] = {}
     for c in cands:
-        for a in sorted(regime.closure(c)):  # sorted: the same constraints, so the same answer, every run
-            by_member.setdefault(a, []).append(chosen[c])
+        for a in regime.closure(c):
+            by_member.setdefault(a, set()).add(c)
+    terms: dict[frozenset[str], z3.BoolRef] = {}
 
-    def inside(a: str) -> z3.BoolRef:
-        return z3.Or(*by_member[a]) if a in by_member else z3.BoolVal(False, ctx)
+    def any_of(who: frozenset[str]) -> z3.BoolRef:
+        if who not in terms:
+            terms[who] = z3.Or(*[chosen[c] for c in sorted(who, key=order.__getitem__)]) if who \
+                else z3.BoolVal(False, ctx)
+        return terms[who]
+
+    brought: dict[frozenset[str], frozenset[str]] = {}
+
+    def bringing(actors: frozenset[str]) -> frozenset[str]:
+        if actors not in brought:
+            out: set[str] = set()
+            for a in actors:
+                out |= by_member.get(a, set())
+            brought[actors] = frozenset(out)
+        return brought[actors]
 
     frames = []
     for ver in regime.verifiers:
         rule = _rule(regime, ver, points)
         if rule is not None:
-            honest = z3.BoolVal(True, ctx) if ver.id in regime.body else z3.Not(inside(ver.id))
-            frames.append(z3.And(honest, _covered(regime, ver, rule, inside, ctx)))
+            honest = z3.BoolVal(True, ctx) if ver.id in regime.body else z3.Not(any_of(bringing(frozenset([ver.id]))))
+            faked = {op: any_of(bringing(frozenset().union(*(x.who() for _, x in xs)))) for op, xs in rule.items()}
+            frames.append(z3.And(honest, _covered(regime, ver, faked, ctx)))
     opt = z3.Optimize(ctx=ctx)
     if timeout_ms is not None:
         opt.set("timeout", timeout_ms)
@@ -248,23 +295,22 @@ def smallest_framing(regime: Regime, party: str, points: Mapping[tuple[str, str]
 
 
 def _rule(regime: Regime, ver: Verifier,
-          points: Mapping[tuple[str, str], list[Point]]) -> dict[str, list[Point]] | None:
-    """The verifier's sources a coalition could fake, by operator: None when
-    its rule accepts no fabricated report (sealed only) or none reaches it."""
+          points: Mapping[tuple[str, str], Sources]) -> dict[str, list[tuple[str, Sources]]] | None:
+    """The verifier's sources a coalition could fake, by operator, each as
+    (mechanism, who can fake it): None when its rule accepts no fabricated
+    report (sealed only) or none reaches it."""
     if ver.finding == "sealed":
         return None
-    slots: dict[str, list[Point]] = {}
+    slots: dict[str, list[tuple[str, Sources]]] = {}
     for m in regime.mechanisms:
         if ver.counts(m) and (ver.id, m.id) in points:
-            slots.setdefault(m.operator, []).extend(points[(ver.id, m.id)])
+            slots.setdefault(m.operator, []).append((m.id, points[(ver.id, m.id)]))
     return slots or None
 
 
-def _covered(regime: Regime, ver: Verifier, slots: Mapping[str, list[Point]],
-             inside: Callable[[str], z3.BoolRef], ctx: z3.Context) -> z3.BoolRef:
-    """At least ``independent`` pairwise independent operators' slots each
-    have a fabricator in the coalition."""
-    faked = {op: z3.Or(*[inside(a) for a in dict.fromkeys(p.author for p in ps)]) for op, ps in slots.items()}
+def _covered(regime: Regime, ver: Verifier, faked: Mapping[str, z3.BoolRef], ctx: z3.Context) -> z3.BoolRef:
+    """At least ``independent`` pairwise independent operators each have a
+    fabricator in the coalition (``faked``: by operator)."""
     if ver.independent <= 1:
         return z3.Or(*faked.values())
     ops = list(faked)
@@ -278,19 +324,27 @@ def _covered(regime: Regime, ver: Verifier, slots: Mapping[str, list[Point]],
     return z3.And(*parts)
 
 
-def fabrications(regime: Regime, party: str, points: Mapping[tuple[str, str], list[Point]],
+def fabrications(regime: Regime, party: str, points: Mapping[tuple[str, str], Sources],
                  coalition: Iterable[str]) -> tuple[str, tuple[Point, ...]] | None:
     """For a coalition that frames: the verifier, and one fabricated source
-    per independent operator its rule needs (None if it does not frame)."""
+    per independent operator its rule needs, walked (None if it does not
+    frame)."""
     inside = frozenset(coalition)
     for ver in regime.verifiers:
         slots = _rule(regime, ver, points)
         if slots is None or ver.id in inside:
             continue
-        usable = {op: next(p for p in ps if p.author in inside) for op, ps in slots.items()
-                  if any(p.author in inside for p in ps)}
-        ops = sorted(usable)
-        picked = _independent(regime, ops, ver.independent)
+        usable: dict[str, Point] = {}
+        for op, xs in slots.items():
+            for mid, sources in xs:
+                # The operator first, then senders, then relays, each in
+                # declaration order: the same answer every run.
+                who = sorted(sources.who() & inside, key=lambda a: (
+                    a != regime.mechanism[mid].operator, a in sources.relays, a))
+                if who:
+                    usable[op] = point(regime, ver.id, mid, sources, who[0])
+                    break
+        picked = _independent(regime, sorted(usable), ver.independent)
         if picked is not None:
             return ver.id, tuple(walk(regime, party, usable[op]) for op in picked)
     return None

@@ -7,7 +7,7 @@ from __future__ import annotations
 from verify.engine.frame import fabrications, framing_candidates, framing_points, smallest_framing
 from verify.errors import UsageError
 from verify.model import Regime, effective
-from verify.results import Fabrication, Framing, KStar, Result, Verdict
+from verify.results import Framing, KStar, Result, Verdict
 
 __all__ = ["non_frameability"]
 
@@ -62,7 +62,7 @@ def non_frameability(regime: Regime, party: str, k: int | None = None, *, timeou
         figures = Framing(
             party=party, margin=margin, coalition=tuple(sorted(coalition, key=order.__getitem__)),
             verifier=verifier,
-            fabrications=tuple(Fabrication(p.mechanism, p.author, p.how, p.flow, p.steps) for p in used))
+            fabrications=used)
         return Result("non-frameability", params, party, Verdict.FAILS, statement, figures=figures)
     note = "" if framing_candidates(regime, party) else f"nobody outside {party}'s side may collude"
     return Result("non-frameability", params, party, Verdict.HOLDS, statement, figures=figures, note=note)

@@ -22,9 +22,9 @@ from typing import Literal
 import z3
 
 from verify.model import PERPETRATOR, REQUESTER, Flow, Mechanism, Regime, Verifier
+from verify.results import Fabrication
 
 __all__ = [
-    "Point",
     "Sources",
     "point",
     "side_of",
@@ -36,19 +36,6 @@ __all__ = [
     "fabrications",
     "walk",
 ]
-
-
-@dataclass(frozen=True)
-class Point:
-    """A way to put a false report of ``mechanism`` before ``verifier``."""
-
-    verifier: str
-    mechanism: str
-    author: str
-    how: Literal["operator", "sender", "relay"]
-    flow: str | None
-    #: (flow, holder) from the report's first holder to the verifier.
-    steps: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -198,18 +185,18 @@ def framing_points(regime: Regime, party: str) -> dict[tuple[str, str], Sources]
     return points
 
 
-def point(regime: Regime, verifier: str, mechanism: str, sources: Sources, author: str) -> Point:
+def point(regime: Regime, mechanism: str, sources: Sources, author: str) -> Fabrication:
     """The way ``author`` frames through ``sources`` (its route not walked)."""
     if author in sources.authors:
         how: Literal["operator", "sender"] = "operator" if author == regime.mechanism[mechanism].operator \
             else "sender"
-        return Point(verifier, mechanism, author, how, None, ())
-    return Point(verifier, mechanism, author, "relay", sources.relays[author], ())
+        return Fabrication(mechanism, author, how, None, ())
+    return Fabrication(mechanism, author, "relay", sources.relays[author], ())
 
 
-def walk(regime: Regime, party: str, point: Point) -> Point:
-    """``point`` with its route: the flows its false report takes to the
-    verifier (for a relay, the flow it rewrites first)."""
+def walk(regime: Regime, party: str, verifier: str, point: Fabrication) -> Fabrication:
+    """``point`` with its route: the flows its false report takes to
+    ``verifier`` (for a relay, the flow it rewrites first)."""
     side = side_of(regime, party)
     out_flows: dict[str, list[Flow]] = {}
     for f in regime.flows:
@@ -219,9 +206,9 @@ def walk(regime: Regime, party: str, point: Point) -> Point:
     if point.how == "relay":
         assert point.flow is not None
         f = regime.flow[point.flow]
-        rest = _bfs(f.target, out_flows, m, usable)[point.verifier]
+        rest = _bfs(f.target, out_flows, m, usable)[verifier]
         return replace(point, steps=((f.id, f.target), *rest))
-    return replace(point, steps=_bfs(point.author, out_flows, m, usable)[point.verifier])
+    return replace(point, steps=_bfs(point.author, out_flows, m, usable)[verifier])
 
 
 @dataclass(frozen=True)
@@ -325,7 +312,7 @@ def _covered(regime: Regime, ver: Verifier, faked: Mapping[str, z3.BoolRef], ctx
 
 
 def fabrications(regime: Regime, party: str, points: Mapping[tuple[str, str], Sources],
-                 coalition: Iterable[str]) -> tuple[str, tuple[Point, ...]] | None:
+                 coalition: Iterable[str]) -> tuple[str, tuple[Fabrication, ...]] | None:
     """For a coalition that frames: the verifier, and one fabricated source
     per independent operator its rule needs, walked (None if it does not
     frame)."""
@@ -334,7 +321,7 @@ def fabrications(regime: Regime, party: str, points: Mapping[tuple[str, str], So
         slots = _rule(regime, ver, points)
         if slots is None or ver.id in inside:
             continue
-        usable: dict[str, Point] = {}
+        usable: dict[str, Fabrication] = {}
         for op, xs in slots.items():
             for mid, sources in xs:
                 # The operator first, then senders, then relays, each in
@@ -342,11 +329,11 @@ def fabrications(regime: Regime, party: str, points: Mapping[tuple[str, str], So
                 who = sorted(sources.who() & inside, key=lambda a: (
                     a != regime.mechanism[mid].operator, a in sources.relays, a))
                 if who:
-                    usable[op] = point(regime, ver.id, mid, sources, who[0])
+                    usable[op] = point(regime, mid, sources, who[0])
                     break
         picked = _independent(regime, sorted(usable), ver.independent)
         if picked is not None:
-            return ver.id, tuple(walk(regime, party, usable[op]) for op in picked)
+            return ver.id, tuple(walk(regime, party, ver.id, usable[op]) for op in picked)
     return None
 
 

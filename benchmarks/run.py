@@ -93,13 +93,23 @@ def secrets(tmp: str, quick: bool = False) -> list[str]:
     path = os.path.join(tmp, "secrets-1000.yaml")
     with open(path, "w") as fh:
         fh.write(to_yaml(doc))
+    # No hub: the agencies find only on sealed evidence and pass the council
+    # only inspection reports, so no one actor can claim three sources and
+    # the solver has to find the framing coalition.
+    doc["verifiers"] = [{"id": a, "finding": "sealed"} for a in agencies] + [{"id": "council", "independent": 3}]
+    for f in doc["flows"]:
+        if f["id"].startswith("report-"):
+            f["forwards_kinds"] = ["inspection"]
+    nohub = os.path.join(tmp, "secrets-1000-nohub.yaml")
+    with open(nohub, "w") as fh:
+        fh.write(to_yaml(doc))
     lines = ["## Non-frameability and confidentiality (issue 8)", "",
              "Seconds on `synthetic(1000, seed=7)` with finding rules and a label (benchmarks/run.py `secrets`), "
              "loading excluded, each in a fresh process; the enumeration column is the oracle's measured cost "
              "of one coalition (over up to 200 coalitions or 20 s) times the number of coalitions of up to k "
              "colluders.", "",
-             "| property | k | engine s | verdict | margin | enumeration s | enumeration / engine |",
-             "|---|---|---|---|---|---|---|"]
+             "| property | family | k | engine s | verdict | margin | enumeration s | enumeration / engine |",
+             "|---|---|---|---|---|---|---|---|"]
     per = measure(f"""
         import itertools
         from verify.load import load
@@ -128,15 +138,18 @@ def secrets(tmp: str, quick: bool = False) -> list[str]:
         out["leak"] = (time.perf_counter() - t) / done
         out["leak_n"] = len(lpool)
     """)
-    for prop, call, unit, n in (("non-frameability", "non_frameability(r, r.violations[0].perpetrators[0], k={k})",
-                                 "frame", "frame_n"),
-                                ("confidentiality", "confidentiality(r, 'telemetry', k={k})", "leak", "leak_n")):
+    runs = [("non-frameability", "hub", path, "non_frameability(r, r.violations[0].perpetrators[0], k={k})",
+             "frame", "frame_n"),
+            ("non-frameability", "no hub", nohub, "non_frameability(r, r.violations[0].perpetrators[0], k={k})",
+             "frame", "frame_n"),
+            ("confidentiality", "hub", path, "confidentiality(r, 'telemetry', k={k})", "leak", "leak_n")]
+    for prop, family, file, call, unit, n in runs:
         for k in range(4):
             got = measure(f"""
                 from verify.load import load
                 from verify.analyses.framing import non_frameability
                 from verify.analyses.leaks import confidentiality
-                r = load({path!r})
+                r = load({file!r})
                 t = time.perf_counter()
                 res = {call.format(k=k)}
                 out["seconds"] = time.perf_counter() - t
@@ -145,7 +158,7 @@ def secrets(tmp: str, quick: bool = False) -> list[str]:
             """)
             coalitions = sum(math.comb(per[n], i) for i in range(k + 1))
             enum = per[unit] * coalitions
-            lines.append(f"| {prop} | {k} | {got['seconds']:.2f} | {got['verdict']} | {got['margin']} | "
+            lines.append(f"| {prop} | {family} | {k} | {got['seconds']:.2f} | {got['verdict']} | {got['margin']} | "
                          f"{enum:,.1f} | {enum / got['seconds']:,.0f}x |")
     lines += ["", "Target: k <= 3 on a 1,000-actor regime under 5 s each.", ""]
     return lines

@@ -573,9 +573,11 @@ class Regime:
         return self.threat_model.colluders
 
     def independent(self, a: str, b: str) -> bool:
-        """Two operators are independent sources when they differ and
-        neither controls the other."""
-        return a != b and a not in self.closure(b) and b not in self.closure(a)
+        """Two operators are independent sources when no actor controls
+        both, each counting as controlling itself: they differ, neither
+        controls the other, and no third actor controls the two
+        (docs/semantics.md, "Finding rules")."""
+        return not (self.controllers[a] | {a}) & (self.controllers[b] | {b})
 
     @cached_property
     def by_origin(self) -> bool:

@@ -226,6 +226,14 @@ def smallest_framing(regime: Regime, party: str, points: Mapping[tuple[str, str]
     """The smallest set of at most ``bound`` (None: any number of)
     candidates whose coalition frames ``party``."""
     cands = framing_candidates(regime, party)
+    # Nobody corrupt fabricates nothing: a framing needs at least one.
+    if bound == 0 or not cands:
+        return Framed("safe")
+    # One corrupt hub (an agency that may claim whatever reaches it) often
+    # frames alone: found by plain set arithmetic, in candidate order.
+    single = _one_frames(regime, cands, points)
+    if single is not None:
+        return Framed("frames", (single,))
     # A context of its own: z3's answers then depend on this question only,
     # not on what was asked before in the process (reports are byte-stable).
     ctx = z3.Context()
@@ -281,6 +289,36 @@ def smallest_framing(regime: Regime, party: str, points: Mapping[tuple[str, str]
     return Framed("frames", tuple(c for c in cands if z3.is_true(model.eval(chosen[c], model_completion=True))))
 
 
+def _one_frames(regime: Regime, cands: tuple[str, ...],
+                points: Mapping[tuple[str, str], Sources]) -> str | None:
+    """The first candidate that frames on its own (with what it controls),
+    or None if none provably does (the solver then decides)."""
+    index: dict[str, set[tuple[str, str]]] = {}
+    rules = {}
+    for ver in regime.verifiers:
+        slots = _rule(regime, ver, points)
+        if slots is None:
+            continue
+        rules[ver.id] = ver
+        for op, xs in slots.items():
+            for _, sources in xs:
+                for a in sources.who():
+                    index.setdefault(a, set()).add((ver.id, op))
+    for c in cands:
+        inside = regime.closure(c)
+        covered: dict[str, list[str]] = {}
+        for a in inside:
+            for h, op in index.get(a, ()):
+                covered.setdefault(h, []).append(op)
+        for h, ops in covered.items():
+            if h in inside:
+                continue
+            picked = _independent(regime, sorted(set(ops)), rules[h].independent, budget=10_000)
+            if picked:
+                return c
+    return None
+
+
 def _rule(regime: Regime, ver: Verifier,
           points: Mapping[tuple[str, str], Sources]) -> dict[str, list[tuple[str, Sources]]] | None:
     """The verifier's sources a coalition could fake, by operator, each as
@@ -303,10 +341,15 @@ def _covered(regime: Regime, ver: Verifier, faked: Mapping[str, z3.BoolRef], ctx
     ops = list(faked)
     pick = {op: z3.Bool(f"pick:{ver.id}:{op}", ctx) for op in ops}
     parts = [z3.Implies(pick[op], faked[op]) for op in ops]
-    for i, a in enumerate(ops):
-        for b in ops[i + 1:]:
-            if not regime.independent(a, b):
-                parts.append(z3.Not(z3.And(pick[a], pick[b])))
+    # Two picks are independent when no actor controls both (each controls
+    # itself): at most one pick among the operators any one actor controls.
+    under: dict[str, list[str]] = {}
+    for op in ops:
+        for x in sorted(regime.controllers[op] | {op}):
+            under.setdefault(x, []).append(op)
+    for x, group in under.items():
+        if len(group) > 1:
+            parts.append(z3.AtMost(*[pick[op] for op in group], 1))
     parts.append(z3.PbGe([(pick[op], 1) for op in ops], ver.independent))
     return z3.And(*parts)
 
@@ -337,11 +380,20 @@ def fabrications(regime: Regime, party: str, points: Mapping[tuple[str, str], So
     return None
 
 
-def _independent(regime: Regime, ops: list[str], n: int) -> tuple[str, ...] | None:
+def _independent(regime: Regime, ops: list[str], n: int, budget: int | None = None) -> tuple[str, ...] | None:
+    """``n`` pairwise independent operators among ``ops``, the first in
+    order; None if there are none, or if ``budget`` partial choices were
+    tried without finding any (the caller then asks the solver)."""
+    tried = 0
+
     def extend(chosen: tuple[str, ...], start: int) -> tuple[str, ...] | None:
+        nonlocal tried
         if len(chosen) == n:
             return chosen
         for i in range(start, len(ops)):
+            tried += 1
+            if budget is not None and tried > budget:
+                return None
             if all(regime.independent(ops[i], c) for c in chosen):
                 found = extend((*chosen, ops[i]), i + 1)
                 if found is not None:

@@ -337,7 +337,9 @@ class Scenario:
             return bool(operators)
 
         def apart(a: str, b: str) -> bool:
-            return a not in self.regime.closure(b) and b not in self.regime.closure(a)
+            # No actor controls both (each controls itself).
+            return not any(a in self.regime.closure(x) and b in self.regime.closure(x)
+                           for x in self.regime.actor)
 
         return any(all(apart(a, b) for a, b in itertools.combinations(group, 2))
                    for group in itertools.combinations(sorted(operators), rule.independent))

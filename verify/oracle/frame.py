@@ -122,7 +122,7 @@ def frames(regime: Regime, party: str, coalition: Iterable[str]) -> bool:
                 continue
             ops.add(m.operator)
         for group in itertools.combinations(sorted(ops), max(1, ver.independent)):
-            if all(a not in regime.closure(b) and b not in regime.closure(a)
+            if all(not any(a in regime.closure(x) and b in regime.closure(x) for x in regime.actor)
                    for a, b in itertools.combinations(group, 2)):
                 return True
     return False

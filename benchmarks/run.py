@@ -93,13 +93,13 @@ def secrets(tmp: str, quick: bool = False) -> list[str]:
     path = os.path.join(tmp, "secrets-1000.yaml")
     with open(path, "w") as fh:
         fh.write(to_yaml(doc))
-    # No hub: the agencies find only on sealed evidence and pass the council
-    # only inspection reports, so no one actor can claim three sources and
-    # the solver has to find the framing coalition.
+    # No hub: the agencies find only on sealed evidence and each passes the
+    # council only its own inspection's report, so no one actor can claim
+    # three sources and the solver has to find the framing coalition.
     doc["verifiers"] = [{"id": a, "finding": "sealed"} for a in agencies] + [{"id": "council", "independent": 3}]
     for f in doc["flows"]:
         if f["id"].startswith("report-"):
-            f["forwards_kinds"] = ["inspection"]
+            f["forwards"] = ["insp-" + f["from"]]  # an agency reports its own inspection only
     nohub = os.path.join(tmp, "secrets-1000-nohub.yaml")
     with open(nohub, "w") as fh:
         fh.write(to_yaml(doc))

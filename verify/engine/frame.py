@@ -116,11 +116,15 @@ def _open(regime: Regime, f: Flow, side: frozenset[str]) -> bool:
 
 def _bfs(start: str, out_flows: Mapping[str, list[Flow]], m: Mechanism,
          usable: Mapping[str, bool] | None) -> dict[str, tuple[tuple[str, str], ...]]:
-    """Every holder a report of ``m`` at ``start`` reaches, with its route."""
+    """Every holder a report of ``m`` at ``start`` reaches, with its route.
+    With ``usable`` (a false report), never through ``m``'s operator: an
+    honest operator knows what its own mechanism found."""
     route: dict[str, tuple[tuple[str, str], ...]] = {start: ()}
     queue = deque([start])
     while queue:
         x = queue.popleft()
+        if usable is not None and x == m.operator and x != start:
+            continue
         for f in out_flows.get(x, ()):
             if f.target in route or not f.forwards_evidence_of(m) or (usable is not None and not usable[f.id]):
                 continue
@@ -130,11 +134,14 @@ def _bfs(start: str, out_flows: Mapping[str, list[Flow]], m: Mechanism,
 
 
 def _reaching(h: str, in_flows: Mapping[str, list[Flow]], m: Mechanism, usable: Mapping[str, bool]) -> set[str]:
-    """Every holder from which a report of ``m`` gets through to ``h``."""
+    """Every holder from which a false report of ``m`` gets through to
+    ``h`` (never through ``m``'s operator, who would know it false)."""
     seen = {h}
     queue = deque([h])
     while queue:
         x = queue.popleft()
+        if x == m.operator and x != h:
+            continue  # the operator may start the report, never pass one on
         for f in in_flows.get(x, ()):
             if f.source not in seen and usable[f.id] and f.forwards_evidence_of(m):
                 seen.add(f.source)
@@ -157,8 +164,8 @@ def framing_points(regime: Regime, party: str) -> dict[tuple[str, str], Sources]
     actors = frozenset(regime.actor)
     filtering = [f for f in regime.flows if f.filters]
     # Who reaches a verifier depends on the mechanism only through the flows
-    # that do not forward it: usually none, so one search per verifier.
-    reaching: dict[tuple[str, frozenset[str]], frozenset[str]] = {}
+    # that do not forward it and its operator: few distinct searches.
+    reaching: dict[tuple[str, frozenset[str], str], frozenset[str]] = {}
     points: dict[tuple[str, str], Sources] = {}
     for mid in accusers(regime, party):
         m = regime.mechanism[mid]
@@ -169,7 +176,9 @@ def framing_points(regime: Regime, party: str) -> dict[tuple[str, str], Sources]
         rewritable = [f for f in regime.flows if f.via and not f.authenticated and f.source in holders
                       and f.forwards_evidence_of(m) and usable[f.id]]
         for h in verifiers:
-            key = (h, blocked)
+            if h == m.operator:
+                continue  # an honest verifier knows what its own mechanism found
+            key = (h, blocked, m.operator)
             if key not in reaching:
                 reaching[key] = frozenset(_reaching(h, in_flows, m, usable))
             back = reaching[key]

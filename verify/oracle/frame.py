@@ -100,13 +100,17 @@ def frames(regime: Regime, party: str, coalition: Iterable[str]) -> bool:
             if (not f.authenticated and f.source in could and _forwards(f, m) and _gets_through(regime, f, side)
                     and any(r in C for r in f.via if r in regime.actor)):
                 items.add((f.target, m.id))
+    # An honest operator knows what its own mechanism found: it neither
+    # believes nor passes on a false report of it.
+    items = {(h, mid) for h, mid in items if h != regime.mechanism[mid].operator or h in C}
     changed = True
     while changed:
         changed = False
         for f in regime.flows:
             for h, mid in list(items):
+                op = regime.mechanism[mid].operator
                 if h == f.source and (f.target, mid) not in items and _forwards(f, regime.mechanism[mid]) \
-                        and _gets_through(regime, f, side):
+                        and _gets_through(regime, f, side) and (f.target != op or f.target in C):
                     items.add((f.target, mid))
                     changed = True
     for ver in regime.verifiers:

@@ -356,7 +356,7 @@ def _covered(regime: Regime, ver: Verifier, faked: Mapping[str, z3.BoolRef], ctx
     for op in ops:
         for x in sorted(regime.controllers[op] | {op}):
             under.setdefault(x, []).append(op)
-    for x, group in under.items():
+    for group in under.values():
         if len(group) > 1:
             parts.append(z3.AtMost(*[pick[op] for op in group], 1))
     parts.append(z3.PbGe([(pick[op], 1) for op in ops], ver.independent))

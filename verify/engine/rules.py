@@ -324,11 +324,12 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
         send = frozenset() if s_is_body else frozenset({s})
         sealed = Guard(honest=relays | send, working=working, passes=passes)
         authored = Guard(honest=relays | recv, working=working, passes=passes)
-        withheld = Guard(honest=recv, corrupt=send, working=working, passes=passes)
-        dropped = Guard(honest=recv | send, any_corrupt=relays, working=working, passes=passes)
-        altered = Guard(honest=recv, any_corrupt=relays, working=working, passes=passes)
         origins = ([x for x, holders in reach.items() if s in holders and f.forwards_evidence_of(regime.mechanism[x])]
                    if tagged else [""])
+        if f.mandatory:  # what a noticed drop needs, built only when one can be noticed
+            withheld = Guard(honest=recv, corrupt=send, working=working, passes=passes)
+            dropped = Guard(honest=recv | send, any_corrupt=relays, working=working, passes=passes)
+            altered = Guard(honest=recv, any_corrupt=relays, working=working, passes=passes)
         for o in origins:
             rules.append(Rule((s, SEALED, o), (r, SEALED, o), delay, sealed, None, RuleKind.PASS, f.id))
             rules.append(Rule((s, DIRECT, o), (r, DIRECT, o), delay, authored, None, RuleKind.PASS, f.id))

@@ -51,7 +51,7 @@ def non_frameability(regime: Regime, party: str, k: int | None = None, *, timeou
             margin = KStar.of(len(beyond.chosen) - 1)
         chosen = ()
     figures = Framing(party=party, margin=margin)
-    if chosen or within.status == "frames":
+    if within.status == "frames":
         coalition: set[str] = set()
         for c in chosen:
             coalition |= regime.closure(c)

@@ -26,7 +26,7 @@ Step = tuple[str, str, str]
 
 
 def _edges(regime: Regime, label: str, cleared: frozenset[str], pool: frozenset[str],
-           x: str) -> Iterator[tuple[int, Step, bool]]:
+           flows_of: dict[str, list[tuple[Flow, bool]]], x: str) -> Iterator[tuple[int, Step, bool]]:
     """(cost, step, the step's holder receives the label) out of holder ``x``."""
     if x == _SOURCE:
         for m in regime.mechanisms:
@@ -44,11 +44,13 @@ def _edges(regime: Regime, label: str, cleared: frozenset[str], pool: frozenset[
         return
     if x not in cleared or x not in pool:
         return  # only a cleared colluder passes the label on
-    for f in regime.flows:
-        if f.source == x and label not in f.carries:
+    for f, sends in flows_of.get(x, ()):
+        if label in f.carries:
+            continue  # it passes anyway
+        if sends:
             for y in _receivers(regime, f):
                 yield 1, ("passes", f.id, y), True
-        elif x in f.via and label not in f.carries:
+        else:
             yield 1, ("passes", f.id, f.target), True
 
 
@@ -66,6 +68,13 @@ def cheapest_leak(regime: Regime, label: str) -> tuple[int, tuple[Step, ...]] | 
     lab = next(x for x in regime.labels if x.id == label)
     cleared = frozenset(lab.cleared)
     pool = frozenset(regime.pool())
+    # The flows each actor sends (True) or relays (False).
+    flows_of: dict[str, list[tuple[Flow, bool]]] = {}
+    for f in regime.flows:
+        flows_of.setdefault(f.source, []).append((f, True))
+        for v in f.via:
+            if v != f.source:
+                flows_of.setdefault(v, []).append((f, False))
     dist: dict[str, int] = {_SOURCE: 0}
     back: dict[str, tuple[str, Step]] = {}
     queue: deque[str] = deque([_SOURCE])
@@ -76,7 +85,7 @@ def cheapest_leak(regime: Regime, label: str) -> tuple[int, tuple[Step, ...]] | 
         if x in done:
             continue
         done.add(x)
-        for cost, step, receives in _edges(regime, label, cleared, pool, x):
+        for cost, step, receives in _edges(regime, label, cleared, pool, flows_of, x):
             y = step[2]
             d = dist[x] + cost
             if receives and y in regime.actor and y not in cleared:

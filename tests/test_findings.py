@@ -132,3 +132,23 @@ def test_new_properties_agree_with_the_oracle(capsys):
 def test_new_properties_agree_with_the_oracle_long():
     for s in random.SystemRandom().sample(range(2**31), 1000):
         agree(s)
+
+
+def test_trade_off_table_of_the_weights_designs():
+    from pathlib import Path
+
+    from verify.analyses.properties import run
+    from verify.load import load
+    from verify.report.document import trade_off, trade_off_cells
+
+    root = Path(__file__).resolve().parents[1] / "designs"
+    rows = {}
+    for name in ("weights-sharing", "weights-attestation"):
+        regime, _ = effective(load(root / f"{name}.yaml"))
+        results = [r for s in regime.properties for r in run(regime, s)]
+        [rows[name]] = trade_off(regime, results)
+    # The evaluation is the only route (k* -1 without it, 0 with it) and, in
+    # the open variant, shows the weights to a cleared institute.
+    assert rows["weights-sharing"].adds == (("unsafe-release", "-1", "0"),)
+    assert rows["weights-sharing"].exposes == (("weights", "home-aisi", True),)
+    assert trade_off_cells(rows["weights-attestation"])[1] == "nothing (behind an information barrier)"

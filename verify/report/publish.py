@@ -18,7 +18,7 @@ from typing import Any
 
 from verify.explain import explain, title
 from verify.model import Regime
-from verify.report.document import ClaimOutcome, Design, Report, pool_text
+from verify.report.document import ClaimOutcome, Design, Report, pool_text, trade_off
 from verify.report.json import exact, result_dict
 from verify.safety import json_safe
 
@@ -69,6 +69,10 @@ def _design(d: Design) -> dict[str, Any]:
         "results": [_result(d, i) for i in range(len(d.results))],
         "claims": claims,
         "summary": counts,
+        "trade_off": [{"mechanism": t.mechanism, "barrier": t.barrier,
+                       "adds": [{"violation": v, "without": k, "with": whole} for v, k, whole in t.adds],
+                       "exposes": [{"label": lab, "to": who, "cleared": ok} for lab, who, ok in t.exposes]}
+                      for t in trade_off(r, d.results)],
     }
 
 

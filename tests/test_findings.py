@@ -152,3 +152,42 @@ def test_trade_off_table_of_the_weights_designs():
     assert rows["weights-sharing"].adds == (("unsafe-release", "-1", "0"),)
     assert rows["weights-sharing"].exposes == (("weights", "home-aisi", True),)
     assert trade_off_cells(rows["weights-attestation"])[1] == "nothing (behind an information barrier)"
+
+
+def test_a_relay_can_rewrite_what_a_body_sends(tmp_path):
+    """A body that could hold an inspection's report sends it on through a
+    relay on an unauthenticated flow: the relay alone can frame, by the
+    engine's points and by the oracle's enumeration alike."""
+    from verify.load import load
+
+    path = tmp_path / "body.yaml"
+    path.write_text("""
+regime: body-relay
+actors:
+  - {id: lab, kind: lab}
+  - {id: inspector, kind: individual}
+  - {id: clerk, kind: individual}
+  - {id: court, kind: agency}
+  - {id: m1, kind: state}
+  - {id: m2, kind: state}
+assets: [{id: dc, host: lab}]
+signatures: [{id: compute}]
+violations: [{id: run, perpetrator: lab, at: dc, signatures: [{signature: compute}]}]
+mechanisms:
+  - {id: inspection, kind: inspection, operator: inspector, observes: [compute]}
+flows:
+  - {id: report, from: inspector, to: board, authenticated: true}
+  - {id: referral, from: board, to: court, via: [clerk]}
+bodies:
+  - {id: board, members: [m1, m2], approve: 1}
+verifiers:
+  - {id: court}
+threat_model: {colluders: [clerk, m1, m2]}
+properties:
+  - {property: non-frameability, party: lab}
+""", encoding="utf-8")
+    regime, _ = effective(load(path))
+    r = non_frameability(regime, "lab", 1)
+    assert r.verdict == Verdict.FAILS
+    assert r.figures.coalition == ("clerk",) and r.figures.fabrications[0].how == "relay"
+    assert oracle.min_framing(regime, "lab") == 1

@@ -171,9 +171,10 @@ def framing_points(regime: Regime, party: str) -> dict[tuple[str, str], Sources]
         m = regime.mechanism[mid]
         # Who could genuinely hold m's finding: a claim to have it is
         # believable only there.
-        holders = frozenset(_bfs(m.operator, out_flows, m, None)) & actors
+        genuine = frozenset(_bfs(m.operator, out_flows, m, None))
+        holders = genuine & actors  # who may claim it: bodies author nothing
         blocked = frozenset(f.id for f in filtering if not f.forwards_evidence_of(m))
-        rewritable = [f for f in regime.flows if f.via and not f.authenticated and f.source in holders
+        rewritable = [f for f in regime.flows if f.via and not f.authenticated and f.source in genuine
                       and f.forwards_evidence_of(m) and usable[f.id]]
         for h in verifiers:
             if h == m.operator:

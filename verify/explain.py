@@ -449,7 +449,9 @@ def explain(regime: Regime, result: Result) -> list[str]:
                             if who else ""))
         if result.rests_on:
             lines.append("rests on: " + ", ".join(result.rests_on)
-                         + " (removing any of these may break it)")
+                         + (" (removing any of these may break it)" if result.rests_on_minimal else
+                            " (not minimised within its budget, so some may be spare; "
+                            "--minimal-cores minimises it)"))
         if result.certificate:
             lines.append(f"certificate: {len(result.certificate)} evidence routes that share no actor, "
                          "even after merging each actor with what controls it:")

@@ -519,6 +519,9 @@ class Result:
     witness: Witness | None = None
     #: Mechanisms and flows the proof rests on (from the unsat core).
     rests_on: tuple[str, ...] = ()
+    #: Whether ``rests_on`` is minimal (each element needed by the proof);
+    #: False when minimising it was cut short by its budget (issue 14).
+    rests_on_minimal: bool = True
     #: Routes that share no actor once each is merged with what controls it:
     #: k+1 of them prove non-circumventability by hand.
     certificate: tuple[Route, ...] = ()

@@ -8,6 +8,7 @@ which questions to ask and packages the answers.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -79,6 +80,11 @@ def _ms(timeout: float | None) -> int | None:
     if not (timeout > 0 and timeout != float("inf")):
         raise UsageError(f"timeout must be a positive, finite number of seconds, not {timeout}")
     return max(1, int(timeout * 1000))
+
+
+def _effort(minimal_core: bool) -> float | None:
+    """A query's core effort: to the end on request, else its default budget."""
+    return math.inf if minimal_core else None
 
 
 def _count(name: str, value: int) -> int:
@@ -201,7 +207,8 @@ def _per_perpetrator(regime: Regime, prop: str, violation: str, params: Params,
             statement = _from(statement, start)
         notes = dict.fromkeys(p.note for p in parts if p.note)
         return Result(prop, params, violation, verdict, statement,
-                      rests_on=rests, certificate=cert, figures=figures, note="; ".join(notes))
+                      rests_on=rests, rests_on_minimal=all(p.rests_on_minimal for p in parts),
+                      certificate=cert, figures=figures, note="; ".join(notes))
     return chosen
 
 
@@ -229,7 +236,8 @@ def _solver_result(regime: Regime, prop: str, violation: str, params: Params, gr
         return Result(prop, params, violation, Verdict.UNKNOWN, statement, p,
                       note=f"the solver gave no answer ({out.reason or 'time-out'})")
     if out.status == Answer.DETECTED:
-        return Result(prop, params, violation, Verdict.HOLDS, statement, p, rests_on=out.core)
+        return Result(prop, params, violation, Verdict.HOLDS, statement, p, rests_on=out.core,
+                      rests_on_minimal=out.core_minimal)
     w = witness(regime, graph, out.chosen, out.failed, query.start) if explain \
         else bare_witness(regime, graph, out.chosen, out.failed)
     note = "" if out.smallest else f"a smaller counterexample may exist (the solver gave no answer: {out.reason})"
@@ -242,20 +250,22 @@ WORST_CASE_RULE_LIMIT = 20_000
 
 
 def detectability(regime: Regime, violation: str, *, direct: bool = False,
-                  timeout: float | None = None, as_is: bool = False, explain: bool = True) -> Result:
+                  timeout: float | None = None, as_is: bool = False, explain: bool = True,
+        minimal_core: bool = False) -> Result:
     regime, _ = effective(regime, as_is=as_is)
     params = _params(violation=violation, direct=direct or None)
 
     def one(p: str) -> Result:
         graph = compile_rules(regime, violation, p, direct)
-        q = Query(regime, graph, colluders=False, timeout_ms=_ms(timeout))
+        q = Query(regime, graph, colluders=False, timeout_ms=_ms(timeout), core_effort=_effort(minimal_core))
         return _solver_result(regime, "detectability", violation, params, graph, q, 0, explain)
 
     return _per_perpetrator(regime, "detectability", violation, params, one)
 
 
 def non_circumventability(regime: Regime, violation: str, k: int | None = None, *, direct: bool = False,
-                          timeout: float | None = None, as_is: bool = False, explain: bool = True) -> Result:
+                          timeout: float | None = None, as_is: bool = False, explain: bool = True,
+        minimal_core: bool = False) -> Result:
     regime, _ = effective(regime, as_is=as_is)
     k = _count("k", regime.threat_model.max if k is None else k)
     params = _params(violation=violation, k=k, direct=direct or None)
@@ -275,17 +285,18 @@ def non_circumventability(regime: Regime, violation: str, k: int | None = None, 
             size, chosen = exact
             if size == -1 or size > k:
                 return Result("non-circumventability", params, violation, Verdict.HOLDS, statement, p,
-                              rests_on=tuple(sorted({r.element for r in graph.rules})))
+                              rests_on=tuple(sorted({r.element for r in graph.rules})), rests_on_minimal=False)
             return Result("non-circumventability", params, violation, Verdict.FAILS, statement, p,
                           witness=witness(regime, graph, chosen) if explain else bare_witness(regime, graph, chosen))
-        q = Query(regime, graph, timeout_ms=_ms(timeout))
+        q = Query(regime, graph, timeout_ms=_ms(timeout), core_effort=_effort(minimal_core))
         return _solver_result(regime, "non-circumventability", violation, params, graph, q, k, explain)
 
     return _per_perpetrator(regime, "non-circumventability", violation, params, one)
 
 
 def attribution(regime: Regime, violation: str, k: int = 0, *, direct: bool = False,
-                timeout: float | None = None, as_is: bool = False, explain: bool = True) -> Result:
+                timeout: float | None = None, as_is: bool = False, explain: bool = True,
+        minimal_core: bool = False) -> Result:
     """Non-circumventability counting only evidence that names the
     perpetrator: a mechanism with ``attributes: false`` (a global sensor
     that sees an emission without locating it) may trigger others, but its
@@ -296,7 +307,7 @@ def attribution(regime: Regime, violation: str, k: int = 0, *, direct: bool = Fa
 
     def one(p: str) -> Result:
         graph = compile_rules(regime, violation, p, direct, attributing=True)
-        q = Query(regime, graph, timeout_ms=_ms(timeout))
+        q = Query(regime, graph, timeout_ms=_ms(timeout), core_effort=_effort(minimal_core))
         out = _solver_result(regime, "attribution", violation, params, graph, q, k, explain)
         if out.verdict != Verdict.FAILS or out.witness is None:
             return out
@@ -319,7 +330,8 @@ def _from(statement: str, start: str) -> str:
 
 def timeliness(regime: Regime, violation: str, T: int, k: int | None = None, *, direct: bool = False,
                timeout: float | None = None, as_is: bool = False, start: str | None = None,
-               explain: bool = True) -> Result:
+               explain: bool = True,
+        minimal_core: bool = False) -> Result:
     """Evidence within T of the violation's start, or, with ``start`` (a
     mechanism or flow; ``from:`` in a regime file), within T of when
     ``start`` first delivers anything: a coalition under which it never
@@ -334,7 +346,7 @@ def timeliness(regime: Regime, violation: str, T: int, k: int | None = None, *, 
 
     def one(p: str) -> Result:
         graph = compile_rules(regime, violation, p, direct, keep=() if start is None else (start,))
-        q = Query(regime, graph, deadline=T, timeout_ms=_ms(timeout), start=start)
+        q = Query(regime, graph, deadline=T, timeout_ms=_ms(timeout), start=start, core_effort=_effort(minimal_core))
         result = _solver_result(regime, "timeliness", violation, params, graph, q, k, explain)
         if explain and result.verdict == Verdict.HOLDS and len(graph.rules) > WORST_CASE_RULE_LIMIT:
             # Said, not silently left out (issue 14).
@@ -353,14 +365,16 @@ def timeliness(regime: Regime, violation: str, T: int, k: int | None = None, *, 
 
 
 def fault_tolerance(regime: Regime, violation: str, f: int = 1, *, direct: bool = False,
-                    timeout: float | None = None, as_is: bool = False, explain: bool = True) -> Result:
+                    timeout: float | None = None, as_is: bool = False, explain: bool = True,
+        minimal_core: bool = False) -> Result:
     regime, _ = effective(regime, as_is=as_is)
     f = _count("f", f)
     params = _params(violation=violation, f=f, direct=direct or None)
 
     def one(p: str) -> Result:
         graph = compile_rules(regime, violation, p, direct)
-        q = Query(regime, graph, colluders=False, failures=True, timeout_ms=_ms(timeout))
+        q = Query(regime, graph, colluders=False, failures=True, timeout_ms=_ms(timeout),
+                  core_effort=_effort(minimal_core))
         return _solver_result(regime, "fault-tolerance", violation, params, graph, q, f, explain)
 
     return _per_perpetrator(regime, "fault-tolerance", violation, params, one)
@@ -386,18 +400,56 @@ def _min_evasion(regime: Regime, graph: RuleGraph, q: Query, removed: Sequence[s
         if size == -1:
             return KStar.whole_pool(), None, ""
         return KStar.of(len(chosen) - 1), Outcome(Answer.EVADES, chosen), ""
-    bound = None if upper is None or upper.value is None or upper.value < 0 else upper.value + 1
+    # Within k* colluders: k* + 1 evade with every element, so without one
+    # as well (monotonicity), and only a smaller coalition is news.
+    bound = None if upper is None or upper.value is None or upper.value < 0 else upper.value
     lower = len(disjoint_routes(regime, graph))
     out = q.smallest(bound, lower=lower, removed=removed)
     if bound is not None and out.status == Answer.DETECTED:
-        # Cannot happen (monotonicity), but "nobody within the bound" must
-        # never be read as "nobody at all": ask again without it.
-        out = q.smallest(None, lower=lower, removed=removed)
+        assert upper is not None
+        return upper, None, ""
     if out.status == Answer.UNKNOWN or not out.smallest:
         return KStar.unknown(), None, out.reason
     if out.status == Answer.DETECTED:
         return KStar.whole_pool(), None, ""
     return KStar.of(len(out.chosen) - 1), out, ""
+
+
+def _without_each(regime: Regime, graph: RuleGraph, q: Query, kstar: KStar, elements: Sequence[str],
+                  ends: float | None) -> dict[str, KStar]:
+    """k* of one perpetrator without each element (``kstar``: with all).
+
+    Removing an element can only lower k*, and it lowers it exactly when
+    some coalition of at most k* colluders evades without it.  One search
+    over the one encoding finds those elements (usually a handful); every
+    other element keeps k*, proven by that search's last answer, and only
+    the ones found get a smallest-evasion search of their own, bounded by
+    k* colluders.  Past ``ends`` what is not settled is unknown.
+    """
+    out = {e: kstar for e in elements}
+    if kstar == KStar.of(-1):
+        return out  # evades with every element: removing one cannot lower it
+    found: list[str] = []
+    for e in q.critical(kstar.value, elements):
+        if e is None or (ends is not None and time.monotonic() > ends):
+            # The search did not finish: an element it did not name is not
+            # proven to keep k*.
+            out = {e: KStar.unknown() for e in elements}
+            break
+        found.append(e)
+    out.update(_settle(regime, graph, q, kstar, found, ends))
+    return out
+
+
+def _settle(regime: Regime, graph: RuleGraph, q: Query, kstar: KStar, found: Sequence[str],
+            ends: float | None) -> dict[str, KStar]:
+    out: dict[str, KStar] = {}
+    for e in found:
+        if ends is not None and time.monotonic() > ends:
+            out[e] = KStar.unknown()
+        else:
+            out[e] = _min_evasion(regime, graph, q, removed=[e], upper=kstar)[0]
+    return out
 
 
 def robustness_margin(regime: Regime, violation: str, *, direct: bool = False,
@@ -422,12 +474,7 @@ def robustness_margin(regime: Regime, violation: str, *, direct: bool = False,
                           note=f"the solver gave no answer ({reason or 'time-out'})")
         if worst is None or kstar < worst[0]:
             worst = (kstar, p, graph, out)
-        for e in elements:
-            if ends is not None and time.monotonic() > ends:
-                per_element[e] = KStar.unknown()
-                continue
-            # An element on no route for this perpetrator changes nothing.
-            without_e = _min_evasion(regime, graph, q, removed=[e], upper=kstar)[0] if e in q.switch else kstar
+        for e, without_e in _without_each(regime, graph, q, kstar, elements, ends).items():
             old = per_element.get(e)
             if old is None or without_e < old:
                 per_element[e] = without_e
@@ -523,14 +570,21 @@ ANALYSES: dict[str, Callable[..., Result]] = {
 }
 
 
+#: The properties whose "holds" comes with a solver's core ("rests on").
+CORED = (detectability, non_circumventability, attribution, timeliness, fault_tolerance)
+
+
 def run(regime: Regime, spec: PropertySpec, timeout: float | None = None, as_is: bool = False,
-        explain: bool = True, budget: float | None = None) -> list[Result]:
+        explain: bool = True, budget: float | None = None, minimal_cores: bool = False) -> list[Result]:
     """One result per violation the spec names (all of them by default), on
     the regime in force (``as_is``: without proposed elements either).
     Without ``explain`` (properties only): no "rests on", no worst case, and
     a counterexample that names the scenario without walking it.
     ``budget``: seconds for the whole question (each violation gets what is
-    left; a solver call never more than that): past it, unknown."""
+    left; a solver call never more than that): past it, unknown.
+    ``minimal_cores``: minimise each "rests on" to the end, whatever it
+    costs (by default within a budget, and the result says if it is not
+    minimal)."""
     regime, _ = effective(regime, as_is=as_is)
     if spec.property == "inspection-game":
         from verify.analyses.game import inspection_game as game
@@ -546,6 +600,8 @@ def run(regime: Regime, spec: PropertySpec, timeout: float | None = None, as_is:
     violations = asked(regime, spec)
     if not explain and fn not in (robustness_margin, minimal_evasion_sets):
         params["explain"] = False
+    if minimal_cores and fn in CORED:
+        params["minimal_core"] = True
     if budget is None:
         return [replace(fn(regime, v, timeout=timeout, as_is=as_is, **params), where=spec.where)
                 for v in violations]

@@ -65,6 +65,9 @@ class Outcome:
     #: For "evades" from smallest(): False when a time-out stopped the proof
     #: that no smaller choice evades (the choice itself is a real one).
     smallest: bool = True
+    #: For "detected" with a core: False when the core was not minimised to
+    #: the end (its budget ran out), so it may name a spare element.
+    core_minimal: bool = True
 
 
 class Query:
@@ -73,8 +76,14 @@ class Query:
     @gc_paused
     def __init__(self, regime: Regime, graph: RuleGraph, *, deadline: int | None = None,
                  colluders: bool = True, failures: bool = False, timeout_ms: int | None = None,
-                 start: str | None = None):
+                 start: str | None = None, core_effort: float | None = None):
         self.regime = regime
+        #: How much work minimising a core may take, as a multiple of the
+        #: proof's own (None: CORE_EFFORT; 0: none, z3's core as it comes;
+        #: ``math.inf``: to the end).  Counted in z3's resource units, not
+        #: seconds, so that the same design gives the same "rests on" on any
+        #: machine (issue 14: a core once took 75 s after a 0.9 s proof).
+        self.core_effort = self.CORE_EFFORT if core_effort is None else core_effort
         self.graph = graph
         self._removed_cache: tuple[tuple[str, ...], RuleGraph] | None = None
         self._switches: list[tuple[str, z3.BoolRef, z3.BoolRef]] | None = None
@@ -370,6 +379,7 @@ class Query:
                 self.solver.add(self._budget(k))
             if f is not None and f < len(self._f):
                 self.solver.add(_at_most(self._f.values(), f))
+            spent = self._resources() if core else 0
             answer = self._check(assumptions)
             if answer == z3.sat:
                 model = self.solver.model()
@@ -378,8 +388,50 @@ class Query:
                                if z3.is_true(model.eval(var, model_completion=True)))
                 return Outcome(Answer.EVADES, chosen, failed)
             if answer == z3.unsat:
-                return Outcome(Answer.DETECTED, core=self._minimal_core() if core else ())
+                if not core:
+                    return Outcome(Answer.DETECTED)
+                kept, minimal = self._minimal_core(self._resources() - spent)
+                return Outcome(Answer.DETECTED, core=kept, core_minimal=minimal)
             return Outcome(Answer.UNKNOWN, reason=self.solver.reason_unknown())
+        finally:
+            self.solver.pop()
+
+    def critical(self, k: int | None, among: Collection[str]) -> Iterator[str | None]:
+        """The elements of ``among`` whose removal alone lets some coalition of
+        at most ``k`` colluders (None: any number) evade; ``None`` once if the
+        solver gives up.
+
+        One encoding, asked for a coalition *and* one element switched off:
+        each answer names an element, which is then kept on, so the search
+        ends after one call more than there are such elements.  With ``k``
+        the largest coalition that does not evade (k*), these are exactly
+        the elements without which k* drops; every other element is settled
+        by the last, unsatisfiable call (issue 14: the margin once asked
+        every element in turn).
+        """
+        els = sorted(e for e in among if e in self.switch)
+        if not els:
+            return
+        self.solver.push()
+        try:
+            if k is not None and k < len(self.candidates):
+                self.solver.add(self._budget(k))
+            inside = set(els)
+            for e, s in sorted(self.switch.items()):
+                if e not in inside:
+                    self.solver.add(s)
+            self.solver.add(z3.PbEq([(z3.Not(self.switch[e]), 1) for e in els], 1))
+            while True:
+                answer = self.solver.check()
+                if answer == z3.unknown:
+                    yield None
+                    return
+                if answer == z3.unsat:
+                    return
+                model = self.solver.model()
+                off = next(e for e in els if z3.is_false(model.eval(self.switch[e], model_completion=True)))
+                yield off
+                self.solver.add(self.switch[off])
         finally:
             self.solver.pop()
 
@@ -573,31 +625,58 @@ class Query:
             self.deadline = saved
         return lo, worst
 
-    #: Cores up to this size, of queries up to this many rules, are made
-    #: minimal by deletion (one solver call per element); others keep z3's
-    #: own minimisation only, which is cheap but may leave a spare element.
-    CORE_DELETION_LIMIT = 40
-    CORE_DELETION_RULES = 5_000
+    #: Minimising a core may spend this many times the resources of the
+    #: proof (at least CORE_FLOOR): "rests on" is cheap by default.
+    CORE_EFFORT = 2.0
+    CORE_FLOOR = 200_000
 
-    def _minimal_core(self) -> tuple[str, ...]:
-        """The mechanisms and flows an unsatisfiable answer rests on.
+    def _resources(self) -> int:
+        """z3's resource count so far (it only grows): a deterministic
+        measure of work, where seconds would make reports vary."""
+        stats = self.solver.statistics()
+        return int(stats.get_key_value("rlimit count")) if "rlimit count" in stats.keys() else 0
+
+    def _minimal_core(self, proof: int) -> tuple[tuple[str, ...], bool]:
+        """The mechanisms and flows an unsatisfiable answer rests on, and
+        whether that set is minimal.
 
         z3's core is sufficient but not minimal; deleting each element in
         turn (keeping it out if the answer stays unsatisfiable) leaves a set
         in which every element is needed, so "rests on" names nothing spare.
+        The deletions share a budget of ``core_effort`` times ``proof`` (the
+        resources the proof took); a deletion cut short by it ends the
+        minimising, and the core is reported as not minimal.
         """
         # By the terms' ids: printing every literal to match names cost a
         # fifth of a large check (issue 14).
         names = {s.get_id(): el for el, s in self.switch.items()}
         keep = sorted(names[a.get_id()] for a in self.solver.unsat_core() if a.get_id() in names)
-        if len(keep) > self.CORE_DELETION_LIMIT or len(self.graph.rules) > self.CORE_DELETION_RULES:
-            return tuple(keep)
-        for el in list(keep):
-            trial = set(keep) - {el}
-            assumptions = self._assumptions(set(self.switch) - trial)
-            if self._check(assumptions) == z3.unsat:
-                keep = sorted(trial)
-        return tuple(keep)
+        if self.core_effort <= 0:
+            return tuple(keep), len(keep) <= 1
+        limited = self.core_effort != float("inf")
+        left = max(int(self.core_effort * proof), self.CORE_FLOOR) if limited else 0
+        minimal = True
+        try:
+            for el in list(keep):
+                if limited and left <= 0:
+                    minimal = False
+                    break
+                trial = set(keep) - {el}
+                assumptions = self._assumptions(set(self.switch) - trial)
+                before = self._resources()
+                if limited:
+                    self.solver.set("rlimit", left)
+                answer = self._check(assumptions)
+                left -= self._resources() - before
+                if answer == z3.unsat:
+                    keep = sorted(trial)
+                elif answer == z3.unknown:
+                    minimal = False
+                    break
+        finally:
+            if limited:
+                self.solver.set("rlimit", 0)
+        return tuple(keep), minimal
 
     def removal(self, removed: tuple[str, ...]) -> RuleGraph:
         """The graph without ``removed``, kept for the next call: shrinking a
@@ -624,43 +703,49 @@ class Query:
         """A smallest evading choice of size at most ``bound`` (None: any).
 
         The size counted is the chosen colluders, or, for a failure query, the
-        failed elements.  Each model the solver finds is first shrunk to an
-        inclusion-minimal choice by exact evaluation (cheap), then the solver
-        is asked for one fewer: an unsatisfiable answer proves the optimum, so
-        the number of solver calls is the gap between a minimal and a minimum
-        choice, and ``lower`` (a proven bound) can end it without the proof.
-        ``core``: with a "detected" answer, the minimised core (what it rests
-        on), which can cost more than the proof.
+        failed elements.  The first model bounds the optimum from above,
+        ``lower`` (a proven bound: no smaller choice evades) from below, and
+        a binary search on the budget closes the gap, each step one call over
+        the same encoding; the last unsatisfiable answer proves the optimum.
+        (Shrinking each model one colluder at a time by exact evaluation was
+        most of a robustness margin on large regimes: issue 14.)  A failure
+        query's model is still shrunk by evaluation, failures being few.
+        ``core``: with a "detected" answer, the minimised core (what it
+        rests on), which can cost more than the proof.
         """
         def ask(n: int | None, core: bool = False) -> Outcome:
-            out = self.evade(f=n, removed=removed, core=core) if self.failures \
-                else self.evade(k=n, removed=removed, core=core)
+            if not self.failures:
+                return self.evade(k=n, removed=removed, core=core)
+            out = self.evade(f=n, removed=removed, core=core)
             if out.status != Answer.EVADES:
                 return out
-            if self.failures:
-                kept_f = list(out.failed)
-                for e in out.failed:
-                    trial = [x for x in kept_f if x != e]
-                    if self.evades_with((), trial, removed):
-                        kept_f = trial
-                return Outcome(Answer.EVADES, (), tuple(kept_f))
-            return Outcome(Answer.EVADES, self._shrink(out.chosen, lambda t: self.evades_with(t, (), removed)), ())
+            kept_f = list(out.failed)
+            for e in out.failed:
+                trial = [x for x in kept_f if x != e]
+                if self.evades_with((), trial, removed):
+                    kept_f = trial
+            return Outcome(Answer.EVADES, (), tuple(kept_f))
 
         def size(o: Outcome) -> int:
             return len(o.failed) if self.failures else len(o.chosen)
 
         # Only the first answer can be "detected" for the caller to report;
-        # a later one just proves the optimum, and its core is not needed.
+        # a later one just narrows the gap, and its core is not needed.
         best = ask(bound, core=core)
-        while best.status == Answer.EVADES and size(best) > lower:
-            nxt = ask(size(best) - 1)
+        if best.status != Answer.EVADES:
+            return best
+        lo, hi = lower, size(best)  # no choice of fewer than lo evades; best (hi) does
+        while lo < hi:
+            mid = (lo + hi) // 2
+            nxt = ask(mid)
             if nxt.status == Answer.UNKNOWN:
                 # The choice in hand does evade: that verdict stands, only
                 # its being the smallest is unproven.
                 return Outcome(Answer.EVADES, best.chosen, best.failed, reason=nxt.reason, smallest=False)
-            if nxt.status != Answer.EVADES:
-                break
-            best = nxt
+            if nxt.status == Answer.EVADES:
+                best, hi = nxt, size(nxt)
+            else:
+                lo = mid + 1
         return best
 
     def minimal_sets(self, bound: int, evades: Callable[[tuple[str, ...]], bool],

@@ -180,6 +180,7 @@ def result_dict(r: Result) -> dict[str, Any]:
         "perpetrator": r.perpetrator,
         "witness": _witness(r.witness),
         "rests_on": list(r.rests_on),
+        "rests_on_minimal": r.rests_on_minimal,
         "certificate": [_route(c) for c in r.certificate],
         "figures": _figures(r.figures),
         "note": r.note,

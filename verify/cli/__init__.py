@@ -24,8 +24,6 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import TextIO
 
-from verify.cli._common import ArgumentError, Captured, capture_parser, error_stream, errors
-
 __all__ = ["main", "run", "COMMANDS", "EXIT_INTERNAL", "EXIT_PIPE", "EXIT_SIGINT", "EXIT_SIGTERM", "completion"]
 
 #: subcommand -> (module, one-line help).  A plain table, read only here.
@@ -40,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "solve": ("verify.cli.solve", "the value of a parameter at which a property starts to hold"),
     "schema": ("verify.cli.schema", "print the JSON Schema of the regime format"),
     "new": ("verify.cli.new", "write a small commented starter regime"),
+    "watch": ("verify.cli.watch", "re-check a design each time it is saved, and say what changed"),
 }
 
 #: Not a module of its own: ``verify completion SHELL`` prints a completion script.
@@ -61,11 +60,20 @@ def main(argv: Sequence[str] | None = None, stream: TextIO | None = None, err: T
     elif err is None:
         err = stream
     stream = sys.stdout if stream is None else stream
+    if argv and argv[0] in ("-h", "--help"):
+        # Before anything else is imported: `verify --help` is what a new
+        # user waits for first (issue 14: under 150 ms as a process).
+        stream.write(USAGE)
+        return 0
+    from verify.cli._common import error_stream
+
     with error_stream(err):
         return _dispatch(argv, stream)
 
 
 def _dispatch(argv: list[str], stream: TextIO) -> int:
+    from verify.cli._common import errors
+
     if not argv or argv[0] in ("-h", "--help"):
         (stream if argv else errors()).write(USAGE)
         return 0 if argv else 2
@@ -92,7 +100,7 @@ def _dispatch(argv: list[str], stream: TextIO) -> int:
 # ---------------------------------------------------------------- completion
 
 def _completion_command(argv: list[str], stream: TextIO) -> int:
-    from verify.cli._common import Parser
+    from verify.cli._common import ArgumentError, Parser
 
     parser = Parser(prog="verify completion", stream=stream,
                     description="Print a shell completion script. bash: eval \"$(verify completion bash)\" "
@@ -116,6 +124,8 @@ class _Option:
 def _spec() -> dict[str, tuple[str, list[_Option], bool]]:
     """command -> (help, options, takes files), read from each command's own
     argparse parser (so the script never drifts from the options)."""
+    from verify.cli._common import Captured, capture_parser, error_stream
+
     out: dict[str, tuple[str, list[_Option], bool]] = {}
     for name, (module_name, text) in COMMANDS.items():
         module = importlib.import_module(module_name)
@@ -305,7 +315,16 @@ def _stop(signum: int, frame: FrameType | None) -> None:
     if _stopping:
         return
     _stopping.append(128 + signum)
+    # The stop may land inside a constructor (z3.Context() half made), whose
+    # finaliser then fails while the stop unwinds; Python would print that
+    # as "Exception ignored ... Traceback" on the way out.  Once stopping,
+    # such noise says nothing about the run.
+    sys.unraisablehook = _ignore
     raise KeyboardInterrupt
+
+
+def _ignore(unraisable: object) -> None:
+    return None
 
 
 def _watch(fd: int) -> None:

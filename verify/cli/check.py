@@ -7,11 +7,14 @@ Exit status: 0 every property holds, 1 at least one fails, 2 invalid input,
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections.abc import Iterable
+from functools import partial
 from typing import TextIO
 
 from verify.analyses.properties import SUBJECTS, WHAT_IF, asked, out_of_time, run, what_if
+from verify.cache import Cache, answered
 from verify.catalogue import catalogue
 from verify.cli._common import (
     EXIT_FAILS,
@@ -164,6 +167,12 @@ def main(argv: list[str], stream: TextIO) -> int:
     add_property_options(parser)
     parser.add_argument("--budget", type=seconds, default=RUN_BUDGET,
                         help=f"seconds for the whole run; what it does not reach is unknown (default {RUN_BUDGET:.0f})")
+    parser.add_argument("--cache", metavar="DIR", default=os.environ.get("VERIFY_CACHE") or None,
+                        help="keep results in DIR and answer unchanged questions from it (default: $VERIFY_CACHE, "
+                             "else none); safe to delete")
+    parser.add_argument("--minimal-cores", action="store_true",
+                        help="minimise each 'rests on' to the end, whatever it costs (by default within a budget "
+                             "of twice the proof's own work, and marked when not minimal)")
     add_report_options(parser, FORMATS)
     add_extends_option(parser)
     try:
@@ -180,6 +189,7 @@ def main(argv: list[str], stream: TextIO) -> int:
     if stop is not None:
         return stop
     done: list[Checked] = []
+    cache = Cache(args.cache) if args.cache else None
     ends = time.monotonic() + args.budget
     for regime in regimes:
         regime, warnings = effective(regime, as_is=args.as_is)
@@ -218,7 +228,9 @@ def main(argv: list[str], stream: TextIO) -> int:
             else:
                 left = ends - time.monotonic()
                 try:
-                    got = run(regime, s, timeout=args.timeout, budget=left) if left > 0 else \
+                    got = answered(cache, regime, s, partial(run, regime, s, timeout=args.timeout, budget=left,
+                                                                  minimal_cores=args.minimal_cores),
+                                   minimal_cores=args.minimal_cores) if left > 0 else \
                         [out_of_time(regime, s, v) for v in asked(regime, s)]
                 except UsageError as e:
                     # A question the design cannot answer (detection-probability

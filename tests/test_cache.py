@@ -1,0 +1,105 @@
+"""The result cache (issue 14) never changes a verdict: on random regimes and
+random one-field edits, a result answered through the cache equals the one
+computed afresh, and edits that cannot matter to a question are answered
+from disk."""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+
+from tests.test_agreement import random_regime
+from verify.analyses.properties import run
+from verify.cache import Cache, answered, complete
+from verify.model import PropertySpec, Regime
+from verify.results import Result, Verdict
+
+SPECS = [
+    PropertySpec(property="detectability"),
+    PropertySpec(property="non-circumventability", params=(("k", 1),)),
+    PropertySpec(property="timeliness", params=(("T", 40), ("k", 1))),
+    PropertySpec(property="fault-tolerance", params=(("f", 1),)),
+    PropertySpec(property="attribution", params=(("k", 1),)),
+    PropertySpec(property="robustness-margin"),
+    PropertySpec(property="minimal-evasion-sets", params=(("K", 2),)),
+]
+
+
+def _edit(regime: Regime, rng: random.Random) -> Regime:
+    """One field of one mechanism or flow, changed as an editor would."""
+    if regime.flows and (not regime.mechanisms or rng.random() < 0.5):
+        i = rng.randrange(len(regime.flows))
+        f = regime.flows[i]
+        field = rng.choice(["latency", "authenticated", "mandatory"])
+        new = replace(f, latency=f.latency + rng.randint(1, 9)) if field == "latency" else \
+            replace(f, **{field: not getattr(f, field)})
+        return replace(regime, flows=regime.flows[:i] + (new,) + regime.flows[i + 1:])
+    i = rng.randrange(len(regime.mechanisms))
+    m = regime.mechanisms[i]
+    field = rng.choice(["latency", "tamper_evident", "mandatory", "attributes"])
+    new = replace(m, latency=m.latency + rng.randint(1, 9)) if field == "latency" else \
+        replace(m, **{field: not getattr(m, field)})
+    return replace(regime, mechanisms=regime.mechanisms[:i] + (new,) + regime.mechanisms[i + 1:])
+
+
+def test_cached_results_equal_fresh_ones_on_random_edits(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "cache")
+    compared = 0
+    for seed in range(50):
+        rng = random.Random(seed)
+        regime = random_regime(rng)
+        if "v" not in regime.violation:
+            continue
+        versions = [regime]
+        for _ in range(3):
+            versions.append(_edit(versions[-1], rng))
+        versions.append(regime)  # and back: the first answers again
+        for r in versions:
+            for spec in SPECS:
+                fresh = run(r, spec)
+                got = answered(cache, r, spec, partial(run, r, spec))
+                assert got == fresh, (seed, spec.property)
+                compared += 1
+    # Both paths were taken: answers from disk, and questions re-solved.
+    assert cache.hits > compared // 4 and cache.misses > compared // 10, (cache.hits, cache.misses)
+    print(f"\ncache agreement: {compared} cached answers equal fresh ones "
+          f"({cache.hits} from disk, {cache.misses} solved)")
+
+
+def test_an_edit_to_an_unrelated_mechanism_is_answered_from_disk(tmp_path: Path) -> None:
+    from verify.load import load
+
+    regime = load(Path(__file__).resolve().parent.parent / "designs" / "flagship-ai-agreement.yaml")
+    cache = Cache(tmp_path)
+    spec = PropertySpec(property="non-circumventability", params=(("k", 2),))
+    first = answered(cache, regime, spec, partial(run, regime, spec))
+    # A mechanism that observes nothing of this violation: a new one, with
+    # a signature the violation does not have.
+    mech = regime.mechanisms[0]
+    idle = replace(mech, id="idle-audit", observes=())
+    edited = replace(regime, mechanisms=(*regime.mechanisms, idle))
+    again = answered(cache, edited, spec, partial(run, edited, spec))
+    assert cache.hits == 0  # a new element is listed by a margin: not this property, but the key sees it
+    tweaked = replace(edited, mechanisms=(*regime.mechanisms, replace(idle, latency=idle.latency + 5)))
+    answered(cache, tweaked, spec, partial(run, tweaked, spec))
+    assert cache.hits == 1
+    assert again == first
+
+
+def test_a_damaged_file_is_a_miss_and_an_unknown_is_not_kept(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    regime = random_regime(random.Random(3))
+    spec = SPECS[1]
+    answered(cache, regime, spec, partial(run, regime, spec))
+    files = [os.path.join(d, f) for d, _, fs in os.walk(tmp_path) for f in fs]
+    assert len(files) == 1
+    Path(files[0]).write_bytes(b"not a pickle")
+    again = answered(cache, regime, spec, partial(run, regime, spec))
+    assert cache.misses == 2 and again == run(regime, spec)
+    unknown = [Result("detectability", (), "v", Verdict.UNKNOWN, "s", note="the solver gave no answer (time-out)")]
+    assert not complete(unknown)
+    assert not complete([replace(unknown[0], verdict=Verdict.HOLDS, note="the time budget ran out: ...")])
+    assert complete([replace(unknown[0], verdict=Verdict.HOLDS, note="")])

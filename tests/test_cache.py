@@ -29,7 +29,13 @@ SPECS = [
 
 
 def _edit(regime: Regime, rng: random.Random) -> Regime:
-    """One field of one mechanism or flow, changed as an editor would."""
+    """One field of one mechanism or flow, changed as an editor would
+    (sometimes only its prose)."""
+    if regime.mechanisms and rng.random() < 0.2:
+        i = rng.randrange(len(regime.mechanisms))
+        m = regime.mechanisms[i]
+        new = replace(m, description=f"reworded {rng.random()}", sources=(*m.sources, "a citation"))
+        return replace(regime, mechanisms=regime.mechanisms[:i] + (new,) + regime.mechanisms[i + 1:])
     if regime.flows and (not regime.mechanisms or rng.random() < 0.5):
         i = rng.randrange(len(regime.flows))
         f = regime.flows[i]
@@ -64,29 +70,29 @@ def test_cached_results_equal_fresh_ones_on_random_edits(tmp_path: Path) -> None
                 assert got == fresh, (seed, spec.property)
                 compared += 1
     # Both paths were taken: answers from disk, and questions re-solved.
-    assert cache.hits > compared // 4 and cache.misses > compared // 10, (cache.hits, cache.misses)
+    assert cache.hits > compared // 4 and cache.misses > compared // 4, (cache.hits, cache.misses)
     print(f"\ncache agreement: {compared} cached answers equal fresh ones "
           f"({cache.hits} from disk, {cache.misses} solved)")
 
 
-def test_an_edit_to_an_unrelated_mechanism_is_answered_from_disk(tmp_path: Path) -> None:
+def test_prose_and_other_questions_are_answered_from_disk(tmp_path: Path) -> None:
     from verify.load import load
 
     regime = load(Path(__file__).resolve().parent.parent / "designs" / "flagship-ai-agreement.yaml")
     cache = Cache(tmp_path)
     spec = PropertySpec(property="non-circumventability", params=(("k", 2),))
     first = answered(cache, regime, spec, partial(run, regime, spec))
-    # A mechanism that observes nothing of this violation: a new one, with
-    # a signature the violation does not have.
-    mech = regime.mechanisms[0]
-    idle = replace(mech, id="idle-audit", observes=())
-    edited = replace(regime, mechanisms=(*regime.mechanisms, idle))
-    again = answered(cache, edited, spec, partial(run, edited, spec))
-    assert cache.hits == 0  # a new element is listed by a margin: not this property, but the key sees it
-    tweaked = replace(edited, mechanisms=(*regime.mechanisms, replace(idle, latency=idle.latency + 5)))
-    answered(cache, tweaked, spec, partial(run, tweaked, spec))
-    assert cache.hits == 1
-    assert again == first
+    # A citation fixed and a property list edited: the same question.
+    m = regime.mechanisms[0]
+    cited = replace(regime, mechanisms=(replace(m, sources=(*m.sources, "a new citation"),
+                                                description="reworded"), *regime.mechanisms[1:]),
+                    properties=regime.properties[:1])
+    again = answered(cache, cited, spec, partial(run, cited, spec))
+    assert (cache.hits, again) == (1, first)
+    # A field an analysis reads: solved again.
+    slower = replace(cited, mechanisms=(replace(m, latency=m.latency + 1), *regime.mechanisms[1:]))
+    answered(cache, slower, spec, partial(run, slower, spec))
+    assert (cache.hits, cache.misses) == (1, 2)
 
 
 def test_a_damaged_file_is_a_miss_and_an_unknown_is_not_kept(tmp_path: Path) -> None:

@@ -1,21 +1,23 @@
 """Results kept on disk between runs, keyed by what each depends on (issue 14).
 
-A working group edits a design one field at a time and re-checks it.  Most
-edits touch one mechanism or flow, and most properties are about one
-violation's rule graph: a question whose key has not changed is answered
-from disk, so an edit re-solves only what it touched.
+A working group edits a design and re-checks it, again and again.  A
+question whose key has not changed is answered from disk: after an edit to
+one property, a claim, a comment, a citation or where lines fall, only the
+questions it touched are solved again.
 
 The key of one question (a property with its parameters, on the regime in
-force) is a SHA-256 of
+force) is a SHA-256 of the tool's, z3's and Python's versions and this
+cache's format, the property and its parameters, and the regime's content
+that any analysis reads: every field taking part in equality, less the
+properties and claims (each question is keyed apart, so editing one
+re-solves that one) and the prose no analysis reads (``title``,
+``description``, ``sources``: a citation fixed is answered from disk).
 
-- the tool's, z3's and Python's versions and this cache's format;
-- the property and its parameters;
-- for a property the solver answers from a violation's rule graph (see
-  :data:`GRAPHED`): each unfolded rule graph it asks about, each mechanism
-  and flow with a rule in one, and the regime *without* its mechanisms and
-  flows (the actors, bodies, verifiers, threat model and violations, which
-  the encoding and the explanation read); else the whole regime.  An edit
-  to a mechanism that cannot see the violation leaves the key as it was.
+A finer key, by the mechanisms and flows a violation's rule graph
+mentions, was tried and dropped: the random-edit test found a mechanism
+blind to a violation whose ``attributes`` still changes the graph (it
+decides whether evidence is tagged by origin), and hashing the graphs
+themselves cost more than most checks.
 
 Properties and claims are never part of a key, nor where anything was
 written: the result's ``where`` is set after lookup.  Only results that no
@@ -30,7 +32,6 @@ from __future__ import annotations
 import dataclasses
 import enum
 import hashlib
-import json
 import os
 import pickle
 from collections.abc import Callable, Mapping
@@ -40,83 +41,61 @@ from typing import Any
 from verify.model import PropertySpec, Regime
 from verify.results import Result, Verdict
 
-__all__ = ["Cache", "GRAPHED", "canonical", "complete", "key"]
+__all__ = ["Cache", "PROSE", "answered", "canonical", "complete", "key"]
 
 #: Bump when what is stored, or how a key is made, changes.
 FORMAT = 1
 
-#: Properties whose answer is a function of the rule graphs of the
-#: violations asked about, plus the regime's other parts than mechanisms and
-#: flows (the encoding reads control, votes and the threat model from it).
-GRAPHED = frozenset({"detectability", "non-circumventability", "timeliness", "fault-tolerance",
-                     "attribution", "minimal-evasion-sets"})
+#: Fields no analysis reads: prose for the reader.
+PROSE = frozenset({"title", "description", "sources"})
 
 #: Words that only a time limit puts in a note.
 _TIMED = ("no answer", "time budget", "time-out", "ran out", "not checked")
 
 
 def canonical(value: object) -> Any:
-    """Plain JSON data for a model or engine value: every field that takes
-    part in equality, in declaration order; sets sorted.  Locations and
-    other fields declared ``compare=False`` are left out, so moving a line
-    changes no key."""
-    if value is None or isinstance(value, (bool, int, str)):
+    """Plain data for a model value (tuples of strings and numbers, whose
+    ``repr`` is the same in every process): every field that takes part in
+    equality, in declaration order, but :data:`PROSE`; sets sorted.
+    Locations and other fields declared ``compare=False`` are left out, so
+    moving a line changes no key."""
+    if value is None or isinstance(value, (bool, int, str, float)):
         return value
-    if isinstance(value, float):
-        return repr(value)
     if isinstance(value, Fraction):
-        return f"{value.numerator}/{value.denominator}"
+        return ("Fraction", value.numerator, value.denominator)
     if isinstance(value, enum.Enum):
-        return [type(value).__name__, canonical(value.value)]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return [type(value).__name__] + [[f.name, canonical(getattr(value, f.name))]
-                                         for f in dataclasses.fields(value) if f.compare]
+        return (type(value).__name__, canonical(value.value))
     if isinstance(value, (tuple, list)):
-        return [canonical(v) for v in value]
+        return tuple(canonical(v) for v in value)
+    names = _fields(type(value))
+    if names is not None:
+        return (type(value).__name__, *((n, canonical(getattr(value, n))) for n in names))
     if isinstance(value, (frozenset, set)):
-        return sorted((canonical(v) for v in value), key=lambda c: json.dumps(c, sort_keys=True))
+        return ("set", *sorted((canonical(v) for v in value), key=repr))
     if isinstance(value, Mapping):
-        return sorted(([canonical(k), canonical(v)] for k, v in value.items()),
-                      key=lambda c: json.dumps(c, sort_keys=True))
+        return ("map", *sorted(((canonical(k), canonical(v)) for k, v in value.items()), key=repr))
     raise TypeError(f"no canonical form for {type(value).__name__}")
+
+
+#: A memo of each class's compared fields (what the class declares, never
+#: anything about a design): read once per class, not once per value (a
+#: 1,000-actor regime has 30,000 of them).
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
+def _fields(cls: type) -> tuple[str, ...] | None:
+    """The compared fields of a dataclass; None for any other class."""
+    if cls not in _FIELDS:
+        _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls) if f.compare and f.name not in PROSE) \
+            if dataclasses.is_dataclass(cls) else None
+    return _FIELDS[cls]
 
 
 def key(regime: Regime, spec: PropertySpec, tool: Mapping[str, str]) -> str:
     """The key of ``spec`` on ``regime`` (an effective regime)."""
-    rest = dataclasses.replace(regime, properties=(), claims=())
-    depends: object
-    if spec.property in GRAPHED:
-        depends = [canonical(dataclasses.replace(rest, mechanisms=(), flows=())), _graphed(regime, spec)]
-    else:
-        depends = canonical(rest)
-    doc = {"format": FORMAT, "tool": dict(sorted(tool.items())), "property": spec.property,
-           "params": canonical(spec.params), "depends": depends}
-    return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-
-def _graphed(regime: Regime, spec: PropertySpec) -> object:
-    """What a property in :data:`GRAPHED` reads of the mechanisms and flows:
-    the unfolded rule graph of each violation and perpetrator it asks about
-    (the counterexample is walked on it), every mechanism and flow with a
-    rule in one of them, whole, and which elements exist, in order."""
-    from verify.analyses.properties import asked
-    from verify.engine.rules import compile_rules
-
-    direct = spec.param("direct") is True
-    start = spec.param("from")
-    keep = (start,) if isinstance(start, str) else ()
-    graphs = []
-    named: set[str] = set()
-    for v in asked(regime, spec):
-        for p in regime.violation[v].perpetrators:
-            g = compile_rules(regime, v, p, direct, fold=False, keep=keep,
-                              attributing=spec.property == "attribution")
-            graphs.append(canonical(g))
-            named |= {r.element for r in g.rules}
-    return [graphs,
-            [canonical(m) for m in regime.mechanisms if m.id in named],
-            [canonical(f) for f in regime.flows if f.id in named],
-            [m.id for m in regime.mechanisms], [f.id for f in regime.flows]]
+    depends = canonical(dataclasses.replace(regime, properties=(), claims=()))
+    doc = (FORMAT, tuple(sorted(tool.items())), spec.property, canonical(spec.params), depends)
+    return hashlib.sha256(repr(doc).encode()).hexdigest()
 
 
 def complete(results: list[Result]) -> bool:

@@ -21,6 +21,7 @@ import networkx as nx
 from networkx.algorithms.flow import shortest_augmenting_path
 
 from verify.engine import START, Guard, Rule, RuleGraph, RuleKind, State
+from verify.engine.rules import may_be_corrupt
 from verify.gcpause import gc_paused
 from verify.model import Regime
 from verify.results import Grade, Route, Step, StepKind
@@ -67,11 +68,15 @@ def disjoint_routes(regime: Regime, graph: RuleGraph, limit: int | None = None) 
 
     Greedy: take a shortest route, then retire every actor that shares a
     controller with it.  Sound, not always maximal; the solver decides when
-    it comes up short.
+    it comes up short.  An actor no colluder can corrupt (a trusted
+    verifier, say) blocks nothing and is never retired: with one such
+    verifier every route ends at it, and retiring it allowed one route.
     """
-    n = float("inf") if limit is None else limit
+    # More routes than candidates already prove that nobody can evade.
+    n = len(graph.candidates) + 1 if limit is None else limit
     if n <= 0 or graph.conjunctive:
         return ()
+    corruptible = may_be_corrupt(regime, graph.base, graph.candidates)
     target_guard = {t.state: t.guard for t in graph.targets if not t.guard.passes}
     out_rules: dict[State, list[Rule]] = {}
     for r in graph.rules:
@@ -80,22 +85,29 @@ def disjoint_routes(regime: Regime, graph: RuleGraph, limit: int | None = None) 
     used: set[str] = set()
     found: list[Route] = []
     while len(found) < n:
-        chain = _shortest(out_rules, target_guard, used, regime)
+        chain = _shortest(out_rules, target_guard, used, regime, corruptible)
         if chain is None:
             break
         found.append(_route(chain))
+        before = len(used)
         for r in chain:
-            for a in r.guard.honest:
+            for a in r.guard.honest & corruptible:
                 used |= _roots(regime, a)
-        for a in target_guard[chain[-1].dst].honest:
+        for a in target_guard[chain[-1].dst].honest & corruptible:
             used |= _roots(regime, a)
+        if len(used) == before:
+            # A route nobody can block: each further one would be it again.
+            # Its rules go, so the search ends (and what it finds next
+            # shares nothing with it that a colluder could cut).
+            for r in chain:
+                out_rules[r.src] = [x for x in out_rules[r.src] if x is not r]
     return tuple(found)
 
 
 def _shortest(out_rules: dict[State, list[Rule]], target_guard: dict[State, Guard], used: set[str],
-              regime: Regime) -> list[Rule] | None:
+              regime: Regime, corruptible: frozenset[str]) -> list[Rule] | None:
     def free(actors: Iterable[str]) -> bool:
-        return all(not (_roots(regime, a) & used) for a in actors)
+        return all(a not in corruptible or not (_roots(regime, a) & used) for a in actors)
 
     prev: dict[State, Rule | None] = {START: None}
     queue = deque([START])

@@ -42,6 +42,7 @@ __all__ = [
     "vote_rule_of",
     "accepted_grades",
     "independent_sets",
+    "may_be_corrupt",
 ]
 
 SEALED, DIRECT, INDIRECT = Grade.SEALED, Grade.DIRECT, Grade.INDIRECT
@@ -477,7 +478,7 @@ def _fold(regime: Regime, graph: RuleGraph) -> RuleGraph:
     what keeps large regimes cheap.
     """
     base = graph.base
-    may_corrupt = _may_be_corrupt(regime, base, graph.candidates)
+    may_corrupt = may_be_corrupt(regime, base, graph.candidates)
 
     def possible(g: Guard) -> bool:
         if g.honest & base:
@@ -540,7 +541,7 @@ def _fold(regime: Regime, graph: RuleGraph) -> RuleGraph:
                      keep=graph.keep, attributing=graph.attributing)
 
 
-def _may_be_corrupt(regime: Regime, base: frozenset[str], candidates: tuple[str, ...]) -> frozenset[str]:
+def may_be_corrupt(regime: Regime, base: frozenset[str], candidates: tuple[str, ...]) -> frozenset[str]:
     out = set(base)
     for c in candidates:
         out |= regime.closure(c)

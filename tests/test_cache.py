@@ -1,7 +1,8 @@
 """The result cache (issue 14) never changes a verdict: on random regimes and
 random one-field edits, a result answered through the cache equals the one
-computed afresh, and edits that cannot matter to a question are answered
-from disk."""
+computed afresh (and the robustness margin, k* without each element
+included, equals the brute-force oracle's), and edits that cannot matter to
+a question are answered from disk."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from functools import partial
 from pathlib import Path
 
 from tests.test_agreement import random_regime
+from verify import oracle
 from verify.analyses.properties import run
 from verify.cache import Cache, answered, complete
 from verify.model import PropertySpec, Regime
@@ -53,7 +55,7 @@ def _edit(regime: Regime, rng: random.Random) -> Regime:
 
 def test_cached_results_equal_fresh_ones_on_random_edits(tmp_path: Path) -> None:
     cache = Cache(tmp_path / "cache")
-    compared = 0
+    compared = asked = 0
     for seed in range(50):
         rng = random.Random(seed)
         regime = random_regime(rng)
@@ -69,10 +71,20 @@ def test_cached_results_equal_fresh_ones_on_random_edits(tmp_path: Path) -> None
                 got = answered(cache, r, spec, partial(run, r, spec))
                 assert got == fresh, (seed, spec.property)
                 compared += 1
+                asked += 1
+                if spec.property == "robustness-margin":
+                    # And against the oracle, element by element, whichever
+                    # path answered.
+                    margin = got[0].figures
+                    assert margin.kstar.plain() == oracle.robustness_margin(r, "v").k_star, seed
+                    for element, kstar in margin.without:
+                        assert kstar.plain() == oracle.robustness_margin(r.without(element), "v").k_star, \
+                            (seed, element)
+                        compared += 1
     # Both paths were taken: answers from disk, and questions re-solved.
-    assert cache.hits > compared // 4 and cache.misses > compared // 4, (cache.hits, cache.misses)
-    print(f"\ncache agreement: {compared} cached answers equal fresh ones "
-          f"({cache.hits} from disk, {cache.misses} solved)")
+    assert cache.hits > asked // 4 and cache.misses > asked // 4, (cache.hits, cache.misses)
+    print(f"\ncache agreement: {asked} answers through the cache equal fresh ones ({cache.hits} from disk, "
+          f"{cache.misses} solved); {compared} comparisons with the oracle's margins included")
 
 
 def test_prose_and_other_questions_are_answered_from_disk(tmp_path: Path) -> None:

@@ -61,17 +61,29 @@ def _verifier_states(graph: RuleGraph) -> list[State]:
 def routed_elements(graph: RuleGraph) -> frozenset[str]:
     """Mechanisms and flows on some route from the violation to a verifier,
     whatever the scenario."""
-    g = nx.DiGraph()
+    forward: dict[State, list[State]] = {}
+    backward: dict[State, list[State]] = {}
     for r in graph.rules:
-        g.add_edge(r.src, r.dst)
-    if START not in g:
+        forward.setdefault(r.src, []).append(r.dst)
+        backward.setdefault(r.dst, []).append(r.src)
+    if START not in forward:
         return frozenset()
-    ahead = nx.descendants(g, START) | {START}
-    useful: set[State] = set()
-    for x in _verifier_states(graph):
-        if x in ahead:
-            useful |= nx.ancestors(g, x) | {x}
+    ahead = _reached([START], forward)
+    # One search back from every verifier state at once: one per verifier
+    # was most of a 10,000-actor counterexample (issue 14).
+    useful = _reached([x for x in _verifier_states(graph) if x in ahead], backward)
     return frozenset(r.element for r in graph.rules if r.src in ahead and r.src in useful and r.dst in useful)
+
+
+def _reached(starts: list[State], edges: dict[State, list[State]]) -> set[State]:
+    seen = set(starts)
+    stack = list(starts)
+    while stack:
+        for nxt in edges.get(stack.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return seen
 
 
 def explain_routes(regime: Regime, graph: RuleGraph, sc: Scenario, limit: int = 12) -> tuple[Route, ...]:

@@ -12,6 +12,8 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
+import pytest
+
 from tests.test_agreement import random_regime
 from verify import oracle
 from verify.analyses.properties import run
@@ -53,7 +55,7 @@ def _edit(regime: Regime, rng: random.Random) -> Regime:
     return replace(regime, mechanisms=regime.mechanisms[:i] + (new,) + regime.mechanisms[i + 1:])
 
 
-def test_cached_results_equal_fresh_ones_on_random_edits(tmp_path: Path) -> None:
+def test_cached_results_equal_fresh_ones_on_random_edits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cache = Cache(tmp_path / "cache")
     compared = asked = 0
     for seed in range(50):
@@ -83,8 +85,9 @@ def test_cached_results_equal_fresh_ones_on_random_edits(tmp_path: Path) -> None
                         compared += 1
     # Both paths were taken: answers from disk, and questions re-solved.
     assert cache.hits > asked // 4 and cache.misses > asked // 4, (cache.hits, cache.misses)
-    print(f"\ncache agreement: {asked} answers through the cache equal fresh ones ({cache.hits} from disk, "
-          f"{cache.misses} solved); {compared} comparisons with the oracle's margins included")
+    with capsys.disabled():
+        print(f"\ncache agreement: {asked} answers through the cache equal fresh ones ({cache.hits} from disk, "
+              f"{cache.misses} solved); {compared} comparisons with the oracle's margins included")
 
 
 def test_prose_and_other_questions_are_answered_from_disk(tmp_path: Path) -> None:

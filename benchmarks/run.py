@@ -40,6 +40,27 @@ def measure(code: str) -> dict:
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
+def _networkx_cut(path: str) -> dict:
+    """networkx's minimum node cut of a pure-graph regime (the baseline),
+    loading excluded: its seconds and the cut's size."""
+    return measure(f"""
+        import networkx as nx
+        from verify.load import load
+        r = load({path!r})
+        p = r.violation["covert-run"].perpetrators[0]
+        t = time.perf_counter()
+        g = nx.DiGraph()
+        g.add_nodes_from(a.id for a in r.actors)
+        g.add_edges_from((f.source, f.target) for f in r.flows)
+        g.add_edges_from(("SOURCE", m.operator) for m in r.mechanisms)
+        g.add_edges_from((v.id, "SINK") for v in r.verifiers)
+        g.remove_node(p)
+        cut = nx.minimum_node_cut(g, "SOURCE", "SINK")
+        out["seconds"] = time.perf_counter() - t
+        out["cut"] = len(cut)
+    """)
+
+
 def write_instances(folder: str, sizes: list[int]) -> None:
     sys.path.insert(0, HERE)
     from generate import synthetic, to_yaml
@@ -297,22 +318,7 @@ def main() -> None:
               "|---|---|---|---|---|---|"]
     for n in big:
         path = os.path.join(tmp, f"pure{n}.yaml")
-        nxr = measure(f"""
-            import networkx as nx
-            from verify.load import load
-            r = load({path!r})
-            p = r.violation["covert-run"].perpetrators[0]
-            t = time.perf_counter()
-            g = nx.DiGraph()
-            g.add_nodes_from(a.id for a in r.actors)
-            g.add_edges_from((f.source, f.target) for f in r.flows)
-            g.add_edges_from(("SOURCE", m.operator) for m in r.mechanisms)
-            g.add_edges_from((v.id, "SINK") for v in r.verifiers)
-            g.remove_node(p)
-            cut = nx.minimum_node_cut(g, "SOURCE", "SINK")
-            out["seconds"] = time.perf_counter() - t
-            out["cut"] = len(cut)
-        """)
+        nxr = _networkx_cut(path)
         ours = measure(f"""
             from verify.load import load
             from verify.engine import compile_rules
@@ -776,22 +782,7 @@ def speed(tmp: str, quick: bool = False) -> list[str]:
         path = os.path.join(tmp, f"speed-pure{n}.yaml")
         with open(path, "w") as fh:
             fh.write(to_yaml(synthetic(n, seed=7, pure=True)))
-        nxr = measure(f"""
-            import networkx as nx
-            from verify.load import load
-            r = load({path!r})
-            p = r.violation["covert-run"].perpetrators[0]
-            t = time.perf_counter()
-            g = nx.DiGraph()
-            g.add_nodes_from(a.id for a in r.actors)
-            g.add_edges_from((f.source, f.target) for f in r.flows)
-            g.add_edges_from(("SOURCE", m.operator) for m in r.mechanisms)
-            g.add_edges_from((v.id, "SINK") for v in r.verifiers)
-            g.remove_node(p)
-            cut = nx.minimum_node_cut(g, "SOURCE", "SINK")
-            out["seconds"] = time.perf_counter() - t
-            out["cut"] = len(cut)
-        """)
+        nxr = _networkx_cut(path)
         ours = measure(f"""
             from verify.load import load
             from verify.analyses.properties import non_circumventability

@@ -18,6 +18,7 @@ import networkx as nx
 
 from verify.engine import START, Rule, RuleGraph, RuleKind, Scenario, State, arrivals, block, target_block
 from verify.engine.evaluate import NOTICED_BY
+from verify.engine.rules import reached
 from verify.model import Regime
 from verify.results import Block, Grade, Route, Step, StepKind
 
@@ -68,22 +69,11 @@ def routed_elements(graph: RuleGraph) -> frozenset[str]:
         backward.setdefault(r.dst, []).append(r.src)
     if START not in forward:
         return frozenset()
-    ahead = _reached([START], forward)
+    ahead = reached([START], forward)
     # One search back from every verifier state at once: one per verifier
     # was most of a 10,000-actor counterexample (issue 14).
-    useful = _reached([x for x in _verifier_states(graph) if x in ahead], backward)
+    useful = reached([x for x in _verifier_states(graph) if x in ahead], backward)
     return frozenset(r.element for r in graph.rules if r.src in ahead and r.src in useful and r.dst in useful)
-
-
-def _reached(starts: list[State], edges: dict[State, list[State]]) -> set[State]:
-    seen = set(starts)
-    stack = list(starts)
-    while stack:
-        for nxt in edges.get(stack.pop(), ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    return seen
 
 
 def explain_routes(regime: Regime, graph: RuleGraph, sc: Scenario, limit: int = 12) -> tuple[Route, ...]:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from verify.engine.evaluate import Scenario, detection, guard_holds
-from verify.engine.rules import START, RuleGraph, RuleKind, State
+from verify.engine.rules import START, RuleGraph, RuleKind, State, reached
 from verify.model import Mechanism, Regime, Violation
 
 __all__ = ["trials", "span", "success", "Tree", "Branch", "tree", "survivors", "chance", "miss", "chained"]
@@ -129,27 +129,16 @@ def survivors(regime: Regime, graph: RuleGraph, coalition: frozenset[str], uncer
         backward.setdefault(r.dst, []).append(r.src)
     goals = {tg.state for tg in graph.targets if guard_holds(regime, graph, tg.guard, sc)
              and not (tg.guard.working & sc.failed)}
-    reached = _reach({START}, forward)
-    if reached & goals:
+    ahead = reached({START}, forward)
+    if ahead & goals:
         return True
-    leads = _reach(goals, backward)
-    cut = {r.element for r in live if r.element in unsure and r.src in reached and r.dst in leads}
+    leads = reached(goals, backward)
+    cut = {r.element for r in live if r.element in unsure and r.src in ahead and r.dst in leads}
     out: Tree = False
     for m in reversed(uncertain):
         if m in cut:
             out = Branch(m, True, out)
     return out
-
-
-def _reach(start: Collection[State], edges: Mapping[State, list[State]]) -> set[State]:
-    seen = set(start)
-    stack = list(start)
-    while stack:
-        for nxt in edges.get(stack.pop(), ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    return seen
 
 
 def chance(t: Tree, q: Mapping[str, Fraction]) -> Fraction:

@@ -17,7 +17,7 @@ the coalition) is folded in here, so the encoder sees only real choices.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
@@ -43,6 +43,7 @@ __all__ = [
     "accepted_grades",
     "independent_sets",
     "may_be_corrupt",
+    "reached",
 ]
 
 SEALED, DIRECT, INDIRECT = Grade.SEALED, Grade.DIRECT, Grade.INDIRECT
@@ -546,3 +547,16 @@ def may_be_corrupt(regime: Regime, base: frozenset[str], candidates: tuple[str, 
     for c in candidates:
         out |= regime.closure(c)
     return frozenset(out)
+
+
+def reached(starts: Iterable[State], edges: Mapping[State, list[State]]) -> set[State]:
+    """Every state reachable from ``starts`` along ``edges`` (a state's
+    successors), the starts included."""
+    seen = set(starts)
+    stack = list(seen)
+    while stack:
+        for nxt in edges.get(stack.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return seen

@@ -251,7 +251,7 @@ WORST_CASE_RULE_LIMIT = 20_000
 
 def detectability(regime: Regime, violation: str, *, direct: bool = False,
                   timeout: float | None = None, as_is: bool = False, explain: bool = True,
-        minimal_core: bool = False) -> Result:
+                  minimal_core: bool = False) -> Result:
     regime, _ = effective(regime, as_is=as_is)
     params = _params(violation=violation, direct=direct or None)
 
@@ -265,7 +265,7 @@ def detectability(regime: Regime, violation: str, *, direct: bool = False,
 
 def non_circumventability(regime: Regime, violation: str, k: int | None = None, *, direct: bool = False,
                           timeout: float | None = None, as_is: bool = False, explain: bool = True,
-        minimal_core: bool = False) -> Result:
+                          minimal_core: bool = False) -> Result:
     regime, _ = effective(regime, as_is=as_is)
     k = _count("k", regime.threat_model.max if k is None else k)
     params = _params(violation=violation, k=k, direct=direct or None)
@@ -296,7 +296,7 @@ def non_circumventability(regime: Regime, violation: str, k: int | None = None, 
 
 def attribution(regime: Regime, violation: str, k: int = 0, *, direct: bool = False,
                 timeout: float | None = None, as_is: bool = False, explain: bool = True,
-        minimal_core: bool = False) -> Result:
+                minimal_core: bool = False) -> Result:
     """Non-circumventability counting only evidence that names the
     perpetrator: a mechanism with ``attributes: false`` (a global sensor
     that sees an emission without locating it) may trigger others, but its
@@ -330,8 +330,7 @@ def _from(statement: str, start: str) -> str:
 
 def timeliness(regime: Regime, violation: str, T: int, k: int | None = None, *, direct: bool = False,
                timeout: float | None = None, as_is: bool = False, start: str | None = None,
-               explain: bool = True,
-        minimal_core: bool = False) -> Result:
+               explain: bool = True, minimal_core: bool = False) -> Result:
     """Evidence within T of the violation's start, or, with ``start`` (a
     mechanism or flow; ``from:`` in a regime file), within T of when
     ``start`` first delivers anything: a coalition under which it never
@@ -366,7 +365,7 @@ def timeliness(regime: Regime, violation: str, T: int, k: int | None = None, *, 
 
 def fault_tolerance(regime: Regime, violation: str, f: int = 1, *, direct: bool = False,
                     timeout: float | None = None, as_is: bool = False, explain: bool = True,
-        minimal_core: bool = False) -> Result:
+                    minimal_core: bool = False) -> Result:
     regime, _ = effective(regime, as_is=as_is)
     f = _count("f", f)
     params = _params(violation=violation, f=f, direct=direct or None)

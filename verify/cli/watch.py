@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from verify.cli._common import (
     EXIT_OK,
@@ -31,6 +31,10 @@ from verify.cli._common import (
 )
 from verify.errors import RegimeError
 from verify.safety import visible
+
+if TYPE_CHECKING:  # imported when a round runs: `verify watch --help` stays quick
+    from verify.cache import Cache
+    from verify.model import Regime
 
 __all__ = ["main", "default_cache"]
 
@@ -100,16 +104,17 @@ def main(argv: list[str], stream: TextIO) -> int:
     return EXIT_OK
 
 
-def _round(regime: object, cache: object, timeout: float, before: dict[str, str] | None, stream: TextIO,
+def _round(regime: Regime, cache: Cache, timeout: float, before: dict[str, str] | None, stream: TextIO,
            rounds: int, started: float) -> dict[str, str]:
+    """Check ``regime``'s properties through ``cache`` and print the round:
+    every verdict the first time, after that what changed since ``before``."""
     from functools import partial
 
     from verify.analyses.properties import run
-    from verify.cache import Cache, answered
+    from verify.cache import answered
     from verify.explain import params_text
-    from verify.model import Regime, effective
+    from verify.model import effective
 
-    assert isinstance(regime, Regime) and isinstance(cache, Cache)
     hits = cache.hits
     regime, _ = effective(regime)
     verdicts: dict[str, str] = {}

@@ -652,7 +652,7 @@ class Query:
         names = {s.get_id(): el for el, s in self.switch.items()}
         keep = sorted(names[a.get_id()] for a in self.solver.unsat_core() if a.get_id() in names)
         if self.core_effort <= 0:
-            return tuple(keep), len(keep) <= 1
+            return tuple(keep), not keep
         limited = self.core_effort != float("inf")
         left = max(int(self.core_effort * proof), self.CORE_FLOOR) if limited else 0
         minimal = True

@@ -103,7 +103,7 @@ def random_regime(rng: random.Random) -> Regime:
         return x
 
     holders = ids + [b.id for b in bodies]
-    body_ids = {b.id for b in bodies}
+    body_ids = {b.id: None for b in bodies}  # ordered: rng.choice draws from it
     assets = (Asset(id="site", host=rng.choice(ids)), Asset(id="other", host=rng.choice(ids)))
     sigs = ("heat", "logs")
     traces = tuple(

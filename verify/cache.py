@@ -116,6 +116,17 @@ class Cache:
         self.folder = os.fspath(folder)
         self.hits = 0
         self.misses = 0
+        self._tool: dict[str, str] | None = None
+
+    @property
+    def tool(self) -> dict[str, str]:
+        """The versions every key carries, read once per cache: package
+        metadata is looked up on disk, and a run asks once per question."""
+        if self._tool is None:
+            from verify.versions import versions
+
+            self._tool = versions()
+        return self._tool
 
     def _path(self, k: str) -> str:
         return os.path.join(self.folder, k[:2], k[2:] + ".pickle")
@@ -154,9 +165,7 @@ def answered(cache: Cache | None, regime: Regime, spec: PropertySpec, compute: C
     cores are minimised to the end)."""
     if cache is None:
         return compute()
-    from verify.versions import versions
-
-    k = key(regime, spec, {**versions(), **{f"option:{n}": repr(v) for n, v in sorted(options.items())}})
+    k = key(regime, spec, {**cache.tool, **{f"option:{n}": repr(v) for n, v in sorted(options.items())}})
     got = cache.get(k)
     if got is None:
         got = compute()

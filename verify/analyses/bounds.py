@@ -126,6 +126,26 @@ def _shortest(out_rules: dict[State, list[Rule]], target_guard: dict[State, Guar
     return None
 
 
+def _one_state_per_holder(graph: RuleGraph) -> bool:
+    """Whether merging each holder's states into one node adds no route.
+
+    The cut below is taken over holders, not states.  A holder may hold
+    evidence of several grades; if what one grade can still reach differs
+    from what another can, the merged graph has routes that splice a prefix
+    of one grade onto a suffix only the other may take (direct evidence
+    walking on to a verifier that finds on sealed evidence only), and its
+    cut can exceed the smallest evasion.  Untagged, with every verifier
+    accepting the same grades, a flow passes each grade alike, so a grade
+    reaches what another reaches and the merge is faithful.
+    """
+    accepted: dict[str, set[str]] = {}
+    for t in graph.targets:
+        accepted.setdefault(t.state[0], set()).add(t.state[1])
+    if len({frozenset(g) for g in accepted.values()}) > 1:
+        return False
+    return all(r.dst[2] == "" for r in graph.rules)
+
+
 @gc_paused
 def exact_min_evasion(regime: Regime, graph: RuleGraph) -> tuple[int, tuple[str, ...]] | None:
     """The minimum evasion (size, chosen colluders) when max-flow answers it
@@ -133,11 +153,11 @@ def exact_min_evasion(regime: Regime, graph: RuleGraph) -> tuple[int, tuple[str,
 
     Exact only when every rule asks honesty of nobody but the holders it
     links (no access holders, no relays: a path through those could leave a
-    node that never held the evidence), and no two holders share a
-    controller.  Then routes are paths through holders, each colluder removes
+    node that never held the evidence), no two holders share a controller,
+    and each holder's states may be merged (``_one_state_per_holder``).  Then routes are paths through holders, each colluder removes
     one holder, and Menger's theorem makes the minimum vertex cut the answer.
     """
-    if not is_pure(graph):
+    if not is_pure(graph) or not _one_state_per_holder(graph):
         return None
     holders: set[str] = set()
     for r in graph.rules:

@@ -12,12 +12,13 @@ the verifier that decides what becomes of it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from itertools import islice, product
 
 import networkx as nx
 
 from verify.engine import START, Rule, RuleGraph, RuleKind, Scenario, State, arrivals, block, target_block
-from verify.engine.evaluate import NOTICED_BY
+from verify.engine.evaluate import NOTICED_BY, Arrival
 from verify.engine.rules import reached
 from verify.model import Regime
 from verify.results import Block, Grade, Route, Step, StepKind
@@ -31,11 +32,14 @@ def routes(graph: RuleGraph, limit: int = 12) -> list[tuple[Rule, ...]]:
     """Up to ``limit`` primary routes (observe, then pass), fewest steps first."""
     g = nx.DiGraph()
     by_edge: dict[tuple[State, State], list[Rule]] = {}
-    for r in graph.rules:
-        if r.kind not in (RuleKind.OBSERVE, RuleKind.PASS):
-            continue
-        by_edge.setdefault((r.src, r.dst), []).append(r)
-        g.add_edge(r.src, r.dst)
+    primary = [r for r in graph.rules if r.kind in (RuleKind.OBSERVE, RuleKind.PASS)]
+    on_route = _on_route(primary, graph)
+    for r in primary:
+        if r.src in on_route and r.dst in on_route:
+            by_edge.setdefault((r.src, r.dst), []).append(r)
+    # In one call, in first-seen order (the order paths are tried in): one
+    # add_edge per rule was most of a 10,000-actor counterexample's walk.
+    g.add_edges_from(by_edge)
     targets = [x for x in _verifier_states(graph) if x in g]
     if START not in g or not targets:
         return []
@@ -59,30 +63,38 @@ def _verifier_states(graph: RuleGraph) -> list[State]:
     return list(dict.fromkeys(x for t in graph.targets for x in (t.state, *sorted(y for s in t.also for y in s))))
 
 
-def routed_elements(graph: RuleGraph) -> frozenset[str]:
-    """Mechanisms and flows on some route from the violation to a verifier,
-    whatever the scenario."""
+def _on_route(rules: Sequence[Rule], graph: RuleGraph) -> set[State]:
+    """The states on some chain of ``rules`` from the violation to a verifier."""
     forward: dict[State, list[State]] = {}
     backward: dict[State, list[State]] = {}
-    for r in graph.rules:
+    for r in rules:
         forward.setdefault(r.src, []).append(r.dst)
         backward.setdefault(r.dst, []).append(r.src)
     if START not in forward:
-        return frozenset()
+        return set()
     ahead = reached([START], forward)
     # One search back from every verifier state at once: one per verifier
     # was most of a 10,000-actor counterexample (issue 14).
-    useful = reached([x for x in _verifier_states(graph) if x in ahead], backward)
-    return frozenset(r.element for r in graph.rules if r.src in ahead and r.src in useful and r.dst in useful)
+    return ahead & reached([x for x in _verifier_states(graph) if x in ahead], backward)
 
 
-def explain_routes(regime: Regime, graph: RuleGraph, sc: Scenario, limit: int = 12) -> tuple[Route, ...]:
-    """Up to ``limit`` routes of ``graph`` (unfolded), walked in scenario ``sc``."""
+def routed_elements(graph: RuleGraph) -> frozenset[str]:
+    """Mechanisms and flows on some route from the violation to a verifier,
+    whatever the scenario."""
+    on = _on_route(graph.rules, graph)
+    return frozenset(r.element for r in graph.rules if r.src in on and r.dst in on)
+
+
+def explain_routes(regime: Regime, graph: RuleGraph, sc: Scenario, limit: int = 12,
+                   times: Mapping[State, Arrival] | None = None) -> tuple[Route, ...]:
+    """Up to ``limit`` routes of ``graph`` (unfolded), walked in scenario ``sc``
+    (``times``: its arrivals, when the caller has them)."""
     if not graph.unfolded:
         # Folding drops the rules that notice breaches when they cannot
         # matter to a verdict; an explanation needs them to say "noticed".
         raise ValueError("explain_routes needs compile_rules(..., fold=False)")
-    times = arrivals(regime, graph, sc)
+    if times is None:
+        times = arrivals(regime, graph, sc)
     by_src: dict[tuple[State, str, RuleKind], Rule] = {(r.src, r.element, r.kind): r for r in graph.rules}
     out: list[Route] = []
     seen: set[tuple[object, ...]] = set()

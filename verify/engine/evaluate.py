@@ -104,9 +104,12 @@ def arrivals(regime: Regime, graph: RuleGraph, sc: Scenario) -> Mapping[State, A
     return out
 
 
-def detection(regime: Regime, graph: RuleGraph, sc: Scenario) -> tuple[int, State] | None:
-    """The earliest detection time and the verifier state reached, or None."""
-    times = arrivals(regime, graph, sc)
+def detection(regime: Regime, graph: RuleGraph, sc: Scenario,
+              times: Mapping[State, Arrival] | None = None) -> tuple[int, State] | None:
+    """The earliest detection time and the verifier state reached, or None
+    (``times``: the scenario's arrivals, when the caller has them)."""
+    if times is None:
+        times = arrivals(regime, graph, sc)
     best = None
     for t in graph.targets:
         if t.state in times and guard_holds(regime, graph, t.guard, sc):

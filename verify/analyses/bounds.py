@@ -16,9 +16,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
-
-import networkx as nx
-from networkx.algorithms.flow import shortest_augmenting_path
+from dataclasses import dataclass
 
 from verify.engine import START, Guard, Rule, RuleGraph, RuleKind, State
 from verify.engine.rules import may_be_corrupt
@@ -26,10 +24,7 @@ from verify.gcpause import gc_paused
 from verify.model import Regime
 from verify.results import Grade, Route, Step, StepKind
 
-__all__ = ["certificate", "disjoint_routes", "exact_min_evasion", "is_pure"]
-
-_SRC, _SNK = ("", "source"), ("", "sink")
-
+__all__ = ["Cut", "certificate", "disjoint_routes", "exact_min_evasion", "is_pure", "min_cut"]
 
 def _pure(r: Rule) -> bool:
     g = r.guard
@@ -146,25 +141,58 @@ def _one_state_per_holder(graph: RuleGraph) -> bool:
     return all(r.dst[2] == "" for r in graph.rules)
 
 
-@gc_paused
+@dataclass(frozen=True)
+class Cut:
+    """The smallest evasion of a pure graph, as max-flow answers it.
+
+    ``size``: how many colluders (``-1``: no finite cut, nobody can evade);
+    ``chosen``: the cheapest colluders that make the cut; ``routes``: as
+    many merged-disjoint routes as the cut is large (Menger's theorem), so
+    a reader can check by hand that no fewer colluders would do -- empty if
+    they could not be laid out as rules.
+    """
+
+    size: int
+    chosen: tuple[str, ...]
+    routes: tuple[Route, ...] = ()
+
+
 def exact_min_evasion(regime: Regime, graph: RuleGraph) -> tuple[int, tuple[str, ...]] | None:
     """The minimum evasion (size, chosen colluders) when max-flow answers it
-    exactly, else None.  Size ``-1`` means no finite cut: nobody can evade.
+    exactly, else None.  Size ``-1`` means no finite cut: nobody can evade."""
+    cut = min_cut(regime, graph)
+    return None if cut is None else (cut.size, cut.chosen)
+
+
+@gc_paused
+def min_cut(regime: Regime, graph: RuleGraph) -> Cut | None:
+    """The minimum evasion with its disjoint routes when max-flow answers it
+    exactly, else None.
 
     Exact only when every rule asks honesty of nobody but the holders it
     links (no access holders, no relays: a path through those could leave a
     node that never held the evidence), no two holders share a controller,
-    and each holder's states may be merged (``_one_state_per_holder``).  Then routes are paths through holders, each colluder removes
-    one holder, and Menger's theorem makes the minimum vertex cut the answer.
+    and each holder's states may be merged (``_one_state_per_holder``).
+    Then routes are paths through holders, each colluder removes one
+    holder, and Menger's theorem makes the minimum vertex cut the answer.
     """
     if not is_pure(graph) or not _one_state_per_holder(graph):
         return None
-    holders: set[str] = set()
+    # Holders in the order the rules name them, so that which of several
+    # minimum cuts is found does not depend on hash order.
+    holders: dict[str, int] = {}
     for r in graph.rules:
-        ends = {r.dst[0]} | ({r.src[0]} if r.src != START else set())
-        if not r.guard.honest <= ends:
-            return None
-        holders |= ends
+        ends: tuple[str, ...]
+        if r.src != START:
+            ends = (r.src[0], r.dst[0])
+            if not r.guard.honest <= set(ends):
+                return None
+        else:
+            ends = (r.dst[0],)
+            if not r.guard.honest <= {r.dst[0]}:
+                return None
+        for a in ends:
+            holders.setdefault(a, len(holders))
     for t in graph.targets:
         if not t.guard.honest <= {t.state[0]}:
             return None
@@ -179,22 +207,176 @@ def exact_min_evasion(regime: Regime, graph: RuleGraph) -> tuple[int, tuple[str,
     cheapest = {a: next((u for u in (a, *sorted(regime.controllers[a])) if u in pool), None)
                 for a in holders}
 
-    inf = float("inf")
-    g = nx.DiGraph()
-    for a in holders:
-        g.add_edge(("in", a), ("out", a), capacity=1 if cheapest[a] else inf)
+    net = _Network(len(holders), [cheapest[a] is not None for a in holders])
+    seen: set[tuple[int, int]] = set()
     for r in graph.rules:
-        g.add_edge(_SRC if r.src == START else ("out", r.src[0]), ("in", r.dst[0]), capacity=inf)
+        edge = (_S if r.src == START else 3 + 2 * holders[r.src[0]], 2 + 2 * holders[r.dst[0]])
+        if edge not in seen:
+            seen.add(edge)
+            net.link(*edge)
     for t in graph.targets:
-        if ("out", t.state[0]) in g:
-            g.add_edge(("out", t.state[0]), _SNK, capacity=inf)
-    if _SRC not in g or _SNK not in g or not nx.has_path(g, _SRC, _SNK):
-        return 0, ()
-    try:
-        value, (reach, _) = nx.minimum_cut(g, _SRC, _SNK, flow_func=shortest_augmenting_path)
-    except nx.NetworkXUnbounded:  # a route of uncuttable holders only
-        return -1, ()
+        i = holders.get(t.state[0])
+        if i is not None and (3 + 2 * i, _T) not in seen:
+            seen.add((3 + 2 * i, _T))
+            net.link(3 + 2 * i, _T)
+    value = net.max_flow()
+    if value > len(holders):  # a route of uncuttable holders only
+        return Cut(-1, ())
+    reach = net.reachable()
+    names = list(holders)
     order = {a.id: i for i, a in enumerate(regime.actors)}
-    cut = [a for a in holders if ("in", a) in reach and ("out", a) not in reach]
+    cut = [a for a, i in holders.items() if reach[2 + 2 * i] and not reach[3 + 2 * i]]
     # Every cut holder has a cheapest colluder: uncuttable ones carry infinite capacity.
-    return int(value), tuple(sorted((c for a in cut if (c := cheapest[a]) is not None), key=order.__getitem__))
+    chosen = tuple(sorted((c for a in cut if (c := cheapest[a]) is not None), key=order.__getitem__))
+    out_rules: dict[State, list[Rule]] = {}
+    for r in graph.rules:
+        out_rules.setdefault(r.src, []).append(r)
+    targets = {t.state for t in graph.targets}
+    laid = [_lay_out(out_rules, targets, {names[i] for i in path}) for path in net.paths()]
+    routes = tuple(r for r in laid if r is not None)
+    return Cut(value, chosen, routes if len(routes) == value else ())
+
+
+_S, _T = 0, 1
+
+
+class _Network:
+    """A flow network for unit vertex capacities: node 0 the source, 1 the
+    sink, holder ``i`` split into ``2 + 2i`` (in) and ``3 + 2i`` (out).
+
+    Dinic's algorithm on integer arrays: a handful of breadth-first phases
+    on these graphs, where networkx's general residual network cost more
+    than the rest of a 10,000-actor check.  An uncuttable holder and every
+    link carry ``big`` (more than all unit capacities together), so a flow
+    above the number of holders means no finite cut.
+    """
+
+    def __init__(self, n: int, cuttable: list[bool]):
+        self.n = 2 + 2 * n
+        self.big = n + 1
+        self.to: list[int] = []
+        self.cap: list[int] = []
+        self.out: list[list[int]] = [[] for _ in range(self.n)]
+        for i, c in enumerate(cuttable):
+            self._edge(2 + 2 * i, 3 + 2 * i, 1 if c else self.big)
+
+    def _edge(self, u: int, v: int, c: int) -> None:
+        # Edge e and its residual twin e ^ 1.
+        self.out[u].append(len(self.to))
+        self.to.append(v)
+        self.cap.append(c)
+        self.out[v].append(len(self.to))
+        self.to.append(u)
+        self.cap.append(0)
+
+    def link(self, u: int, v: int) -> None:
+        self._edge(u, v, self.big)
+
+    def _levels(self) -> list[int]:
+        level = [-1] * self.n
+        level[_S] = 0
+        queue = deque([_S])
+        to, cap, out = self.to, self.cap, self.out
+        while queue:
+            u = queue.popleft()
+            for e in out[u]:
+                if cap[e] > 0 and level[to[e]] < 0:
+                    level[to[e]] = level[u] + 1
+                    queue.append(to[e])
+        return level
+
+    def max_flow(self) -> int:
+        to, cap, out = self.to, self.cap, self.out
+        flow = 0
+        while flow <= self.big - 1:
+            level = self._levels()
+            if level[_T] < 0:
+                break
+            nxt = [0] * self.n
+            while flow <= self.big - 1:
+                # One augmenting path in the level graph, depth first.
+                path: list[int] = []
+                u = _S
+                while u != _T:
+                    edges = out[u]
+                    while nxt[u] < len(edges):
+                        e = edges[nxt[u]]
+                        if cap[e] > 0 and level[to[e]] == level[u] + 1:
+                            break
+                        nxt[u] += 1
+                    else:
+                        if not path:
+                            break
+                        level[u] = -1  # a dead end for the rest of this phase
+                        e = path.pop()
+                        u = to[e ^ 1]
+                        nxt[u] += 1
+                        continue
+                    path.append(e)
+                    u = to[e]
+                if u != _T:
+                    break
+                push = min(cap[e] for e in path)
+                for e in path:
+                    cap[e] -= push
+                    cap[e ^ 1] += push
+                flow += push
+        return flow
+
+    def reachable(self) -> list[bool]:
+        return [x >= 0 for x in self._levels()]
+
+    def paths(self) -> list[list[int]]:
+        """The flow as source-to-sink paths of holder indices (one unit
+        each; cycles the flow may hold are skipped)."""
+        to, cap, out = self.to, self.cap, self.out
+        # Flow on a forward edge e is its twin's residual capacity.
+        left = {e: cap[e ^ 1] for u in range(self.n) for e in out[u] if e % 2 == 0 and cap[e ^ 1] > 0}
+        found: list[list[int]] = []
+        while True:
+            trail = [_S]
+            where = {_S: 0}
+            used: list[int] = []
+            u = _S
+            while u != _T:
+                e = next((e for e in out[u] if left.get(e, 0) > 0), None)
+                if e is None:
+                    return found
+                v = to[e]
+                if v in where:  # a cycle: take its unit off and drop it from the trail
+                    k = where[v]
+                    for f in (*used[k:], e):
+                        left[f] -= 1
+                    for x in trail[k + 1:]:
+                        del where[x]
+                    del trail[k + 1:]
+                    del used[k:]
+                    u = v
+                    continue
+                used.append(e)
+                trail.append(v)
+                where[v] = len(trail) - 1
+                u = v
+            for e in used:
+                left[e] -= 1
+            found.append([(x - 2) // 2 for x in trail if x >= 2 and x % 2 == 0])
+
+
+def _lay_out(out_rules: dict[State, list[Rule]], targets: set[State], holders: set[str]) -> Route | None:
+    """A route through ``holders`` only, as rules (``out_rules``: the rules
+    leaving each state)."""
+    prev: dict[State, Rule | None] = {START: None}
+    queue = deque([START])
+    while queue:
+        s = queue.popleft()
+        if s in targets and s != START:
+            chain: list[Rule] = []
+            while (step := prev[s]) is not None:
+                chain.append(step)
+                s = step.src
+            return _route(chain[::-1])
+        for r in out_rules.get(s, ()):
+            if r.dst not in prev and r.dst[0] in holders:
+                prev[r.dst] = r
+                queue.append(r.dst)
+    return None

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from verify.analyses.bounds import certificate, disjoint_routes, exact_min_evasion
+from verify.analyses.bounds import certificate, disjoint_routes, exact_min_evasion, min_cut
 from verify.analyses.chance import detection_probability, deterrence
 from verify.analyses.framing import non_frameability
 from verify.analyses.leaks import confidentiality
@@ -33,7 +33,9 @@ from verify.engine import (
     detection,
 )
 from verify.engine.evaluate import NOTICED_BY, event_time
+from verify.engine.rules import folded
 from verify.errors import UsageError
+from verify.gcpause import gc_paused
 from verify.model import Claim, PropertySpec, Regime, effective
 from verify.results import (
     CountedGroup,
@@ -139,16 +141,18 @@ def groups_of(regime: Regime, graph: RuleGraph) -> tuple[CountedGroup, ...]:
     return tuple(out)
 
 
+@gc_paused
 def witness(regime: Regime, graph: RuleGraph, chosen: Sequence[str] = (), failed: Sequence[str] = (),
-            start: str | None = None) -> Witness:
+            start: str | None = None, unfolded: RuleGraph | None = None) -> Witness:
     """The scenario a solver answer describes, walked route by route.
 
     Walked on the unfolded rules, so that routes the perpetrator's own side
-    blocks (a sanitised site, a silent operator) are shown too.
+    blocks (a sanitised site, a silent operator) are shown too (``unfolded``:
+    those rules, when the caller compiled them already).
     """
     groups = tuple(g for g in groups_of(regime, graph) if g.count(chosen))
-    graph = compile_rules(regime, graph.violation, graph.perpetrator, graph.direct_only, fold=False,
-                          attributing=graph.attributing)
+    graph = unfolded if unfolded is not None else compile_rules(
+        regime, graph.violation, graph.perpetrator, graph.direct_only, fold=False, attributing=graph.attributing)
     routed = routed_elements(graph)
     coalition = coalition_of(regime, graph, chosen)
     sc = Scenario(coalition, frozenset(failed))
@@ -224,7 +228,8 @@ def bare_witness(regime: Regime, graph: RuleGraph, chosen: Sequence[str] = (),
 
 
 def _solver_result(regime: Regime, prop: str, violation: str, params: Params, graph: RuleGraph,
-                   query: Query, bound: int | None, explain: bool = True) -> Result:
+                   query: Query, bound: int | None, explain: bool = True,
+                   unfolded: RuleGraph | None = None) -> Result:
     """Ask for a smallest evading choice within ``bound`` and package it;
     without ``explain``, no core and a bare witness."""
     p = graph.perpetrator
@@ -238,7 +243,7 @@ def _solver_result(regime: Regime, prop: str, violation: str, params: Params, gr
     if out.status == Answer.DETECTED:
         return Result(prop, params, violation, Verdict.HOLDS, statement, p, rests_on=out.core,
                       rests_on_minimal=out.core_minimal)
-    w = witness(regime, graph, out.chosen, out.failed, query.start) if explain \
+    w = witness(regime, graph, out.chosen, out.failed, query.start, unfolded) if explain \
         else bare_witness(regime, graph, out.chosen, out.failed)
     note = "" if out.smallest else f"a smaller counterexample may exist (the solver gave no answer: {out.reason})"
     return Result(prop, params, violation, Verdict.FAILS, statement, p, witness=w, note=note)
@@ -271,25 +276,32 @@ def non_circumventability(regime: Regime, violation: str, k: int | None = None, 
     params = _params(violation=violation, k=k, direct=direct or None)
 
     def one(p: str) -> Result:
-        graph = compile_rules(regime, violation, p, direct)
+        # Compiled once, folded for the bounds and the solver, unfolded for
+        # a counterexample's walk.
+        unfolded = compile_rules(regime, violation, p, direct, fold=False)
+        graph = folded(regime, unfolded)
         statement = _statement(regime, "non-circumventability", violation, p, k=k)
-        routes_ = certificate(regime, graph, k + 1)
+        # On a pure graph max-flow answers both ways, with Menger's routes
+        # as the certificate; elsewhere the greedy routes may prove it.
+        cut = min_cut(regime, graph)
+        if cut is not None and 0 <= cut.size <= k:
+            return Result("non-circumventability", params, violation, Verdict.FAILS, statement, p,
+                          witness=witness(regime, graph, cut.chosen, unfolded=unfolded) if explain
+                          else bare_witness(regime, graph, cut.chosen))
+        routes_ = cut.routes[:k + 1] if cut is not None and len(cut.routes) > k else None
+        if routes_ is None:
+            routes_ = certificate(regime, graph, k + 1)
         if routes_ is not None:
             # k+1 merged-disjoint routes: no k colluders can block them all,
             # and the proof rests on nothing but these routes' elements.
             used = tuple(sorted({s.element for r in routes_ for s in r.steps}))
             return Result("non-circumventability", params, violation, Verdict.HOLDS, statement, p,
                           rests_on=used, certificate=routes_)
-        exact = exact_min_evasion(regime, graph)
-        if exact is not None:
-            size, chosen = exact
-            if size == -1 or size > k:
-                return Result("non-circumventability", params, violation, Verdict.HOLDS, statement, p,
-                              rests_on=tuple(sorted({r.element for r in graph.rules})), rests_on_minimal=False)
-            return Result("non-circumventability", params, violation, Verdict.FAILS, statement, p,
-                          witness=witness(regime, graph, chosen) if explain else bare_witness(regime, graph, chosen))
+        if cut is not None:
+            return Result("non-circumventability", params, violation, Verdict.HOLDS, statement, p,
+                          rests_on=tuple(sorted({r.element for r in graph.rules})), rests_on_minimal=False)
         q = Query(regime, graph, timeout_ms=_ms(timeout), core_effort=_effort(minimal_core))
-        return _solver_result(regime, "non-circumventability", violation, params, graph, q, k, explain)
+        return _solver_result(regime, "non-circumventability", violation, params, graph, q, k, explain, unfolded)
 
     return _per_perpetrator(regime, "non-circumventability", violation, params, one)
 

@@ -422,6 +422,16 @@ def _reach(regime: Regime) -> dict[str, frozenset[str]]:
     return out
 
 
+@gc_paused
+def folded(regime: Regime, graph: RuleGraph) -> RuleGraph:
+    """``graph`` (from ``compile_rules(..., fold=False)``) folded: what
+    ``compile_rules`` returns by default.  For a caller that wants both, an
+    explanation walking the unfolded rules as well, for one compile."""
+    if not graph.unfolded:
+        raise ValueError("folded() takes compile_rules(..., fold=False)")
+    return _fold(regime, graph)
+
+
 def without(regime: Regime, graph: RuleGraph, elements: Iterable[str]) -> RuleGraph:
     """The rule graph with the rules of some mechanisms and flows removed,
     folded again (what only they reached no longer matters)."""

@@ -125,20 +125,29 @@ def _one_state_per_holder(graph: RuleGraph) -> bool:
     """Whether merging each holder's states into one node adds no route.
 
     The cut below is taken over holders, not states.  A holder may hold
-    evidence of several grades; if what one grade can still reach differs
-    from what another can, the merged graph has routes that splice a prefix
-    of one grade onto a suffix only the other may take (direct evidence
-    walking on to a verifier that finds on sealed evidence only), and its
-    cut can exceed the smallest evasion.  Untagged, with every verifier
-    accepting the same grades, a flow passes each grade alike, so a grade
-    reaches what another reaches and the merge is faithful.
+    evidence in several states (grades, origins).  Merged, its states
+    share their ways on, so a route could enter in one state and leave by a
+    way only another state has: direct evidence walking on to a verifier
+    that finds on sealed evidence only, or counted as found at a verifier
+    where only its sealed evidence counts (found by the random agreement
+    test, tests/test_agreement_exact.py).  The merge is faithful when every
+    state of a holder leads to the same holders and is a verifier's target
+    alike: then each step of a merged route can be taken from whichever
+    state the route arrived in.
     """
-    accepted: dict[str, set[str]] = {}
-    for t in graph.targets:
-        accepted.setdefault(t.state[0], set()).add(t.state[1])
-    if len({frozenset(g) for g in accepted.values()}) > 1:
-        return False
-    return all(r.dst[2] == "" for r in graph.rules)
+    targets = {t.state for t in graph.targets}
+    ways: dict[State, set[str]] = {}
+    for r in graph.rules:
+        ways.setdefault(r.src, set()).add(r.dst[0])
+        ways.setdefault(r.dst, set())
+    seen: dict[str, tuple[frozenset[str], bool]] = {}
+    for state, onward in ways.items():
+        if state == START:
+            continue
+        mark = (frozenset(onward), state in targets)
+        if seen.setdefault(state[0], mark) != mark:
+            return False
+    return True
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,7 @@ class Query:
         self._removed_cache: tuple[tuple[str, ...], RuleGraph] | None = None
         self._switches: list[tuple[str, z3.BoolRef, z3.BoolRef]] | None = None
         self._budgets: dict[int, z3.BoolRef] = {}
+        self._opt: z3.Optimize | None = None
         self.deadline = deadline
         #: The clock starts when this flow or mechanism first carries
         #: anything (None: at the violation's start).  Compile the graph
@@ -396,6 +397,57 @@ class Query:
         finally:
             self.solver.pop()
 
+    def _optimizer(self) -> z3.Optimize:
+        """The same formula with every colluder a unit of cost, for z3's
+        core-guided MaxSAT: each core it learns is a set of colluders one of
+        which any evasion needs, so the optimum comes with its proof.
+        Bounding the count and asking below it needed a cardinality proof
+        that passed 15 minutes at 10,000 actors (k* about 57); MaxSAT took
+        seconds (issue 14).  A counted group's size is spelt in unit steps
+        (``count >= j``), so that it costs per member like any colluder."""
+        if self._opt is None:
+            opt = z3.Optimize(ctx=self.ctx)
+            # RC2 took 0.6 to 0.75 of the default engine's time at 1,000 to
+            # 10,000 actors (benchmarks/run.py --only speed).
+            opt.set("maxsat_engine", "rc2")
+            if self.timeout_ms is not None:
+                opt.set("timeout", int(self.timeout_ms))
+            for a in self.solver.assertions():
+                opt.add(a)
+            for c in self.chosen.values():
+                opt.add_soft(z3.Not(c), 1, "colluders")
+            one, zero = z3.IntVal(1, self.ctx), z3.IntVal(0, self.ctx)
+            for g, n in zip(self.groups, self.counts):
+                steps = [z3.FreshBool("count", self.ctx) for _ in g]
+                opt.add(n == z3.Sum([z3.If(b, one, zero) for b in steps]))
+                for a, b in zip(steps, steps[1:]):
+                    opt.add(z3.Implies(b, a))
+                for b in steps:
+                    opt.add_soft(z3.Not(b), 1, "colluders")
+            self._opt = opt
+        return self._opt
+
+    def minimum(self, removed: Collection[str] = ()) -> Outcome:
+        """A smallest evading choice of colluders, proven smallest (MaxSAT),
+        with the elements in ``removed`` switched off; "detected" if the
+        whole pool cannot evade."""
+        opt = self._optimizer()
+        gone = set(removed)
+        opt.push()
+        try:
+            # Asserted in this scope, not assumed: MaxSAT under assumptions
+            # took half as long again.
+            for el, on, off in self._switch_literals():
+                opt.add(off if el in gone else on)
+            answer = opt.check()
+            if answer == z3.unsat:
+                return Outcome(Answer.DETECTED)
+            if answer != z3.sat:
+                return Outcome(Answer.UNKNOWN, reason=opt.reason_unknown())
+            return Outcome(Answer.EVADES, self._chosen(opt.model()))
+        finally:
+            opt.pop()
+
     def critical(self, k: int | None, among: Collection[str]) -> Iterator[str | None]:
         """The elements of ``among`` whose removal alone lets some coalition of
         at most ``k`` colluders (None: any number) evade; ``None`` once if the
@@ -532,9 +584,12 @@ class Query:
         """Every element's switch, off for ``removed``: made once and reused,
         since a margin asks thousands of times (building the negations each
         time was a tenth of it)."""
+        return [off if el in removed else on for el, on, off in self._switch_literals()]
+
+    def _switch_literals(self) -> list[tuple[str, z3.BoolRef, z3.BoolRef]]:
         if self._switches is None:
             self._switches = [(el, s, z3.Not(s)) for el, s in sorted(self.switch.items())]
-        return [off if el in removed else on for el, on, off in self._switches]
+        return self._switches
 
     def _budget(self, k: int) -> z3.BoolRef:
         """At most k chosen colluders, counting each group's members; one

@@ -429,7 +429,7 @@ def _without_each(q: Query, kstar: KStar, elements: Sequence[str], ends: float |
     if kstar == KStar.of(-1):
         return out  # evades with every element: removing one cannot lower it
     found: list[str] = []
-    for e in q.critical(kstar.value, elements):
+    for e in q.critical(kstar.value, elements, ends):
         if e is None or (ends is not None and time.monotonic() > ends):
             # The search did not finish: an element it did not name is not
             # proven to keep k*.
@@ -439,7 +439,7 @@ def _without_each(q: Query, kstar: KStar, elements: Sequence[str], ends: float |
         if ends is not None and time.monotonic() > ends:
             out[e] = KStar.unknown()
             continue
-        least = q.minimum(removed=[e])
+        least = q.minimum(removed=[e], ends=ends)
         out[e] = (KStar.unknown() if least.status == Answer.UNKNOWN else KStar.whole_pool()
                   if least.status == Answer.DETECTED else KStar.of(len(least.chosen) - 1))
     return out

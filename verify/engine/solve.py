@@ -15,6 +15,7 @@ switches names the mechanisms and flows the proof rests on.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -38,6 +39,9 @@ from verify.gcpause import gc_paused
 from verify.model import Regime
 
 __all__ = ["Answer", "Outcome", "Query", "Heaviest"]
+
+#: z3's "timeout" when none is set (its default: the largest unsigned int).
+_NO_TIMEOUT = 4294967295
 
 # z3 installs a Ctrl-C handler of its own around each solver call, which
 # swallows SIGINT and returns "unknown" (read as a time-out, exit 3).  Off, so
@@ -427,12 +431,14 @@ class Query:
             self._opt = opt
         return self._opt
 
-    def minimum(self, removed: Collection[str] = ()) -> Outcome:
+    def minimum(self, removed: Collection[str] = (), ends: float | None = None) -> Outcome:
         """A smallest evading choice of colluders, proven smallest (MaxSAT),
         with the elements in ``removed`` switched off; "detected" if the
-        whole pool cannot evade."""
+        whole pool cannot evade; unknown past ``ends`` (``time.monotonic()``)."""
         opt = self._optimizer()
         gone = set(removed)
+        if not self._limit(opt, ends):
+            return Outcome(Answer.UNKNOWN, reason="the time budget ran out")
         opt.push()
         try:
             # Asserted in this scope, not assumed: MaxSAT under assumptions
@@ -447,8 +453,22 @@ class Query:
             return Outcome(Answer.EVADES, self._chosen(opt.model()))
         finally:
             opt.pop()
+            if ends is not None:
+                opt.set("timeout", _NO_TIMEOUT if self.timeout_ms is None else int(self.timeout_ms))
 
-    def critical(self, k: int | None, among: Collection[str]) -> Iterator[str | None]:
+    def _limit(self, target: z3.Solver | z3.Optimize, ends: float | None) -> bool:
+        """Give ``target``'s next call no more than the time left until
+        ``ends`` (``time.monotonic()``), within the query's own time-out;
+        False if none is left."""
+        if ends is None:
+            return True
+        left = int((ends - time.monotonic()) * 1000)
+        if left <= 0:
+            return False
+        target.set("timeout", left if self.timeout_ms is None else min(left, int(self.timeout_ms)))
+        return True
+
+    def critical(self, k: int | None, among: Collection[str], ends: float | None = None) -> Iterator[str | None]:
         """The elements of ``among`` whose removal alone lets some coalition of
         at most ``k`` colluders (None: any number) evade; ``None`` once if the
         solver gives up.
@@ -474,7 +494,7 @@ class Query:
                     self.solver.add(s)
             self.solver.add(z3.PbEq([(z3.Not(self.switch[e]), 1) for e in els], 1))
             while True:
-                answer = self.solver.check()
+                answer = self.solver.check() if self._limit(self.solver, ends) else z3.unknown
                 if answer == z3.unknown:
                     yield None
                     return
@@ -486,6 +506,8 @@ class Query:
                 self.solver.add(self.switch[off])
         finally:
             self.solver.pop()
+            if ends is not None:
+                self.solver.set("timeout", _NO_TIMEOUT if self.timeout_ms is None else int(self.timeout_ms))
 
     def heaviest(self, k: int, groups: Mapping[str, Collection[str]], weights: Mapping[str, Fraction],
                  off: Collection[str] = (), slack: Fraction = Fraction(0),

@@ -41,7 +41,7 @@ from typing import Any
 from verify.model import PropertySpec, Regime
 from verify.results import Result, Verdict
 
-__all__ = ["Cache", "PROSE", "answered", "canonical", "complete", "key"]
+__all__ = ["Cache", "PROSE", "answered", "canonical", "complete", "digest", "key"]
 
 #: Bump when what is stored, or how a key is made, changes.
 FORMAT = 1
@@ -91,9 +91,17 @@ def _fields(cls: type) -> tuple[str, ...] | None:
     return _FIELDS[cls]
 
 
-def key(regime: Regime, spec: PropertySpec, tool: Mapping[str, str]) -> str:
-    """The key of ``spec`` on ``regime`` (an effective regime)."""
+def digest(regime: Regime) -> str:
+    """What every question's key takes from ``regime`` (an effective
+    regime): its content less its questions and prose, hashed."""
     depends = canonical(dataclasses.replace(regime, properties=(), claims=()))
+    return hashlib.sha256(repr(depends).encode()).hexdigest()
+
+
+def key(regime: Regime, spec: PropertySpec, tool: Mapping[str, str], regime_digest: str | None = None) -> str:
+    """The key of ``spec`` on ``regime`` (an effective regime);
+    ``regime_digest``: its :func:`digest`, when the caller has it."""
+    depends = digest(regime) if regime_digest is None else regime_digest
     doc = (FORMAT, tuple(sorted(tool.items())), spec.property, canonical(spec.params), depends)
     return hashlib.sha256(repr(doc).encode()).hexdigest()
 
@@ -117,6 +125,15 @@ class Cache:
         self.hits = 0
         self.misses = 0
         self._tool: dict[str, str] | None = None
+        self._digest: tuple[Regime, str] | None = None
+
+    def digest(self, regime: Regime) -> str:
+        """:func:`digest`, kept for the last regime asked about: a run asks
+        about one regime once per question, and hashing a 1,000-actor
+        regime cost more than answering its questions from disk."""
+        if self._digest is None or self._digest[0] is not regime:
+            self._digest = (regime, digest(regime))
+        return self._digest[1]
 
     @property
     def tool(self) -> dict[str, str]:
@@ -165,7 +182,8 @@ def answered(cache: Cache | None, regime: Regime, spec: PropertySpec, compute: C
     cores are minimised to the end)."""
     if cache is None:
         return compute()
-    k = key(regime, spec, {**cache.tool, **{f"option:{n}": repr(v) for n, v in sorted(options.items())}})
+    k = key(regime, spec, {**cache.tool, **{f"option:{n}": repr(v) for n, v in sorted(options.items())}},
+            cache.digest(regime))
     got = cache.get(k)
     if got is None:
         got = compute()

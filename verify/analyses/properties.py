@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from verify.analyses.bounds import certificate, exact_min_evasion, min_cut
+from verify.analyses.bounds import certificate, disjoint_routes, exact_min_evasion, min_cut
 from verify.analyses.chance import detection_probability, deterrence
 from verify.analyses.framing import non_frameability
 from verify.analyses.leaks import confidentiality
@@ -395,8 +395,9 @@ def _min_evasion(regime: Regime, graph: RuleGraph, q: Query) -> tuple[KStar, Out
     """k* of one perpetrator, the smallest evading choice that sets it (None
     when nobody can evade, or the solver gave no answer), and why unknown.
 
-    On a pure graph the minimum cut is the answer; else the solver's MaxSAT
-    finds the smallest evasion with its proof.
+    On a pure graph the minimum cut is the answer; else the solver finds
+    the smallest evasion (``Query.minimum``), from the number of disjoint
+    routes, a proven lower bound.
     """
     exact = exact_min_evasion(regime, graph)
     if exact is not None:
@@ -404,7 +405,7 @@ def _min_evasion(regime: Regime, graph: RuleGraph, q: Query) -> tuple[KStar, Out
         if size == -1:
             return KStar.whole_pool(), None, ""
         return KStar.of(len(chosen) - 1), Outcome(Answer.EVADES, chosen), ""
-    out = q.minimum()
+    out = q.minimum(lower=len(disjoint_routes(regime, graph)))
     if out.status == Answer.UNKNOWN:
         return KStar.unknown(), None, out.reason
     if out.status == Answer.DETECTED:
@@ -439,7 +440,8 @@ def _without_each(q: Query, kstar: KStar, elements: Sequence[str], ends: float |
         if ends is not None and time.monotonic() > ends:
             out[e] = KStar.unknown()
             continue
-        least = q.minimum(removed=[e], ends=ends)
+        # The search named it for a coalition of at most k*.
+        least = q.minimum(removed=[e], ends=ends, at_most=kstar.value)
         out[e] = (KStar.unknown() if least.status == Answer.UNKNOWN else KStar.whole_pool()
                   if least.status == Answer.DETECTED else KStar.of(len(least.chosen) - 1))
     return out

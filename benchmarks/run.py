@@ -676,7 +676,8 @@ def speed(tmp: str, quick: bool = False) -> list[str]:
     lines += ["### Robustness margin, with k* without each mechanism and flow", "",
               "`synthetic(n, seed=7)`, loading excluded.  Baseline: one non-circumventability proof at k = k* "
               "on the same instance, without its core or counterexample (the least the margin must do).  "
-              "k* alone: the smallest evasion by MaxSAT, the first step of the margin.  At 10,000 actors the "
+              "k* alone: the smallest evasion (`Query.minimum`: a binary search, then MaxSAT past its work "
+              "limit), the first step of the margin.  At 10,000 actors the "
               "margin runs with a 60 s budget (elements it does not reach are reported unknown, never as "
               "keeping k*), and the baseline is not run: that proof (about 57 colluders) took more than "
               "15 minutes.", "",

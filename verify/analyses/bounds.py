@@ -169,14 +169,14 @@ class Cut:
 def exact_min_evasion(regime: Regime, graph: RuleGraph) -> tuple[int, tuple[str, ...]] | None:
     """The minimum evasion (size, chosen colluders) when max-flow answers it
     exactly, else None.  Size ``-1`` means no finite cut: nobody can evade."""
-    cut = min_cut(regime, graph)
+    cut = min_cut(regime, graph, routes=False)
     return None if cut is None else (cut.size, cut.chosen)
 
 
 @gc_paused
-def min_cut(regime: Regime, graph: RuleGraph) -> Cut | None:
-    """The minimum evasion with its disjoint routes when max-flow answers it
-    exactly, else None.
+def min_cut(regime: Regime, graph: RuleGraph, routes: bool = True) -> Cut | None:
+    """The minimum evasion with its disjoint routes (unless ``routes`` is
+    False) when max-flow answers it exactly, else None.
 
     Exact only when every rule asks honesty of nobody but the holders it
     links (no access holders, no relays: a path through those could leave a
@@ -237,13 +237,15 @@ def min_cut(regime: Regime, graph: RuleGraph) -> Cut | None:
     cut = [a for a, i in holders.items() if reach[2 + 2 * i] and not reach[3 + 2 * i]]
     # Every cut holder has a cheapest colluder: uncuttable ones carry infinite capacity.
     chosen = tuple(sorted((c for a in cut if (c := cheapest[a]) is not None), key=order.__getitem__))
+    if not routes:
+        return Cut(value, chosen)
     out_rules: dict[State, list[Rule]] = {}
     for r in graph.rules:
         out_rules.setdefault(r.src, []).append(r)
     targets = {t.state for t in graph.targets}
     laid = [_lay_out(out_rules, targets, {names[i] for i in path}) for path in net.paths()]
-    routes = tuple(r for r in laid if r is not None)
-    return Cut(value, chosen, routes if len(routes) == value else ())
+    menger = tuple(r for r in laid if r is not None)
+    return Cut(value, chosen, menger if len(menger) == value else ())
 
 
 _S, _T = 0, 1

@@ -43,6 +43,9 @@ __all__ = ["Answer", "Outcome", "Query", "Heaviest"]
 #: z3's "timeout" when none is set (its default: the largest unsigned int).
 _NO_TIMEOUT = 4294967295
 
+#: Why :meth:`Query.smallest` stopped when it spent the work it was given.
+OUT_OF_WORK = "the search's work limit was reached"
+
 # z3 installs a Ctrl-C handler of its own around each solver call, which
 # swallows SIGINT and returns "unknown" (read as a time-out, exit 3).  Off, so
 # that the signal reaches Python's handler and verify stops (exit 130).
@@ -445,58 +448,19 @@ class Query:
         elements in ``removed`` switched off; "detected" if the whole pool
         cannot evade; unknown past ``ends`` (``time.monotonic()``).
 
-        A binary search on the budget first (``lower``: a proven lower
-        bound; ``at_most``: a size some choice is known to evade within),
-        and MaxSAT when that search needs more than ``SEARCH_WORK``: cheap
-        proofs are the binary search's, hard ones MaxSAT's.
+        The binary search of :meth:`smallest` first (``lower``: a proven
+        lower bound; ``at_most``: a size some choice is known to evade
+        within), and MaxSAT when that search needs more than
+        ``SEARCH_WORK``: cheap proofs are the binary search's, hard ones
+        MaxSAT's.
         """
-        quick = self._bisect(set(removed), ends, lower, at_most)
-        if quick is not None:
-            return quick
-        return self._maxsat(set(removed), ends)
-
-    def _timed_out(self, ends: float | None) -> bool:
-        return ends is not None and time.monotonic() >= ends
-
-    def _bisect(self, removed: set[str], ends: float | None, lower: int, at_most: int | None) -> Outcome | None:
-        """:meth:`minimum` by binary search on the budget, each step one
-        call over the same encoding; None when it needs more than
-        ``SEARCH_WORK``."""
-        left = self.SEARCH_WORK
-        best: Outcome | None = None
-        lo, n = lower, at_most  # first ask within the hint, if any
-        try:
-            while True:
-                if left <= 0:
-                    return None  # z3 finishes some calls past the limit
-                if not self._limit(self.solver, ends):
-                    return Outcome(Answer.UNKNOWN, reason="the time budget ran out")
-                self.solver.set("rlimit", left)
-                before = self._resources()
-                out = self.evade(k=n, removed=removed)
-                left -= self._resources() - before
-                if out.status == Answer.UNKNOWN:
-                    # Past the work limit z3 says "canceled", as it does for
-                    # a time-out: unless the budget is spent, MaxSAT takes
-                    # over (under the same time-out).
-                    return out if self._timed_out(ends) else None
-                if out.status == Answer.EVADES:
-                    best = out
-                elif n is None:
-                    return out  # not even the whole pool evades
-                else:
-                    lo = n + 1
-                if best is None:
-                    n = None  # nothing within the hint: ask for any size
-                    continue
-                hi = len(best.chosen)
-                if lo >= hi:
-                    return best
-                n = (lo + hi) // 2
-        finally:
-            self.solver.set("rlimit", 0)
-            if ends is not None:
-                self.solver.set("timeout", _NO_TIMEOUT if self.timeout_ms is None else int(self.timeout_ms))
+        out = self.smallest(at_most, lower, tuple(removed), core=False, work=self.SEARCH_WORK, ends=ends)
+        if out.reason == OUT_OF_WORK or (at_most is not None and out.status == Answer.DETECTED):
+            # (Nothing within the hint: it was wrong, and MaxSAT needs none.)
+            return self._maxsat(set(removed), ends)
+        if out.status == Answer.EVADES and not out.smallest:
+            return Outcome(Answer.UNKNOWN, reason=out.reason)
+        return out
 
     def _maxsat(self, gone: set[str], ends: float | None) -> Outcome:
         opt = self._optimizer()
@@ -839,7 +803,7 @@ class Query:
         return found is None or (self.deadline is not None and found[0] > self.deadline)
 
     def smallest(self, bound: int | None, lower: int = 0, removed: Sequence[str] = (),
-                 core: bool = True) -> Outcome:
+                 core: bool = True, work: int | None = None, ends: float | None = None) -> Outcome:
         """A smallest evading choice of size at most ``bound`` (None: any).
 
         The size counted is the chosen colluders, or, for a failure query, the
@@ -851,9 +815,31 @@ class Query:
         most of a robustness margin on large regimes: issue 14.)  A failure
         query's model is still shrunk by evaluation, failures being few.
         ``core``: with a "detected" answer, the minimised core (what it
-        rests on), which can cost more than the proof.
+        rests on), which can cost more than the proof.  ``work``: z3
+        resource units the whole search may spend, and ``ends`` a
+        ``time.monotonic()`` it may not run past; beyond either a step's
+        answer is unknown (reason :data:`OUT_OF_WORK` for the first).
         """
+        left = work
+
         def ask(n: int | None, core: bool = False) -> Outcome:
+            nonlocal left
+            if left is not None and left <= 0:  # z3 finishes some calls past the limit
+                return Outcome(Answer.UNKNOWN, reason=OUT_OF_WORK)
+            if not self._limit(self.solver, ends):
+                return Outcome(Answer.UNKNOWN, reason="the time budget ran out")
+            if left is None:
+                return step(n, core)
+            self.solver.set("rlimit", left)
+            before = self._resources()
+            out = step(n, core)
+            left -= self._resources() - before
+            # Past the work limit z3 says "canceled", as for a time-out.
+            timed_out = ends is not None and time.monotonic() >= ends
+            return Outcome(Answer.UNKNOWN, reason=OUT_OF_WORK) \
+                if out.status == Answer.UNKNOWN and not timed_out else out
+
+        def step(n: int | None, core: bool) -> Outcome:
             if not self.failures:
                 return self.evade(k=n, removed=removed, core=core)
             out = self.evade(f=n, removed=removed, core=core)
@@ -866,6 +852,15 @@ class Query:
                     kept_f = trial
             return Outcome(Answer.EVADES, (), tuple(kept_f))
 
+        try:
+            return self._search(ask, bound, lower, core)
+        finally:
+            if work is not None:
+                self.solver.set("rlimit", 0)
+            if ends is not None:
+                self.solver.set("timeout", _NO_TIMEOUT if self.timeout_ms is None else int(self.timeout_ms))
+
+    def _search(self, ask: Callable[..., Outcome], bound: int | None, lower: int, core: bool) -> Outcome:
         def size(o: Outcome) -> int:
             return len(o.failed) if self.failures else len(o.chosen)
 

@@ -24,7 +24,7 @@ from verify.gcpause import gc_paused
 from verify.model import Regime
 from verify.results import Grade, Route, Step, StepKind
 
-__all__ = ["Cut", "certificate", "disjoint_routes", "exact_min_evasion", "is_pure", "min_cut"]
+__all__ = ["Cut", "certificate", "disjoint_routes", "exact_min_evasion", "is_pure", "min_cut", "packing"]
 
 def _pure(r: Rule) -> bool:
     g = r.guard
@@ -52,9 +52,12 @@ def _route(chain: list[Rule]) -> Route:
 
 
 def certificate(regime: Regime, graph: RuleGraph, n: int) -> tuple[Route, ...] | None:
-    """``n`` merged-disjoint pure routes, or None if this search finds fewer."""
+    """``n`` merged-disjoint pure routes, or None if these searches find
+    fewer: the greedy one first (it stops at ``n``), then max-flow's."""
     found = disjoint_routes(regime, graph, n)
-    return found if len(found) >= n else None
+    if len(found) < n:
+        found = packing(regime, graph)
+    return found[:n] if len(found) >= n else None
 
 
 def disjoint_routes(regime: Regime, graph: RuleGraph, limit: int | None = None) -> tuple[Route, ...]:
@@ -117,6 +120,132 @@ def _shortest(out_rules: dict[State, list[Rule]], target_guard: dict[State, Guar
         for r in out_rules.get(s, ()):
             if r.dst not in prev and free(r.guard.honest):
                 prev[r.dst] = r
+                queue.append(r.dst)
+    return None
+
+
+@gc_paused
+def packing(regime: Regime, graph: RuleGraph, without: frozenset[str] = frozenset()) -> tuple[Route, ...]:
+    """Merged-disjoint pure routes, as many as max-flow finds, with the
+    elements in ``without`` switched off: a lower bound on the smallest
+    evasion on any graph, pure or not, usually larger than the greedy
+    :func:`disjoint_routes` gives.
+
+    Max-flow over holders (one unit through each actor a colluder could
+    corrupt) proposes routes; each is laid out as rules through its own
+    holders, and kept if it shares no root (an actor merged with whatever
+    controls it) with a route kept before it.  Two holders under one root
+    can carry one route each in the flow but not in the bound, so the
+    holders of a route dropped for that reason leave the network and the
+    flow is taken again, a few times at most.  What is returned are real
+    routes, no two through a common root: no colluder blocks two of them.
+    Rules that ask more (votes, other actors' honesty, several sources at
+    once) are left out, which can only lower the bound.
+    """
+    if graph.conjunctive:
+        return ()
+    corruptible = may_be_corrupt(regime, graph.base, graph.candidates)
+    certain = {a for a in regime.actor if a in graph.base or regime.controllers[a] & graph.base}
+    root_of: dict[str, frozenset[str]] = {}
+
+    def roots(actors: Iterable[str]) -> frozenset[str] | None:
+        out: set[str] = set()
+        for a in actors:
+            if a in certain or a not in regime.actor:
+                return None
+            if a in corruptible:
+                if a not in root_of:
+                    root_of[a] = _roots(regime, a)
+                out |= root_of[a]
+        return frozenset(out)
+
+    usable: list[tuple[Rule, frozenset[str]]] = []
+    for r in graph.rules:
+        if r.element in without or not _pure(r):
+            continue
+        ends = [r.dst[0]] if r.src == START else [r.src[0], r.dst[0]]
+        need = roots(r.guard.honest)
+        mine = roots(ends)
+        if need is not None and mine is not None and need <= mine:
+            usable.append((r, need))
+    targets: dict[State, frozenset[str]] = {}
+    for t in graph.targets:
+        need = roots(t.guard.honest)
+        mine = roots([t.state[0]])
+        if not t.guard.passes and need is not None and mine is not None and need <= mine:
+            targets[t.state] = need
+    # Holders in the order the rules name them: the same routes on every run.
+    holders: dict[str, int] = {}
+    for r, _ in usable:
+        for h in ([] if r.src == START else [r.src[0]]) + [r.dst[0]]:
+            holders.setdefault(h, len(holders))
+    names = list(holders)
+    out_rules: dict[State, list[tuple[Rule, frozenset[str]]]] = {}
+    for r, need in usable:
+        out_rules.setdefault(r.src, []).append((r, need))
+    gone: set[str] = set()
+    best: tuple[Route, ...] = ()
+    for _ in range(_PACKING_ROUNDS):
+        net = _Network(len(names), [h in corruptible for h in names])
+        seen: set[tuple[int, int]] = set()
+        for r, _ in usable:
+            if r.dst[0] in gone or (r.src != START and r.src[0] in gone):
+                continue
+            edge = (_S if r.src == START else 3 + 2 * holders[r.src[0]], 2 + 2 * holders[r.dst[0]])
+            if edge not in seen:
+                seen.add(edge)
+                net.link(*edge)
+        for st in sorted(targets):
+            i = holders.get(st[0])
+            if i is not None and st[0] not in gone and (3 + 2 * i, _T) not in seen:
+                seen.add((3 + 2 * i, _T))
+                net.link(3 + 2 * i, _T)
+        net.max_flow()
+        taken: set[str] = set()
+        kept: list[Route] = []
+        clash: set[str] = set()
+        for path in net.paths():
+            laid = _lay_out_blocked(out_rules, targets, {names[i] for i in path})
+            if laid is None:
+                continue
+            route, blockers = laid
+            if blockers & taken:
+                clash |= {names[i] for i in path if root_of.get(names[i], frozenset()) & taken}
+                continue
+            taken |= blockers
+            kept.append(route)
+        if len(kept) > len(best):
+            best = tuple(kept)
+        if not clash - gone:
+            break
+        gone |= clash
+    return best
+
+
+#: How many times :func:`packing` takes the flow again without the holders
+#: whose routes shared a root with another's.
+_PACKING_ROUNDS = 4
+
+
+def _lay_out_blocked(out_rules: dict[State, list[tuple[Rule, frozenset[str]]]],
+                     targets: dict[State, frozenset[str]],
+                     holders: set[str]) -> tuple[Route, frozenset[str]] | None:
+    """A route through ``holders`` only, with the roots that can block it."""
+    prev: dict[State, tuple[Rule, frozenset[str]] | None] = {START: None}
+    queue = deque([START])
+    while queue:
+        s = queue.popleft()
+        if s in targets and s != START:
+            blockers = set(targets[s])
+            chain: list[Rule] = []
+            while (step := prev[s]) is not None:
+                chain.append(step[0])
+                blockers |= step[1]
+                s = step[0].src
+            return _route(chain[::-1]), frozenset(blockers)
+        for r, need in out_rules.get(s, ()):
+            if r.dst not in prev and r.dst[0] in holders:
+                prev[r.dst] = (r, need)
                 queue.append(r.dst)
     return None
 

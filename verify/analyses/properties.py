@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from verify.analyses.bounds import certificate, disjoint_routes, exact_min_evasion, min_cut
+from verify.analyses.bounds import certificate, min_cut, packing
 from verify.analyses.chance import detection_probability, deterrence
 from verify.analyses.framing import non_frameability
 from verify.analyses.leaks import confidentiality
@@ -45,6 +45,7 @@ from verify.results import (
     Margin,
     Notice,
     Result,
+    Route,
     Verdict,
     Witness,
     WorstCase,
@@ -391,60 +392,84 @@ def fault_tolerance(regime: Regime, violation: str, f: int = 1, *, direct: bool 
     return _per_perpetrator(regime, "fault-tolerance", violation, params, one)
 
 
-def _min_evasion(regime: Regime, graph: RuleGraph, q: Query) -> tuple[KStar, Outcome | None, str]:
+def _min_evasion(regime: Regime, graph: RuleGraph, q: Query) -> tuple[KStar, Outcome | None, str, tuple[Route, ...]]:
     """k* of one perpetrator, the smallest evading choice that sets it (None
-    when nobody can evade, or the solver gave no answer), and why unknown.
+    when nobody can evade, or the solver gave no answer), why unknown, and
+    merged-disjoint routes (as many as found: a lower bound).
 
     On a pure graph the minimum cut is the answer; else the solver finds
-    the smallest evasion (``Query.minimum``), from the number of disjoint
-    routes, a proven lower bound.
+    the smallest evasion (``Query.minimum``), from the number of routes, a
+    proven lower bound.
     """
-    exact = exact_min_evasion(regime, graph)
-    if exact is not None:
-        size, chosen = exact
-        if size == -1:
-            return KStar.whole_pool(), None, ""
-        return KStar.of(len(chosen) - 1), Outcome(Answer.EVADES, chosen), ""
-    out = q.minimum(lower=len(disjoint_routes(regime, graph)))
+    cut = min_cut(regime, graph)
+    if cut is not None:
+        if cut.size == -1:
+            return KStar.whole_pool(), None, "", ()
+        return KStar.of(len(cut.chosen) - 1), Outcome(Answer.EVADES, cut.chosen), "", cut.routes
+    routes = packing(regime, graph)
+    out = q.minimum(lower=len(routes))
     if out.status == Answer.UNKNOWN:
-        return KStar.unknown(), None, out.reason
+        return KStar.unknown(), None, out.reason, routes
     if out.status == Answer.DETECTED:
-        return KStar.whole_pool(), None, ""
-    return KStar.of(len(out.chosen) - 1), out, ""
+        return KStar.whole_pool(), None, "", routes
+    return KStar.of(len(out.chosen) - 1), out, "", routes
 
 
-def _without_each(q: Query, kstar: KStar, elements: Sequence[str], ends: float | None) -> dict[str, KStar]:
-    """k* of one perpetrator without each element (``kstar``: with all).
+def _without_each(regime: Regime, graph: RuleGraph, q: Query, kstar: KStar, elements: Sequence[str],
+                  ends: float | None, routes: tuple[Route, ...] = ()) -> tuple[dict[str, KStar], int]:
+    """k* of one perpetrator without each element (``kstar``: with all), and
+    how many elements merged-disjoint routes settled.
 
     Removing an element can only lower k*, and it lowers it exactly when
-    some coalition of at most k* colluders evades without it.  One search
-    over the one encoding finds those elements (usually a handful); every
-    other element keeps k*, proven by that search's last answer, and only
-    the ones found get a smallest evasion of their own.  (MaxSAT asked for
-    the element whose removal admits the smallest coalition was slower
-    here than this search: 33 s against 1.4 s for the last answer at 3,000
-    actors.)  Past ``ends``, or when the solver gives no answer, what is not
-    settled is unknown.
+    some coalition of at most k* colluders evades without it.  When there
+    are k*+1 merged-disjoint ``routes``, no such coalition exists without
+    an element none of them uses, nor without one for which max-flow finds
+    k*+1 other routes: those keep k*, the routes being the reason (issue
+    14).  Over the rest, one search over the one encoding finds those that
+    lower k* (usually a handful); every other element keeps k*, proven by
+    that search's last answer, and only the ones found get a smallest
+    evasion of their own.  (MaxSAT asked for the element whose removal
+    admits the smallest coalition was slower here than this search: 33 s
+    against 1.4 s for the last answer at 3,000 actors.)  Past ``ends``, or
+    when the solver gives no answer, what is not settled is unknown.
     """
     out = {e: kstar for e in elements}
     if kstar == KStar.of(-1):
-        return out  # evades with every element: removing one cannot lower it
+        return out, 0  # evades with every element: removing one cannot lower it
+    settled = 0
+    among: list[str] = list(elements)
+    lower: dict[str, int] = {}
+    if kstar.value is not None and len(routes) == kstar.value + 1:
+        on = {s.element for r in routes for s in r.steps}
+        among = []
+        for e in elements:
+            if e not in on:
+                settled += 1
+            elif ends is not None and time.monotonic() > ends:
+                out[e] = KStar.unknown()
+            else:
+                lower[e] = len(packing(regime, graph, frozenset({e})))
+                if lower[e] == len(routes):
+                    settled += 1
+                else:
+                    among.append(e)
     found: list[str] = []
-    for e in q.critical(kstar.value, elements, ends):
-        if e is None or (ends is not None and time.monotonic() > ends):
+    for named in q.critical(kstar.value, among, ends):
+        if named is None or (ends is not None and time.monotonic() > ends):
             # The search did not finish: an element it did not name is not
             # proven to keep k*.
-            return {e: KStar.unknown() for e in elements}
-        found.append(e)
+            out.update((e, KStar.unknown()) for e in among)
+            return out, settled
+        found.append(named)
     for e in found:
         if ends is not None and time.monotonic() > ends:
             out[e] = KStar.unknown()
             continue
         # The search named it for a coalition of at most k*.
-        least = q.minimum(removed=[e], ends=ends, at_most=kstar.value)
+        least = q.minimum(removed=[e], ends=ends, lower=lower.get(e, 0), at_most=kstar.value)
         out[e] = (KStar.unknown() if least.status == Answer.UNKNOWN else KStar.whole_pool()
                   if least.status == Answer.DETECTED else KStar.of(len(least.chosen) - 1))
-    return out
+    return out, settled
 
 
 def robustness_margin(regime: Regime, violation: str, *, direct: bool = False,
@@ -459,17 +484,22 @@ def robustness_margin(regime: Regime, violation: str, *, direct: bool = False,
     worst: tuple[KStar, str, RuleGraph, Outcome | None] | None = None
     per_element: dict[str, KStar] = {}
     elements = [m.id for m in regime.mechanisms] + [f.id for f in regime.flows]
-    for p in regime.violation[violation].perpetrators:
+    perpetrators = regime.violation[violation].perpetrators
+    by_routes = (0, 0)  # elements routes settled, and how many routes: said with one perpetrator
+    for p in perpetrators:
         graph = compile_rules(regime, violation, p, direct)
         q = Query(regime, graph, timeout_ms=_ms(timeout))
-        kstar, out, reason = _min_evasion(regime, graph, q)
+        kstar, out, reason, routes = _min_evasion(regime, graph, q)
         if kstar == KStar.unknown():
             return Result("robustness-margin", params, violation, Verdict.UNKNOWN,
                           _statement(regime, "robustness-margin", violation, p, kstar="?"), p,
                           note=f"the solver gave no answer ({reason or 'time-out'})")
         if worst is None or kstar < worst[0]:
             worst = (kstar, p, graph, out)
-        for e, without_e in _without_each(q, kstar, elements, ends).items():
+        without, settled = _without_each(regime, graph, q, kstar, elements, ends, routes)
+        if len(perpetrators) == 1:
+            by_routes = (settled, len(routes))
+        for e, without_e in without.items():
             old = per_element.get(e)
             if old is None or without_e < old:
                 per_element[e] = without_e
@@ -480,12 +510,17 @@ def robustness_margin(regime: Regime, violation: str, *, direct: bool = False,
     # As a verdict: does the margin reach the coalition size the treaty claims?
     claimed = regime.threat_model.max
     cut = sum(1 for k in per_element.values() if k == KStar.unknown())
+    notes = []
+    if by_routes[0]:
+        # Said, so that a reader knows these were not searched (issue 14).
+        notes.append(f"{by_routes[0]} of {len(elements)} elements keep k* without a search: {by_routes[1]} "
+                     "merged-disjoint routes do not use them, or other routes as many take their place")
+    if cut:
+        notes.append(f"the time budget ran out: the margin without {cut} element{'s' * (cut != 1)} is unknown")
     return Result("robustness-margin", params, violation,
                   Verdict.HOLDS if kstar >= KStar.of(claimed) else Verdict.FAILS,
                   _statement(regime, "robustness-margin", violation, p, kstar=kstar), p if w else None,
-                  witness=w, figures=margin,
-                  note=f"the time budget ran out: the margin without {cut} element{'s' * (cut != 1)} is unknown"
-                  if cut else "")
+                  witness=w, figures=margin, note="; ".join(notes))
 
 
 def minimal_evasion_sets(regime: Regime, violation: str, K: int | None = None, *, direct: bool = False,

@@ -59,6 +59,17 @@ def canonical(value: object) -> Any:
     equality, in declaration order, but :data:`PROSE`; sets sorted.
     Locations and other fields declared ``compare=False`` are left out, so
     moving a line changes no key."""
+    # The common types by exact type first: a 1,000-actor regime has 64,000
+    # values, and the chain of isinstance tests below was most of a cached
+    # re-check's digest (issue 14).
+    t = type(value)
+    if t in _PLAIN:
+        return value
+    if t is tuple or t is list:
+        return tuple([canonical(v) for v in value])  # type: ignore[attr-defined]
+    names = _FIELDS[t] if t in _FIELDS else _fields(t)
+    if names is not None:
+        return (t.__name__, *((n, canonical(getattr(value, n))) for n in names))
     if value is None or isinstance(value, (bool, int, str, float)):
         return value
     if isinstance(value, Fraction):
@@ -67,14 +78,14 @@ def canonical(value: object) -> Any:
         return (type(value).__name__, canonical(value.value))
     if isinstance(value, (tuple, list)):
         return tuple(canonical(v) for v in value)
-    names = _fields(type(value))
-    if names is not None:
-        return (type(value).__name__, *((n, canonical(getattr(value, n))) for n in names))
     if isinstance(value, (frozenset, set)):
         return ("set", *sorted((canonical(v) for v in value), key=repr))
     if isinstance(value, Mapping):
         return ("map", *sorted(((canonical(k), canonical(v)) for k, v in value.items()), key=repr))
     raise TypeError(f"no canonical form for {type(value).__name__}")
+
+
+_PLAIN = frozenset({type(None), bool, int, str, float})
 
 
 #: A memo of each class's compared fields (what the class declares, never

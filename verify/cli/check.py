@@ -11,9 +11,9 @@ import os
 import time
 from collections.abc import Iterable
 from functools import partial
-from typing import TextIO
+from types import ModuleType
+from typing import Any, TextIO
 
-from verify.analyses.properties import SUBJECTS, WHAT_IF, asked, out_of_time, run, what_if
 from verify.cache import Cache, answered
 from verify.catalogue import catalogue
 from verify.cli._common import (
@@ -159,6 +159,18 @@ def render(done: list[Checked], fmt: str, quiet: bool = False) -> str:
     return to_ci(suites(done), fmt, "check", _summary([r for _, rs, _ in done for r in rs]))
 
 
+def _analyses() -> ModuleType:
+    """The analyses, imported when a question is asked: a re-check answered
+    from the cache needs neither them nor z3 (issue 14: start-up)."""
+    import verify.analyses.properties
+
+    return verify.analyses.properties
+
+
+def _run(regime: Regime, spec: PropertySpec, **options: Any) -> list[Result]:
+    return _analyses().run(regime, spec, **options)  # type: ignore[no-any-return]
+
+
 def main(argv: list[str], stream: TextIO) -> int:
     parser = Parser(prog="verify check", stream=stream,
                     description="Prove or refute the properties a design lists (or one given with --property). "
@@ -215,23 +227,23 @@ def main(argv: list[str], stream: TextIO) -> int:
         results = []
         for s in specs:
             started = time.monotonic()
-            if coalition is not None and spec is None and s.property not in WHAT_IF:
+            if coalition is not None and spec is None and s.property not in _analyses().WHAT_IF:
                 warnings = (*warnings, f"{s.property} is not checked: it is about every coalition, "
                                        "and --coalition gives one")
                 continue
             if coalition is not None:
                 try:
-                    got = what_if(regime, s, coalition, args.failed or ())
+                    got = _analyses().what_if(regime, s, coalition, args.failed or ())
                 except UsageError as e:
                     errors().write(f"verify: {visible(regime.path or '')}: {visible(str(e))}\n")
                     return EXIT_INVALID
             else:
                 left = ends - time.monotonic()
                 try:
-                    got = answered(cache, regime, s, partial(run, regime, s, timeout=args.timeout, budget=left,
+                    got = answered(cache, regime, s, partial(_run, regime, s, timeout=args.timeout, budget=left,
                                                                   minimal_cores=args.minimal_cores),
                                    minimal_cores=args.minimal_cores) if left > 0 else \
-                        [out_of_time(regime, s, v) for v in asked(regime, s)]
+                        [_analyses().out_of_time(regime, s, v) for v in _analyses().asked(regime, s)]
                 except UsageError as e:
                     # A question the design cannot answer (detection-probability
                     # with no window): the file's own list is validated, so this
@@ -242,7 +254,7 @@ def main(argv: list[str], stream: TextIO) -> int:
                 progress(args, f"verify check: {visible(regime.path or '')}: {title(r)} "
                                f"({time.monotonic() - started:.1f}s)")
             if not got:
-                key = SUBJECTS.get(s.property, "violation")
+                key = _analyses().SUBJECTS.get(s.property, "violation")
                 warnings = (*warnings, f"{s.property} is not checked: its {key} {s.param(key)!r} is absent"
                             if s.param(key) is not None else
                             f"{s.property} is not checked: the design has no {key} to check it for")

@@ -17,9 +17,6 @@ from functools import cache, lru_cache
 from typing import Any
 
 import fastjsonschema
-import networkx as nx
-from jsonschema import Draft202012Validator, ValidationError
-from jsonschema.validators import extend
 
 from verify.catalogue import catalogue
 from verify.diagnostics import Diagnostic
@@ -75,19 +72,23 @@ def _is_id(text: str) -> bool:
     return whole_pattern(schema()["$defs"]["id"]["pattern"]).search(text) is not None
 
 
-def _whole_pattern(validator: Any, pattern: str, instance: Any, sch: Any) -> Iterator[ValidationError]:
+def _whole_pattern(validator: Any, pattern: str, instance: Any, sch: Any) -> Iterator[Any]:
+    from jsonschema import ValidationError
+
     if validator.is_type(instance, "string") and not whole_pattern(pattern).search(instance):
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-#: Draft 2020-12 with patterns read as the schema means them (fastjsonschema,
-#: the fast path, already reads ``$`` as the end of the text).
-_Validator = extend(Draft202012Validator, {"pattern": _whole_pattern})
-
-
 @lru_cache(maxsize=1)
 def _validator() -> Any:
-    return _Validator(schema())
+    """Draft 2020-12 with patterns read as the schema means them
+    (fastjsonschema, the fast path, already reads ``$`` as the end of the
+    text).  Imported when a document fails the fast path: a valid one never
+    needs jsonschema (issue 14: start-up)."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.validators import extend
+
+    return extend(Draft202012Validator, {"pattern": _whole_pattern})(schema())
 
 
 def diagnose(data: Map, file: str) -> list[Diagnostic]:
@@ -203,8 +204,34 @@ def _unresolved(data: Resolved) -> Iterator[Diagnostic]:
 def _fast_check() -> Callable[[Any], Any]:
     # fastjsonschema compiles the schema to Python: about ten times faster
     # than jsonschema on a valid 10,000-actor regime, but it stops at the
-    # first error.  The schema uses nothing beyond draft-07, so it compiles
-    # as draft-07; tests keep the two validators' answers equal.
+    # first error.  Tests keep the two validators' answers equal.  The code
+    # is shipped, compiled in advance (verify/schema/_compiled.py, written
+    # by scripts/compile_schema.py): generating and compiling it took 0.27 s
+    # of every process (issue 14: start-up).  Shipped code made from
+    # another schema is not used; the schema is compiled here instead.
+    from verify.schema import _compiled
+
+    if _compiled.SCHEMA_SHA256 == schema_digest():
+        check: Callable[[Any], Any] = _compiled.validate
+        return check
+    namespace: dict[str, Any] = {}
+    exec(compile(compiled_code(), "<regime schema>", "exec"), namespace)  # noqa: S102 - generated from our schema
+    check = namespace["validate"]
+    return check
+
+
+def schema_digest() -> str:
+    """What the shipped compiled schema must have been made from."""
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(schema(), sort_keys=True).encode()).hexdigest()
+
+
+def compiled_code() -> str:
+    """The schema as Python, a module whose ``validate(data)`` raises
+    ``fastjsonschema.JsonSchemaException`` on the first error."""
+    # The schema uses nothing beyond draft-07, so it compiles as draft-07.
     # A deep copy: fastjsonschema rewrites $refs in the schema it is given.
     draft7 = dict(copy.deepcopy(schema()), **{"$schema": "http://json-schema.org/draft-07/schema#"})
     code = fastjsonschema.compile_to_code(draft7)
@@ -216,10 +243,9 @@ def _fast_check() -> Callable[[Any], Any]:
     # code runs as generated.)
     code = _FORMAT_LOCALS.sub(lambda m: 'f"' + m.group(1) + '"', code)
     root = re.search(r"^def (\w+)\(", code, re.MULTILINE)
-    namespace: dict[str, Any] = {}
-    exec(compile(code, "<regime schema>", "exec"), namespace)  # noqa: S102 - code fastjsonschema generated from our schema
-    check: Callable[[Any], Any] = namespace[root.group(1)] if root else fastjsonschema.compile(draft7)
-    return check
+    if root is None:
+        raise RuntimeError("fastjsonschema generated no function")
+    return code + f"\n\nvalidate = {root.group(1)}\n"
 
 
 #: ``"text {name} text".format(**locals())`` in fastjsonschema's generated code.
@@ -811,16 +837,42 @@ def _party_needs(data: Map, p: Map, section: str) -> Iterator[Diagnostic]:
                      expected=f"a violation with perpetrator: {party}")
 
 
+def _cyclic(edges: list[tuple[str, Any]]) -> bool:
+    """Whether these edges close a cycle (Kahn: a cycle is what never
+    loses its last incoming edge)."""
+    into: dict[Any, int] = {}
+    out: dict[Any, list[Any]] = {}
+    for u, v in edges:
+        into[v] = into.get(v, 0) + 1
+        into.setdefault(u, 0)
+        out.setdefault(u, []).append(v)
+    ready = [n for n, d in into.items() if d == 0]
+    left = len(into)
+    while ready:
+        n = ready.pop()
+        left -= 1
+        for m in out.get(n, ()):
+            into[m] -= 1
+            if into[m] == 0:
+                ready.append(m)
+    return left > 0
+
+
 def _control_cycles(data: Map) -> Iterator[Diagnostic]:
-    g = nx.DiGraph()
+    edges: list[tuple[str, Any]] = []
     where: dict[str, Location] = {}
     for _, a in _items(data, "actors"):
         ident = a.get("id")
         if not isinstance(ident, str) or "controlled_by" not in a:
             continue
         where.setdefault(ident, a.value_at["controlled_by"])
-        for c, _ in _as_list(a["controlled_by"], a.value_at["controlled_by"]):
-            g.add_edge(ident, c)
+        edges += [(ident, c) for c, _ in _as_list(a["controlled_by"], a.value_at["controlled_by"])]
+    if not _cyclic(edges):
+        return  # the usual case, settled without importing networkx (issue 14: start-up)
+    import networkx as nx
+
+    g = nx.DiGraph()
+    g.add_edges_from(edges)
     for comp in nx.strongly_connected_components(g):
         if len(comp) == 1 and not any(g.has_edge(n, n) for n in comp):
             continue

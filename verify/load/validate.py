@@ -568,11 +568,25 @@ def _reference_diagnostics(data: Map) -> Iterator[Diagnostic]:
                              f"{what} must name {_a(' or '.join(allowed))}, but {value!r} is {_a(kinds[value])}",
                              at, found=f"{kinds[value]} {value!r}", expected=" or ".join(allowed), hint=hint)
 
+    def fine(value: object, r: Ref) -> bool:
+        return not isinstance(value, str) or value in r.words or kinds.get(value) in r.kinds
+
     # Every reference the vocabulary lists, in every item of every section.
     for sec in SECTIONS:
         for written, at in _section_items(data, sec):
-            intro = _intro(sec, written)
+            intro: str | None = None
             for r in sec.refs:
+                if r.within is None and isinstance(written, Map):
+                    # Nearly every reference names what it should: settled
+                    # here, without the generators below or the item's
+                    # introduction (a third of validating 10,000 actors).
+                    v = written.get(r.field)
+                    if not isinstance(v, Seq) and fine(v, r):
+                        continue
+                    if isinstance(v, Seq) and all(fine(x, r) for x in v):
+                        continue
+                if intro is None:
+                    intro = _intro(sec, written)
                 for value, where, label in _references(written, at, r):
                     yield from ref(value, where, r.kinds, f"{intro} {label}" if label else intro, r.words)
 

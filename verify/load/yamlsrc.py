@@ -124,12 +124,15 @@ def parse(text: str, file: str, limits: Limits = DEFAULT, nodes_before: int = 0,
     beyond a limit is refused before more of it is built.
     """
     def at(mark: Any) -> Location:
-        return Location(file, mark.line + 1, mark.column + 1)
+        return new(Location, (file, mark.line + 1, mark.column + 1))
 
     errors: list[Diagnostic] = []
     anchors: dict[str, tuple[object, int, int]] = {}  # anchor -> (value, expanded nodes, expanded bytes)
     open_anchors: set[str] = set()
-    # Each frame: [container, nodes, anchor, pending key, key mark, start mark, bytes]
+    # Each frame: [container, nodes, anchor, pending key, key mark, start mark, bytes, is a list]
+    # (Locations are built with tuple.__new__: a named tuple's own __new__
+    # is a Python function, a call per value more; issue 14.)
+    new = tuple.__new__
     stack: list[list[Any]] = []
     root: list[Any] = []
     root_mark = None
@@ -205,7 +208,9 @@ def parse(text: str, file: str, limits: Limits = DEFAULT, nodes_before: int = 0,
                     raise too_many(event.start_mark)
                 raw = event.value
                 tag = event.tag
-                if tag is not None and tag not in _SCALAR_TAGS and tag != "!":
+                if tag is None and not event.style and raw[:1].isalpha() and raw not in _WORDS:
+                    value = raw  # an id or a word, as _plain would say, without the call
+                elif tag is not None and tag not in _SCALAR_TAGS and tag != "!":
                     bad_tag(tag, event.start_mark)
                     value = None
                 elif event.style or tag in (_STD + "str", "!"):
@@ -226,7 +231,37 @@ def parse(text: str, file: str, limits: Limits = DEFAULT, nodes_before: int = 0,
                         hint=raise_hint("scalar-size", max_scalar))])
                 if event.anchor is not None:
                     anchors[event.anchor] = (value, 1, len(raw) + 1)
-                attach(value, 1, len(raw) + 1, event.start_mark)
+                # attach(), inlined for the three cases that are nearly every
+                # scalar of a regime: a key, its value, an item of an inner list.
+                mark = event.start_mark
+                if stack:
+                    frame = stack[-1]
+                    container = frame[0]
+                    key = frame[3]
+                    if frame[7]:
+                        if len(stack) != 2:  # not an item of a section (those are counted)
+                            frame[1] += 1
+                            frame[6] += len(raw) + 1
+                            container.append(value)
+                            container.item_at.append(new(Location, (file, mark.line + 1, mark.column + 1)))
+                            continue
+                    elif key is _NO_KEY:
+                        if type(value) is str and value not in container:
+                            frame[1] += 1
+                            frame[6] += len(raw) + 1
+                            frame[3] = value
+                            frame[4] = mark
+                            continue
+                    elif key is not _SKIP:
+                        frame[1] += 1
+                        frame[6] += len(raw) + 1
+                        container[key] = value
+                        km = frame[4]
+                        container.key_at[key] = new(Location, (file, km.line + 1, km.column + 1))
+                        container.value_at[key] = new(Location, (file, mark.line + 1, mark.column + 1))
+                        frame[3] = _NO_KEY
+                        continue
+                attach(value, 1, len(raw) + 1, mark)
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
                 nodes += 1
                 if nodes > limits.nodes:
@@ -241,9 +276,10 @@ def parse(text: str, file: str, limits: Limits = DEFAULT, nodes_before: int = 0,
                 container = Map(at(event.start_mark)) if kind is yaml.MappingStartEvent else Seq(at(event.start_mark))
                 if event.anchor is not None:
                     open_anchors.add(event.anchor)
-                stack.append([container, 1, event.anchor, _NO_KEY, None, event.start_mark, 1])
+                stack.append([container, 1, event.anchor, _NO_KEY, None, event.start_mark, 1,
+                              kind is yaml.SequenceStartEvent])
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                container, size, anchor, _, _, mark, nbytes = stack.pop()
+                container, size, anchor, _, _, mark, nbytes, _ = stack.pop()
                 if anchor is not None:
                     open_anchors.discard(anchor)
                     anchors[anchor] = (container, size, nbytes)

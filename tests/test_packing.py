@@ -63,8 +63,18 @@ def _compare(regime: Regime, counts: Counter[str]) -> None:
 
 @pytest.mark.parametrize("family", ["agreement", "pure"])
 def test_packing_agrees_with_oracle(family: str, capsys: pytest.CaptureFixture[str]) -> None:
+    _agree(family, range(100), capsys)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("family", ["agreement", "pure"])
+def test_packing_agrees_with_oracle_long(family: str, capsys: pytest.CaptureFixture[str]) -> None:
+    _agree(family, range(100, 1100), capsys)
+
+
+def _agree(family: str, seeds: range, capsys: pytest.CaptureFixture[str]) -> None:
     counts: Counter[str] = Counter()
-    for seed in range(100):
+    for seed in seeds:
         regime = (random_regime(random.Random(seed)) if family == "agreement"
                   else effective(pure_regime(seed)[0])[0])
         try:
@@ -72,7 +82,8 @@ def test_packing_agrees_with_oracle(family: str, capsys: pytest.CaptureFixture[s
         except AssertionError as e:
             raise AssertionError(f"seed {seed}: {e}") from e
     with capsys.disabled():
-        print(f"\noracle agreement (route packing, {family}): {counts['regimes']} random regimes, "
+        print(f"\noracle agreement (route packing, {family}): {counts['regimes']} random regimes "
+              f"(seeds {seeds.start}-{seeds.stop - 1}), "
               f"{counts['routes']} routes, more than the greedy search on {counts['more than greedy']} graphs, "
               f"margins settled by routes on {counts['settled by routes']}, {counts['comparisons']} comparisons, "
               "all agreed")

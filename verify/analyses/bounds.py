@@ -24,7 +24,7 @@ from verify.gcpause import gc_paused
 from verify.model import Regime
 from verify.results import Grade, Route, Step, StepKind
 
-__all__ = ["Cut", "certificate", "disjoint_routes", "exact_min_evasion", "is_pure", "min_cut", "packing"]
+__all__ = ["Cut", "certificate", "disjoint_routes", "exact_min_evasion", "is_pure", "min_cut", "packing", "Packer"]
 
 def _pure(r: Rule) -> bool:
     g = r.guard
@@ -129,7 +129,13 @@ def packing(regime: Regime, graph: RuleGraph, without: frozenset[str] = frozense
     """Merged-disjoint pure routes, as many as max-flow finds, with the
     elements in ``without`` switched off: a lower bound on the smallest
     evasion on any graph, pure or not, usually larger than the greedy
-    :func:`disjoint_routes` gives.
+    :func:`disjoint_routes` gives.  (:class:`Packer` asks again without
+    one element at a time, cheaply.)"""
+    return Packer(regime, graph).pack(without)
+
+
+class Packer:
+    """Max-flow's merged-disjoint routes over one rule graph.
 
     Max-flow over holders (one unit through each actor a colluder could
     corrupt) proposes routes; each is laid out as rules through its own
@@ -137,89 +143,146 @@ def packing(regime: Regime, graph: RuleGraph, without: frozenset[str] = frozense
     controls it) with a route kept before it.  Two holders under one root
     can carry one route each in the flow but not in the bound, so the
     holders of a route dropped for that reason leave the network and the
-    flow is taken again, a few times at most.  What is returned are real
-    routes, no two through a common root: no colluder blocks two of them.
-    Rules that ask more (votes, other actors' honesty, several sources at
-    once) are left out, which can only lower the bound.
+    flow is taken again, a few times at most.  What :meth:`pack` returns
+    are real routes, no two through a common root: no colluder blocks two
+    of them.  Only pure rules whose guards ask honesty of no actor but (the
+    controllers of) the two holders they link are used; rules that ask more
+    (votes, other actors' honesty, several sources at once) are left out,
+    which can only lower the bound.
     """
-    if graph.conjunctive:
-        return ()
-    corruptible = may_be_corrupt(regime, graph.base, graph.candidates)
-    certain = {a for a in regime.actor if a in graph.base or regime.controllers[a] & graph.base}
-    root_of: dict[str, frozenset[str]] = {}
 
-    def roots(actors: Iterable[str]) -> frozenset[str] | None:
+    def __init__(self, regime: Regime, graph: RuleGraph):
+        self.regime = regime
+        self.corruptible = may_be_corrupt(regime, graph.base, graph.candidates)
+        self.certain = {a for a in regime.actor if a in graph.base or regime.controllers[a] & graph.base}
+        self._root_of: dict[str, frozenset[str]] = {}
+        self._every_out: dict[State, list[tuple[Rule, frozenset[str]]]] | None = None
+        self.usable: list[tuple[Rule, frozenset[str]]] = []
+        self.targets: dict[State, frozenset[str]] = {}
+        if graph.conjunctive:
+            return
+        for r in graph.rules:
+            if not _pure(r):
+                continue
+            ends = [r.dst[0]] if r.src == START else [r.src[0], r.dst[0]]
+            need = self._roots(r.guard.honest)
+            mine = self._roots(ends)
+            if need is not None and mine is not None and need <= mine:
+                self.usable.append((r, need))
+        for t in graph.targets:
+            need = self._roots(t.guard.honest)
+            mine = self._roots([t.state[0]])
+            if not t.guard.passes and need is not None and mine is not None and need <= mine:
+                self.targets[t.state] = need
+
+    def _roots(self, actors: Iterable[str]) -> frozenset[str] | None:
+        """The roots of these actors (None if one of them is certainly corrupt
+        or no actor: nothing through it counts)."""
         out: set[str] = set()
         for a in actors:
-            if a in certain or a not in regime.actor:
+            if a in self.certain or a not in self.regime.actor:
                 return None
-            if a in corruptible:
-                if a not in root_of:
-                    root_of[a] = _roots(regime, a)
-                out |= root_of[a]
+            if a in self.corruptible:
+                if a not in self._root_of:
+                    self._root_of[a] = _roots(self.regime, a)
+                out |= self._root_of[a]
         return frozenset(out)
 
-    usable: list[tuple[Rule, frozenset[str]]] = []
-    for r in graph.rules:
-        if r.element in without or not _pure(r):
-            continue
-        ends = [r.dst[0]] if r.src == START else [r.src[0], r.dst[0]]
-        need = roots(r.guard.honest)
-        mine = roots(ends)
-        if need is not None and mine is not None and need <= mine:
-            usable.append((r, need))
-    targets: dict[State, frozenset[str]] = {}
-    for t in graph.targets:
-        need = roots(t.guard.honest)
-        mine = roots([t.state[0]])
-        if not t.guard.passes and need is not None and mine is not None and need <= mine:
-            targets[t.state] = need
-    # Holders in the order the rules name them: the same routes on every run.
-    holders: dict[str, int] = {}
-    for r, _ in usable:
-        for h in ([] if r.src == START else [r.src[0]]) + [r.dst[0]]:
-            holders.setdefault(h, len(holders))
-    names = list(holders)
-    out_rules: dict[State, list[tuple[Rule, frozenset[str]]]] = {}
-    for r, need in usable:
-        out_rules.setdefault(r.src, []).append((r, need))
-    gone: set[str] = set()
-    best: tuple[Route, ...] = ()
-    for _ in range(_PACKING_ROUNDS):
-        net = _Network(len(names), [h in corruptible for h in names])
-        seen: set[tuple[int, int]] = set()
+    def _out_rules(self, without: frozenset[str]) -> dict[State, list[tuple[Rule, frozenset[str]]]]:
+        out: dict[State, list[tuple[Rule, frozenset[str]]]] = {}
+        for r, need in self.usable:
+            if r.element not in without:
+                out.setdefault(r.src, []).append((r, need))
+        return out
+
+    def pack(self, without: frozenset[str] = frozenset()) -> tuple[Route, ...]:
+        usable = [(r, need) for r, need in self.usable if r.element not in without]
+        # Holders in the order the rules name them: the same routes on every run.
+        holders: dict[str, int] = {}
         for r, _ in usable:
-            if r.dst[0] in gone or (r.src != START and r.src[0] in gone):
-                continue
-            edge = (_S if r.src == START else 3 + 2 * holders[r.src[0]], 2 + 2 * holders[r.dst[0]])
-            if edge not in seen:
-                seen.add(edge)
-                net.link(*edge)
-        for st in sorted(targets):
-            i = holders.get(st[0])
-            if i is not None and st[0] not in gone and (3 + 2 * i, _T) not in seen:
-                seen.add((3 + 2 * i, _T))
-                net.link(3 + 2 * i, _T)
-        net.max_flow()
-        taken: set[str] = set()
-        kept: list[Route] = []
-        clash: set[str] = set()
-        for path in net.paths():
-            laid = _lay_out_blocked(out_rules, targets, {names[i] for i in path})
-            if laid is None:
-                continue
-            route, blockers = laid
-            if blockers & taken:
-                clash |= {names[i] for i in path if root_of.get(names[i], frozenset()) & taken}
-                continue
-            taken |= blockers
-            kept.append(route)
-        if len(kept) > len(best):
-            best = tuple(kept)
-        if not clash - gone:
-            break
-        gone |= clash
-    return best
+            for h in ([] if r.src == START else [r.src[0]]) + [r.dst[0]]:
+                holders.setdefault(h, len(holders))
+        names = list(holders)
+        out_rules = self._out_rules(without)
+        gone: set[str] = set()
+        best: tuple[Route, ...] = ()
+        for _ in range(_PACKING_ROUNDS):
+            net = _Network(len(names), [h in self.corruptible for h in names])
+            seen: set[tuple[int, int]] = set()
+            for r, _ in usable:
+                if r.dst[0] in gone or (r.src != START and r.src[0] in gone):
+                    continue
+                edge = (_S if r.src == START else 3 + 2 * holders[r.src[0]], 2 + 2 * holders[r.dst[0]])
+                if edge not in seen:
+                    seen.add(edge)
+                    net.link(*edge)
+            for st in sorted(self.targets):
+                i = holders.get(st[0])
+                if i is not None and st[0] not in gone and (3 + 2 * i, _T) not in seen:
+                    seen.add((3 + 2 * i, _T))
+                    net.link(3 + 2 * i, _T)
+            net.max_flow()
+            taken: set[str] = set()
+            kept: list[Route] = []
+            clash: set[str] = set()
+            for path in net.paths():
+                laid = _lay_out_blocked(out_rules, self.targets, {names[i] for i in path})
+                if laid is None:
+                    continue
+                route, blockers = laid
+                if blockers & taken:
+                    clash |= {names[i] for i in path if self._root_of.get(names[i], frozenset()) & taken}
+                    continue
+                taken |= blockers
+                kept.append(route)
+            if len(kept) > len(best):
+                best = tuple(kept)
+            if not clash - gone:
+                break
+            gone |= clash
+        return best
+
+    def reroute(self, routes: tuple[Route, ...], element: str) -> bool:
+        """Whether, without ``element``, the routes that do not use it and one
+        route more still share no root: a shortest route that avoids the
+        roots of every holder of the others.  Cheaper than :meth:`pack`
+        again (one search, no flow), and sound the same way; False says
+        only that this search found none."""
+        others = [r for r in routes if all(s.element != element for s in r.steps)]
+        if len(others) == len(routes):
+            return True  # no route uses it
+        if len(others) < len(routes) - 1:
+            # Routes share an element between holders nobody can corrupt (a
+            # trusted hub's flow to a trusted verifier, found by
+            # tests/test_packing.py): one search replaces one route only.
+            return False
+        used: set[str] = set()
+        for route in others:
+            for step in route.steps:
+                if step.holder in self.corruptible:
+                    used |= self._root_of.get(step.holder) or _roots(self.regime, step.holder)
+        if self._every_out is None:
+            self._every_out = self._out_rules(frozenset())
+        out_rules = self._every_out
+
+        def free(holder: str) -> bool:
+            if holder not in self.corruptible:
+                return True
+            if holder not in self._root_of:
+                self._root_of[holder] = _roots(self.regime, holder)
+            return not self._root_of[holder] & used
+
+        seen = {START}
+        queue = deque([START])
+        while queue:
+            state = queue.popleft()
+            if state in self.targets and state != START:
+                return True
+            for r, _ in out_rules.get(state, ()):
+                if r.dst not in seen and r.element != element and free(r.dst[0]):
+                    seen.add(r.dst)
+                    queue.append(r.dst)
+        return False
 
 
 #: How many times :func:`packing` takes the flow again without the holders

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from verify.analyses.bounds import certificate, min_cut, packing
+from verify.analyses.bounds import Packer, certificate, min_cut
 from verify.analyses.chance import detection_probability, deterrence
 from verify.analyses.framing import non_frameability
 from verify.analyses.leaks import confidentiality
@@ -406,7 +406,7 @@ def _min_evasion(regime: Regime, graph: RuleGraph, q: Query) -> tuple[KStar, Out
         if cut.size == -1:
             return KStar.whole_pool(), None, "", ()
         return KStar.of(len(cut.chosen) - 1), Outcome(Answer.EVADES, cut.chosen), "", cut.routes
-    routes = packing(regime, graph)
+    routes = Packer(regime, graph).pack()
     out = q.minimum(lower=len(routes))
     if out.status == Answer.UNKNOWN:
         return KStar.unknown(), None, out.reason, routes
@@ -441,14 +441,17 @@ def _without_each(regime: Regime, graph: RuleGraph, q: Query, kstar: KStar, elem
     lower: dict[str, int] = {}
     if kstar.value is not None and len(routes) == kstar.value + 1:
         on = {s.element for r in routes for s in r.steps}
+        packer = Packer(regime, graph)
         among = []
         for e in elements:
             if e not in on:
                 settled += 1
             elif ends is not None and time.monotonic() > ends:
                 out[e] = KStar.unknown()
+            elif packer.reroute(routes, e):
+                settled += 1  # one search found a route to take the place of e's
             else:
-                lower[e] = len(packing(regime, graph, frozenset({e})))
+                lower[e] = len(packer.pack(frozenset({e})))
                 if lower[e] == len(routes):
                     settled += 1
                 else:

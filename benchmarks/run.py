@@ -681,6 +681,7 @@ def speed(tmp: str, quick: bool = False) -> list[str]:
               "margin runs with a 60 s budget (elements it does not reach are reported unknown, never as "
               "keeping k*), and the baseline is not run: that proof (about 57 colluders) took more than "
               "15 minutes.", "",
+              "`pure(10000)`: `synthetic(10000, seed=7, pure=True)`, where the minimum cut gives k*.  "
               "`linked(1000)`: one trusted agency and ten `controlled_by` links (k* = 97); with a 60 s budget, "
               "and its baseline, a proof at k = 97, not run.  \"By routes\": elements settled by max-flow's "
               "k*+1 merged-disjoint routes without a search (docs/semantics.md, \"Graph bounds\").", "",
@@ -688,10 +689,10 @@ def speed(tmp: str, quick: bool = False) -> list[str]:
               "one proof s | ratio |",
               "|---|---|---|---|---|---|---|---|---|"]
     for family, n in [("synthetic", 1000)] + ([] if quick else [("synthetic", 3000), ("synthetic", 10000),
-                                                                  ("linked", 1000)]):
+                                                                  ("pure", 10000), ("linked", 1000)]):
         path = os.path.join(tmp, f"speed-margin-{family}{n}.yaml")
         with open(path, "w") as fh:
-            fh.write(to_yaml(synthetic(n, seed=7) if family == "synthetic" else linked(n)))
+            fh.write(to_yaml(synthetic(n, seed=7, pure=family == "pure") if family != "linked" else linked(n)))
         budget = 60.0 if n >= 10000 or family == "linked" else None
         got = measure(f"""
             from verify.load import load
@@ -715,7 +716,7 @@ def speed(tmp: str, quick: bool = False) -> list[str]:
             out["settled"] = sum(1 for _, x in m.figures.without if x != KStar.unknown())
             out["proof"] = None
             out["by_routes"] = m.note.split(" of ")[0] if "merged-disjoint routes" in m.note else "0"
-            if {n} < 10000 and {family!r} == "synthetic":
+            if {n} < 10000 and {family!r} != "linked":
                 t = time.perf_counter()
                 non_circumventability(r, v, k.value if k.value is not None and k.value >= 0 else 0, explain=False)
                 out["proof"] = time.perf_counter() - t

@@ -392,7 +392,8 @@ def fault_tolerance(regime: Regime, violation: str, f: int = 1, *, direct: bool 
     return _per_perpetrator(regime, "fault-tolerance", violation, params, one)
 
 
-def _min_evasion(regime: Regime, graph: RuleGraph, q: Query) -> tuple[KStar, Outcome | None, str, tuple[Route, ...]]:
+def _min_evasion(regime: Regime, graph: RuleGraph, q: Query,
+                 packer: Packer) -> tuple[KStar, Outcome | None, str, tuple[Route, ...]]:
     """k* of one perpetrator, the smallest evading choice that sets it (None
     when nobody can evade, or the solver gave no answer), why unknown, and
     merged-disjoint routes (as many as found: a lower bound).
@@ -406,7 +407,7 @@ def _min_evasion(regime: Regime, graph: RuleGraph, q: Query) -> tuple[KStar, Out
         if cut.size == -1:
             return KStar.whole_pool(), None, "", ()
         return KStar.of(len(cut.chosen) - 1), Outcome(Answer.EVADES, cut.chosen), "", cut.routes
-    routes = Packer(regime, graph).pack()
+    routes = packer.pack()
     out = q.minimum(lower=len(routes))
     if out.status == Answer.UNKNOWN:
         return KStar.unknown(), None, out.reason, routes
@@ -415,8 +416,8 @@ def _min_evasion(regime: Regime, graph: RuleGraph, q: Query) -> tuple[KStar, Out
     return KStar.of(len(out.chosen) - 1), out, "", routes
 
 
-def _without_each(regime: Regime, graph: RuleGraph, q: Query, kstar: KStar, elements: Sequence[str],
-                  ends: float | None, routes: tuple[Route, ...] = ()) -> tuple[dict[str, KStar], int]:
+def _without_each(packer: Packer, q: Query, kstar: KStar, elements: Sequence[str], ends: float | None,
+                  routes: tuple[Route, ...] = ()) -> tuple[dict[str, KStar], int]:
     """k* of one perpetrator without each element (``kstar``: with all), and
     how many elements merged-disjoint routes settled.
 
@@ -441,7 +442,6 @@ def _without_each(regime: Regime, graph: RuleGraph, q: Query, kstar: KStar, elem
     lower: dict[str, int] = {}
     if kstar.value is not None and len(routes) == kstar.value + 1:
         on = {s.element for r in routes for s in r.steps}
-        packer = Packer(regime, graph)
         among = []
         for e in elements:
             if e not in on:
@@ -492,14 +492,15 @@ def robustness_margin(regime: Regime, violation: str, *, direct: bool = False,
     for p in perpetrators:
         graph = compile_rules(regime, violation, p, direct)
         q = Query(regime, graph, timeout_ms=_ms(timeout))
-        kstar, out, reason, routes = _min_evasion(regime, graph, q)
+        packer = Packer(regime, graph)
+        kstar, out, reason, routes = _min_evasion(regime, graph, q, packer)
         if kstar == KStar.unknown():
             return Result("robustness-margin", params, violation, Verdict.UNKNOWN,
                           _statement(regime, "robustness-margin", violation, p, kstar="?"), p,
                           note=f"the solver gave no answer ({reason or 'time-out'})")
         if worst is None or kstar < worst[0]:
             worst = (kstar, p, graph, out)
-        without, settled = _without_each(regime, graph, q, kstar, elements, ends, routes)
+        without, settled = _without_each(packer, q, kstar, elements, ends, routes)
         if len(perpetrators) == 1:
             by_routes = (settled, len(routes))
         for e, without_e in without.items():

@@ -15,7 +15,7 @@ minimum vertex cut is the minimum evasion and its cut is the coalition.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from verify.engine import START, Guard, Rule, RuleGraph, RuleKind, State
@@ -226,7 +226,8 @@ class Packer:
             kept: list[Route] = []
             clash: set[str] = set()
             for path in net.paths():
-                laid = _lay_out_blocked(out_rules, self.targets, {names[i] for i in path})
+                through = {names[i] for i in path}
+                laid = _lay_out_blocked(out_rules, self.targets, lambda r, through=through: r.dst[0] in through)
                 if laid is None:
                     continue
                 route, blockers = laid
@@ -256,33 +257,19 @@ class Packer:
             # trusted hub's flow to a trusted verifier, found by
             # tests/test_packing.py): one search replaces one route only.
             return False
-        used: set[str] = set()
-        for route in others:
-            for step in route.steps:
-                if step.holder in self.corruptible:
-                    used |= self._root_of.get(step.holder) or _roots(self.regime, step.holder)
+        used = {root for route in others for step in route.steps for root in self._root(step.holder)}
         if self._every_out is None:
             self._every_out = self._out_rules(frozenset())
-        out_rules = self._every_out
+        return _lay_out_blocked(self._every_out, self.targets,
+                                lambda r: r.element != element and not self._root(r.dst[0]) & used) is not None
 
-        def free(holder: str) -> bool:
-            if holder not in self.corruptible:
-                return True
-            if holder not in self._root_of:
-                self._root_of[holder] = _roots(self.regime, holder)
-            return not self._root_of[holder] & used
-
-        seen = {START}
-        queue = deque([START])
-        while queue:
-            state = queue.popleft()
-            if state in self.targets and state != START:
-                return True
-            for r, _ in out_rules.get(state, ()):
-                if r.dst not in seen and r.element != element and free(r.dst[0]):
-                    seen.add(r.dst)
-                    queue.append(r.dst)
-        return False
+    def _root(self, holder: str) -> frozenset[str]:
+        """The roots of a holder a colluder could corrupt; none for another."""
+        if holder not in self.corruptible:
+            return frozenset()
+        if holder not in self._root_of:
+            self._root_of[holder] = _roots(self.regime, holder)
+        return self._root_of[holder]
 
 
 #: How many times :func:`packing` takes the flow again without the holders
@@ -292,8 +279,8 @@ _PACKING_ROUNDS = 4
 
 def _lay_out_blocked(out_rules: dict[State, list[tuple[Rule, frozenset[str]]]],
                      targets: dict[State, frozenset[str]],
-                     holders: set[str]) -> tuple[Route, frozenset[str]] | None:
-    """A route through ``holders`` only, with the roots that can block it."""
+                     admits: Callable[[Rule], bool]) -> tuple[Route, frozenset[str]] | None:
+    """A shortest route by rules that ``admits``, with the roots that can block it."""
     prev: dict[State, tuple[Rule, frozenset[str]] | None] = {START: None}
     queue = deque([START])
     while queue:
@@ -307,7 +294,7 @@ def _lay_out_blocked(out_rules: dict[State, list[tuple[Rule, frozenset[str]]]],
                 s = step[0].src
             return _route(chain[::-1]), frozenset(blockers)
         for r, need in out_rules.get(s, ()):
-            if r.dst not in prev and r.dst[0] in holders:
+            if r.dst not in prev and admits(r):
                 prev[r.dst] = (r, need)
                 queue.append(r.dst)
     return None

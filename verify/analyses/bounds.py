@@ -226,8 +226,7 @@ class Packer:
             kept: list[Route] = []
             clash: set[str] = set()
             for path in net.paths():
-                through = {names[i] for i in path}
-                laid = _lay_out_blocked(out_rules, self.targets, lambda r, through=through: r.dst[0] in through)
+                laid = _lay_out_blocked(out_rules, self.targets, _through({names[i] for i in path}))
                 if laid is None:
                     continue
                 route, blockers = laid
@@ -275,6 +274,11 @@ class Packer:
 #: How many times :func:`packing` takes the flow again without the holders
 #: whose routes shared a root with another's.
 _PACKING_ROUNDS = 4
+
+
+def _through(holders: set[str]) -> Callable[[Rule], bool]:
+    """Admits a rule into one of ``holders``."""
+    return lambda r: r.dst[0] in holders
 
 
 def _lay_out_blocked(out_rules: dict[State, list[tuple[Rule, frozenset[str]]]],

@@ -81,9 +81,14 @@ def disjoint_routes(regime: Regime, graph: RuleGraph, limit: int | None = None) 
         if _pure(r):
             out_rules.setdefault(r.src, []).append(r)
     used: set[str] = set()
+    # The corruptible actors with a root in ``used``: a colluder there would
+    # block this route too.  Kept as a set (a root's closure is everything
+    # with that root) so that a rule's test is one set operation.
+    blocked: set[str] = set()
+    counted: set[str] = set()  # the roots already in ``blocked``
     found: list[Route] = []
     while len(found) < n:
-        chain = _shortest(out_rules, target_guard, used, regime, corruptible)
+        chain = _shortest(out_rules, target_guard, blocked)
         if chain is None:
             break
         found.append(_route(chain))
@@ -93,6 +98,9 @@ def disjoint_routes(regime: Regime, graph: RuleGraph, limit: int | None = None) 
                 used |= _roots(regime, a)
         for a in target_guard[chain[-1].dst].honest & corruptible:
             used |= _roots(regime, a)
+        for root in used - counted:
+            blocked |= regime.closure(root) & corruptible
+        counted |= used
         if len(used) == before:
             # A route nobody can block: each further one would be it again.
             # Its rules go, so the search ends (and what it finds next
@@ -102,11 +110,9 @@ def disjoint_routes(regime: Regime, graph: RuleGraph, limit: int | None = None) 
     return tuple(found)
 
 
-def _shortest(out_rules: dict[State, list[Rule]], target_guard: dict[State, Guard], used: set[str],
-              regime: Regime, corruptible: frozenset[str]) -> list[Rule] | None:
-    def free(actors: Iterable[str]) -> bool:
-        return all(a not in corruptible or not (_roots(regime, a) & used) for a in actors)
-
+def _shortest(out_rules: dict[State, list[Rule]], target_guard: dict[State, Guard],
+              blocked: set[str]) -> list[Rule] | None:
+    free = blocked.isdisjoint
     prev: dict[State, Rule | None] = {START: None}
     queue = deque([START])
     while queue:

@@ -12,6 +12,7 @@ stream (stderr), see :mod:`verify.cli._common`.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import io
 import os
@@ -68,7 +69,14 @@ def main(argv: Sequence[str] | None = None, stream: TextIO | None = None, err: T
     from verify.cli._common import error_stream
 
     with error_stream(err):
-        return _dispatch(argv, stream)
+        try:
+            return _dispatch(argv, stream)
+        finally:
+            # load_designs froze what was loaded for the collector (see
+            # there); a caller that goes on after the command (a test, a
+            # notebook) gets every object back into its collections, so no
+            # garbage frozen with them outlives the command.
+            gc.unfreeze()
 
 
 def _dispatch(argv: list[str], stream: TextIO) -> int:

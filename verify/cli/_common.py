@@ -426,7 +426,8 @@ def load_designs(paths: Sequence[str], args: argparse.Namespace, command: str,
     # The designs live until the command ends: the cyclic collector need not
     # walk their objects at every later collection (two or three walks of a
     # million objects at 10,000 actors).  Freezing keeps nothing alive:
-    # reference counting frees these objects as before.
+    # reference counting frees these objects as before; verify.cli.main
+    # unfreezes when the command ends.
     gc.freeze()
     if not broken:
         return regimes, None

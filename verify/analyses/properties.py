@@ -17,7 +17,7 @@ from verify.analyses.bounds import Packer, certificate, min_cut
 from verify.analyses.chance import detection_probability, deterrence
 from verify.analyses.framing import non_frameability
 from verify.analyses.leaks import confidentiality
-from verify.analyses.routes import explain_routes, routed_elements
+from verify.analyses.routes import explain_routes, on_route, routed_elements
 from verify.catalogue import catalogue
 from verify.durations import format_duration
 from verify.engine import (
@@ -154,7 +154,8 @@ def witness(regime: Regime, graph: RuleGraph, chosen: Sequence[str] = (), failed
     groups = tuple(g for g in groups_of(regime, graph) if g.count(chosen))
     graph = unfolded if unfolded is not None else compile_rules(
         regime, graph.violation, graph.perpetrator, graph.direct_only, fold=False, attributing=graph.attributing)
-    routed = routed_elements(graph)
+    on_all = on_route(graph)
+    routed = routed_elements(graph, on_all)
     coalition = coalition_of(regime, graph, chosen)
     sc = Scenario(coalition, frozenset(failed))
     times = arrivals(regime, graph, sc)
@@ -172,7 +173,7 @@ def witness(regime: Regime, graph: RuleGraph, chosen: Sequence[str] = (), failed
         failed=tuple(sorted(failed)),
         detection_time=None if found is None else found[0],
         detected_by=None if found is None else (found[1][0], Grade(found[1][1])),
-        routes=explain_routes(regime, graph, sc, times=times),
+        routes=explain_routes(regime, graph, sc, times=times, on_all=on_all),
         notices=tuple(notices),
         blind=tuple(graph.blind[m.id] for m in regime.mechanisms if m.id in graph.blind),
         unrouted=tuple(m.id for m in regime.mechanisms

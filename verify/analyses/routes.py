@@ -12,6 +12,7 @@ the verifier that decides what becomes of it.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from itertools import islice, product
 
@@ -21,13 +22,15 @@ from verify.engine.rules import reached
 from verify.model import Regime
 from verify.results import Block, Grade, Route, Step, StepKind
 
-__all__ = ["routes", "routed_elements", "explain_routes"]
+__all__ = ["routes", "on_route", "routed_elements", "explain_routes"]
 
 _SINK = ("", "sink")
 
 
-def routes(graph: RuleGraph, limit: int = 12) -> list[tuple[Rule, ...]]:
-    """Up to ``limit`` primary routes (observe, then pass), fewest steps first."""
+def routes(graph: RuleGraph, limit: int = 12, on_all: set[State] | None = None) -> list[tuple[Rule, ...]]:
+    """Up to ``limit`` primary routes (observe, then pass), fewest steps first.
+    ``on_all``: :func:`on_route` of all the graph's rules, when the caller has
+    it (it is the answer here too when every rule is primary: a pure graph)."""
     # Imported here: only a counterexample's walk needs it, and importing it
     # was a sixth of a check that holds at 10,000 actors (issue 14).
     import networkx as nx
@@ -35,7 +38,7 @@ def routes(graph: RuleGraph, limit: int = 12) -> list[tuple[Rule, ...]]:
     g = nx.DiGraph()
     by_edge: dict[tuple[State, State], list[Rule]] = {}
     primary = [r for r in graph.rules if r.kind in (RuleKind.OBSERVE, RuleKind.PASS)]
-    on_route = _on_route(primary, graph)
+    on_route = on_all if on_all is not None and len(primary) == len(graph.rules) else _on_route(primary, graph)
     for r in primary:
         if r.src in on_route and r.dst in on_route:
             by_edge.setdefault((r.src, r.dst), []).append(r)
@@ -65,13 +68,20 @@ def _verifier_states(graph: RuleGraph) -> list[State]:
     return list(dict.fromkeys(x for t in graph.targets for x in (t.state, *sorted(y for s in t.also for y in s))))
 
 
+def on_route(graph: RuleGraph) -> set[State]:
+    """The states on some chain of the graph's rules from the violation to a
+    verifier, whatever the scenario."""
+    return _on_route(graph.rules, graph)
+
+
 def _on_route(rules: Sequence[Rule], graph: RuleGraph) -> set[State]:
     """The states on some chain of ``rules`` from the violation to a verifier."""
-    forward: dict[State, list[State]] = {}
-    backward: dict[State, list[State]] = {}
+    # defaultdict rather than setdefault: no empty list is made per rule.
+    forward: defaultdict[State, list[State]] = defaultdict(list)
+    backward: defaultdict[State, list[State]] = defaultdict(list)
     for r in rules:
-        forward.setdefault(r.src, []).append(r.dst)
-        backward.setdefault(r.dst, []).append(r.src)
+        forward[r.src].append(r.dst)
+        backward[r.dst].append(r.src)
     if START not in forward:
         return set()
     ahead = reached([START], forward)
@@ -80,17 +90,19 @@ def _on_route(rules: Sequence[Rule], graph: RuleGraph) -> set[State]:
     return ahead & reached([x for x in _verifier_states(graph) if x in ahead], backward)
 
 
-def routed_elements(graph: RuleGraph) -> frozenset[str]:
+def routed_elements(graph: RuleGraph, on_all: set[State] | None = None) -> frozenset[str]:
     """Mechanisms and flows on some route from the violation to a verifier,
-    whatever the scenario."""
-    on = _on_route(graph.rules, graph)
+    whatever the scenario (``on_all``: :func:`on_route`, when the caller has it)."""
+    on = on_route(graph) if on_all is None else on_all
     return frozenset(r.element for r in graph.rules if r.src in on and r.dst in on)
 
 
 def explain_routes(regime: Regime, graph: RuleGraph, sc: Scenario, limit: int = 12,
-                   times: Mapping[State, Arrival] | None = None) -> tuple[Route, ...]:
+                   times: Mapping[State, Arrival] | None = None,
+                   on_all: set[State] | None = None) -> tuple[Route, ...]:
     """Up to ``limit`` routes of ``graph`` (unfolded), walked in scenario ``sc``
-    (``times``: its arrivals, when the caller has them)."""
+    (``times``: its arrivals, and ``on_all``: :func:`on_route`, when the
+    caller has them)."""
     if not graph.unfolded:
         # Folding drops the rules that notice breaches when they cannot
         # matter to a verdict; an explanation needs them to say "noticed".
@@ -100,7 +112,7 @@ def explain_routes(regime: Regime, graph: RuleGraph, sc: Scenario, limit: int = 
     by_src: dict[tuple[State, str, RuleKind], Rule] = {(r.src, r.element, r.kind): r for r in graph.rules}
     out: list[Route] = []
     seen: set[tuple[object, ...]] = set()
-    for chain in routes(graph, limit):
+    for chain in routes(graph, limit, on_all):
         steps: list[Step] = []
         state: State = START
         end: Block | None = None

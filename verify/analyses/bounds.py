@@ -14,7 +14,7 @@ minimum vertex cut is the minimum evasion and its cut is the coalition.
 
 from __future__ import annotations
 
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -76,10 +76,10 @@ def disjoint_routes(regime: Regime, graph: RuleGraph, limit: int | None = None) 
         return ()
     corruptible = may_be_corrupt(regime, graph.base, graph.candidates)
     target_guard = {t.state: t.guard for t in graph.targets if not t.guard.passes}
-    out_rules: dict[State, list[Rule]] = {}
+    out_rules: defaultdict[State, list[Rule]] = defaultdict(list)
     for r in graph.rules:
         if _pure(r):
-            out_rules.setdefault(r.src, []).append(r)
+            out_rules[r.src].append(r)
     used: set[str] = set()
     # The corruptible actors with a root in ``used``: a colluder there would
     # block this route too.  Kept as a set (a root's closure is everything

@@ -16,6 +16,7 @@ decided it.
 from __future__ import annotations
 
 import heapq
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -81,10 +82,10 @@ def in_time(r: Rule, t: int) -> bool:
 def arrivals(regime: Regime, graph: RuleGraph, sc: Scenario) -> Mapping[State, Arrival]:
     """Earliest time each state holds, with the rule that first reached it."""
     out: dict[State, Arrival] = {START: Arrival(0, None)}
-    by_src: dict[State, list[Rule]] = {}
+    by_src: defaultdict[State, list[Rule]] = defaultdict(list)
     for r in graph.rules:
         if guard_holds(regime, graph, r.guard, sc):
-            by_src.setdefault(r.src, []).append(r)
+            by_src[r.src].append(r)
     heap: list[tuple[int, int, State]] = [(0, 0, START)]
     done: set[State] = set()
     tick = 0

@@ -17,6 +17,7 @@ the coalition) is folded in here, so the encoder sees only real choices.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
@@ -522,11 +523,12 @@ def _fold(regime: Regime, graph: RuleGraph) -> RuleGraph:
             rules.append(r if g is r.guard else Rule(r.src, r.dst, r.delay, g, r.limit, r.kind, r.element))
     targets = [Target(t.state, simplify(t.guard), t.also) for t in graph.targets if possible(t.guard)]
 
-    forward: dict[State, list[Rule]] = {}
-    backward: dict[State, list[Rule]] = {}
+    # defaultdict rather than setdefault: no empty list made per rule.
+    forward: defaultdict[State, list[Rule]] = defaultdict(list)
+    backward: defaultdict[State, list[Rule]] = defaultdict(list)
     for r in rules:
-        forward.setdefault(r.src, []).append(r)
-        backward.setdefault(r.dst, []).append(r)
+        forward[r.src].append(r)
+        backward[r.dst].append(r)
     reach = {START}
     stack = [START]
     while stack:

@@ -773,6 +773,33 @@ def speed(tmp: str, quick: bool = False) -> list[str]:
               f"{warm['field'] / cold:.2f} |", "",
               "Targets: under 100 ms warm (watch), under 300 ms as a whole process.", ""]
 
+    # Reading a design: the quick reader against libyaml's path, same process.
+    lines += ["### Reading a design (parsing only, positions included)", "",
+              "Baseline: `parse(..., quick=False)`, the YAML walk over libyaml's events, on the same text in the "
+              "same process; best of three each.", "",
+              "| instance | libyaml's path s | quick reader s | ratio |", "|---|---|---|---|"]
+    for n in (1000, 10000):
+        path = os.path.join(tmp, f"speed-read{n}.yaml")
+        with open(path, "w") as fh:
+            fh.write(to_yaml(synthetic(n, seed=7)))
+        got = measure(f"""
+            import gc
+            from verify.load.yamlsrc import parse
+            text = open({path!r}).read()
+            gc.disable()  # as in loading (verify.gcpause)
+            for name, quick in (("full", False), ("quick", True)):
+                best = None
+                for _ in range(3):
+                    t = time.perf_counter()
+                    parse(text, "d.yaml", quick=quick)
+                    took = time.perf_counter() - t
+                    best = took if best is None else min(best, took)
+                out[name] = best
+        """)
+        lines.append(f"| synthetic({n:,}) | {got['full']:.3f} | {got['quick']:.3f} | "
+                     f"{got['quick'] / got['full']:.2f} |")
+    lines += [""]
+
     # Non-circumventability as a whole process, loading included.
     lines += ["### Non-circumventability as a whole process, loading included", "",
               "Baseline: `yaml.load` with libyaml of the same file (no positions, no validation) in a process "

@@ -120,14 +120,9 @@ class _Scanner:
                 elif not top[2] and top[3] is not None and indent >= top[0]:
                     # The pending key's value: a block list (at the key's
                     # own indent, YAML's "indentless" list, or deeper).
-                    depth = top[5] + 1
-                    if depth >= max_depth:
-                        raise _Outside
-                    seq = Seq(new(Location, (file, i + 1, indent + 1)))
-                    self._count()
-                    self._set(top, seq)
-                    top = [indent, seq, True, None, None, depth]
+                    top = self._open(top, Seq, i, indent)
                     frames.append(top)
+                    seq, depth = top[1], top[5]
                 else:
                     raise _Outside
                 rest = stripped[1:].lstrip(" ")
@@ -174,13 +169,7 @@ class _Scanner:
                 frame = top
             elif top[3] is not None and indent > top[0]:
                 # The pending key's value: a block mapping.
-                depth = top[5] + 1
-                if depth >= max_depth:
-                    raise _Outside
-                inner = Map(new(Location, (file, i + 1, indent + 1)))
-                self._count()
-                self._set(top, inner)
-                frame = [indent, inner, False, None, None, depth]
+                frame = self._open(top, Map, i, indent)
                 frames.append(frame)
             else:
                 raise _Outside
@@ -200,6 +189,17 @@ class _Scanner:
         self.nodes += 1
         if self.nodes > self.limits.nodes:
             raise _Outside
+
+    def _open(self, top: list[Any], kind: type[Map] | type[Seq], i: int, indent: int) -> list[Any]:
+        """The frame of a block mapping or list opened at ``indent`` of line
+        ``i`` as the value of the key ``top`` is waiting on."""
+        depth = top[5] + 1
+        if depth >= self.limits.depth:
+            raise _Outside
+        container = kind(self.at(i, indent))
+        self._count()
+        self._set(top, container)
+        return [indent, container, kind is Seq, None, None, depth]
 
     def _set(self, frame: list[Any], value: Any) -> None:
         """``value`` is the value of the key ``frame`` is waiting on."""

@@ -38,9 +38,9 @@ def routes(graph: RuleGraph, limit: int = 12, on_all: set[State] | None = None) 
     g = nx.DiGraph()
     by_edge: dict[tuple[State, State], list[Rule]] = {}
     primary = [r for r in graph.rules if r.kind in (RuleKind.OBSERVE, RuleKind.PASS)]
-    on_route = on_all if on_all is not None and len(primary) == len(graph.rules) else _on_route(primary, graph)
+    states = on_all if on_all is not None and len(primary) == len(graph.rules) else _on_route(primary, graph)
     for r in primary:
-        if r.src in on_route and r.dst in on_route:
+        if r.src in states and r.dst in states:
             by_edge.setdefault((r.src, r.dst), []).append(r)
     # In one call, in first-seen order (the order paths are tried in): one
     # add_edge per rule was most of a 10,000-actor counterexample's walk.

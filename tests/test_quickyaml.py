@@ -60,14 +60,15 @@ def _difference(a: Any, b: Any, path: str = "$") -> str | None:
     return None
 
 
-def _agree(text: str, file: str = "d.yaml", limits: Limits = DEFAULT) -> bool:
+def _agree(text: str, file: str = "d.yaml", limits: Limits = DEFAULT, before: tuple[int, int] = (0, 0)) -> bool:
     """Whether the quick reader took ``text``; fails the test if it took
-    it differently from libyaml's path, or took a text that path refuses."""
-    quick = scan(text, file, limits)
+    it differently from libyaml's path, or took a text that path refuses.
+    ``before``: the nodes and elements of the files it extends."""
+    quick = scan(text, file, limits, *before)
     if quick is None:
         return False
     try:
-        full = parse(text, file, limits, quick=False)
+        full = parse(text, file, limits, *before, quick=False)
     except RegimeError as e:
         pytest.fail(f"the quick reader took a text libyaml's path refuses ({e.diagnostics[0]}):\n{text}")
     found = _difference(full, quick)
@@ -95,6 +96,17 @@ def test_every_committed_yaml_file_reads_the_same() -> None:
                                  synthetic(60, seed=2, agencies=1)], ids=["synthetic", "pure", "linked", "one-agency"])
 def test_generated_designs_are_taken_and_read_the_same(doc: dict[str, Any]) -> None:
     assert _agree(to_yaml(doc))
+
+
+def test_an_extending_file_records_its_own_counts() -> None:
+    # parse counts a chain's nodes and elements against the limits from
+    # what the bases hold, and the document records only its own.
+    text = to_yaml(synthetic(60, seed=2))
+    assert _agree(text, before=(1000, 100))
+    alone = scan(text, "d.yaml")
+    after = scan(text, "d.yaml", DEFAULT, 1000, 100)
+    assert alone is not None and after is not None
+    assert (after.nodes, after.elements) == (alone.nodes, alone.elements)
 
 
 def test_a_large_design_is_taken_whole() -> None:
@@ -149,7 +161,10 @@ def _fuzz(rounds: int, seed: int) -> tuple[int, int]:
     taken = 0
     for _ in range(rounds):
         text = _mutate(rng.choice(seeds), rng)
-        taken += _agree(text, "m.yaml", _limits(rng))
+        # As the last file of an extends chain, now and then: the limits
+        # count the whole chain, the document records its own counts.
+        before = (rng.randint(0, 40), rng.randint(0, 4)) if rng.random() < 0.3 else (0, 0)
+        taken += _agree(text, "m.yaml", _limits(rng), before)
     return taken, rounds
 
 

@@ -81,6 +81,9 @@ class _Scanner:
         self.lines = text.split("\n")
         self.file = file
         self.limits = limits
+        # Counted from what the files it extends hold (the limits are on the
+        # whole chain); the document records its own.
+        self.nodes_before, self.elements_before = nodes_before, elements_before
         self.nodes = nodes_before
         self.elements = elements_before
         self.nans = 0
@@ -181,8 +184,8 @@ class _Scanner:
                 raise _Outside
         root.nan_count = self.nans
         root.chain = (file,)
-        root.nodes = self.nodes
-        root.elements = self.elements
+        root.nodes = self.nodes - self.nodes_before
+        root.elements = self.elements - self.elements_before
         return root
 
     def _count(self) -> None:

@@ -2,9 +2,9 @@
 
 The catalogue is project data, written by us, so PyYAML's safe loader is
 enough (libyaml's, when present: the pure-Python one took 70 ms of every
-command that lists the properties, issue 14); it states each property's parameters, defaults and plain-language
-statement, which the loader (parameter checks) and the reports (statements)
-read.
+command that lists the properties, issue 14).  It states each property's
+parameters, defaults and plain-language statement, which the loader
+(parameter checks) and the reports (statements) read.
 """
 
 from __future__ import annotations

@@ -85,23 +85,20 @@ def disjoint_routes(regime: Regime, graph: RuleGraph, limit: int | None = None) 
     # block this route too.  Kept as a set (a root's closure is everything
     # with that root) so that a rule's test is one set operation.
     blocked: set[str] = set()
-    counted: set[str] = set()  # the roots already in ``blocked``
     found: list[Route] = []
     while len(found) < n:
         chain = _shortest(out_rules, target_guard, blocked)
         if chain is None:
             break
         found.append(_route(chain))
-        before = len(used)
-        for r in chain:
-            for a in r.guard.honest & corruptible:
-                used |= _roots(regime, a)
-        for a in target_guard[chain[-1].dst].honest & corruptible:
-            used |= _roots(regime, a)
-        for root in used - counted:
+        new: set[str] = set()
+        for a in target_guard[chain[-1].dst].honest.union(*(r.guard.honest for r in chain)) & corruptible:
+            new |= _roots(regime, a)
+        new -= used
+        for root in new:
             blocked |= regime.closure(root) & corruptible
-        counted |= used
-        if len(used) == before:
+        used |= new
+        if not new:
             # A route nobody can block: each further one would be it again.
             # Its rules go, so the search ends (and what it finds next
             # shares nothing with it that a colluder could cut).

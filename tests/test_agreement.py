@@ -33,7 +33,7 @@ from importlib.machinery import PathFinder
 import pytest
 
 from verify import oracle
-from verify.analyses.bounds import certificate, exact_min_evasion
+from verify.analyses.bounds import certificate, disjoint_routes, exact_min_evasion, is_pure, may_fold_pure
 from verify.analyses.properties import (
     fault_tolerance,
     minimal_evasion_sets,
@@ -248,6 +248,16 @@ def _check(seed: int) -> int:
             cert = certificate(regime, graph, k + 1)
             if cert is not None:
                 assert want is None or want > k, (seed, p, k)
+        # The greedy routes on the unfolded rules are the folded graph's,
+        # rule for rule (non-circumventability skips the fold with them);
+        # and "may fold pure" is never wrong when it says so.
+        unfolded = compile_rules(regime, "v", p, direct, fold=False)
+        # (Unless some target the fold drops needs several sources: then the
+        # search declines, and non-circumventability folds.)
+        want_routes = () if unfolded.conjunctive else disjoint_routes(regime, graph)
+        assert disjoint_routes(regime, unfolded) == want_routes, (seed, p)
+        assert not may_fold_pure(regime, unfolded) or is_pure(graph), (seed, p)
+        comparisons += 2
 
         # Timeliness with one colluder: the worst case is the deadline that
         # just holds.

@@ -36,7 +36,7 @@ from pathlib import Path
 import pytest
 
 from verify import oracle
-from verify.analyses.bounds import disjoint_routes, exact_min_evasion, is_pure
+from verify.analyses.bounds import disjoint_routes, exact_min_evasion, is_pure, may_fold_pure
 from verify.analyses.properties import non_circumventability, robustness_margin
 from verify.engine import RuleGraph, Scenario, compile_rules, detection
 from verify.load import load
@@ -202,6 +202,15 @@ def _check(seed: int) -> Counter[str]:
             lower = len(disjoint_routes(regime, graph))
             assert want is None or lower <= want, (seed, p, lower, want)
             comparisons += 1
+        # Unfolded, the same greedy routes (non-circumventability skips the
+        # fold with them); "may fold pure" never says so of an impure graph.
+        unfolded = compile_rules(regime, "v", p, direct, fold=False)
+        # (Unless some target the fold drops needs several sources: then the
+        # search declines, and non-circumventability folds.)
+        want_routes = () if unfolded.conjunctive else disjoint_routes(regime, graph)
+        assert disjoint_routes(regime, unfolded) == want_routes, (seed, p)
+        assert not may_fold_pure(regime, unfolded) or is_pure(graph), (seed, p)
+        comparisons += 2
     for k in range(4):
         ours = non_circumventability(regime, "v", k, direct=direct)
         theirs = oracle.non_circumventability(regime, "v", k, direct_only=direct)

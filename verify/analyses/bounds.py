@@ -24,12 +24,46 @@ from verify.gcpause import gc_paused
 from verify.model import Regime
 from verify.results import Grade, Route, Step, StepKind
 
-__all__ = ["Cut", "certificate", "disjoint_routes", "exact_min_evasion", "is_pure", "min_cut", "packing", "Packer"]
+__all__ = ["Cut", "certificate", "disjoint_routes", "exact_min_evasion", "is_pure", "may_fold_pure", "min_cut",
+           "packing", "Packer"]
+
+_PURE_KINDS = frozenset({RuleKind.OBSERVE, RuleKind.PASS})
+
 
 def _pure(r: Rule) -> bool:
     g = r.guard
-    return (r.kind in (RuleKind.OBSERVE, RuleKind.PASS) and not g.passes and g.any_corrupt is None
+    return (r.kind in _PURE_KINDS and not g.passes and g.any_corrupt is None
             and not g.corrupt and r.limit is None)
+
+
+def _pure_folded(r: Rule, base: frozenset[str]) -> bool:
+    """Whether ``r`` is pure once folded: what folding takes from a guard
+    (the perpetrator's side in the coalition, a disjunction that side
+    settles) taken away.  On a folded rule, :func:`_pure`."""
+    g = r.guard
+    return (r.kind in _PURE_KINDS and not g.passes and r.limit is None and g.corrupt <= base
+            and (g.any_corrupt is None or not base.isdisjoint(g.any_corrupt)))
+
+
+def _fires(g: Guard, base: frozenset[str], may_corrupt: frozenset[str]) -> bool:
+    """Whether a guard can hold at all (what folding keeps)."""
+    return (base.isdisjoint(g.honest) and g.corrupt <= may_corrupt
+            and (g.any_corrupt is None or not may_corrupt.isdisjoint(g.any_corrupt)))
+
+
+def may_fold_pure(regime: Regime, graph: RuleGraph) -> bool:
+    """Whether ``graph`` (folded or not) may be pure once folded: every rule
+    that can fire is, and no target needs a vote.  False proves the folded
+    graph impure only when folding keeps some rule that is not pure; True
+    proves it pure.  (Folding a 10,000-actor graph costs more than this
+    and the greedy search together: non-circumventability asks this
+    first, to know whether max-flow's exact cut may apply.)"""
+    if graph.conjunctive:
+        return False
+    base = graph.base
+    may_corrupt = may_be_corrupt(regime, base, graph.candidates)
+    return (all(_pure_folded(r, base) for r in graph.rules if _fires(r.guard, base, may_corrupt))
+            and all(not t.guard.passes for t in graph.targets if _fires(t.guard, base, may_corrupt)))
 
 
 def is_pure(graph: RuleGraph) -> bool:
@@ -51,10 +85,11 @@ def _route(chain: list[Rule]) -> Route:
     return Route(steps, chain[-1].dst[0])
 
 
-def certificate(regime: Regime, graph: RuleGraph, n: int) -> tuple[Route, ...] | None:
+def certificate(regime: Regime, graph: RuleGraph, n: int, greedy: bool = True) -> tuple[Route, ...] | None:
     """``n`` merged-disjoint pure routes, or None if these searches find
-    fewer: the greedy one first (it stops at ``n``), then max-flow's."""
-    found = disjoint_routes(regime, graph, n)
+    fewer: the greedy one first (it stops at ``n``; not if ``greedy`` is
+    False, the caller having tried it), then max-flow's."""
+    found = disjoint_routes(regime, graph, n) if greedy else ()
     if len(found) < n:
         found = packing(regime, graph)
     return found[:n] if len(found) >= n else None
@@ -69,22 +104,34 @@ def disjoint_routes(regime: Regime, graph: RuleGraph, limit: int | None = None) 
     it comes up short.  An actor no colluder can corrupt (a trusted
     verifier, say) blocks nothing and is never retired: with one such
     verifier every route ends at it, and retiring it allowed one route.
+
+    ``graph`` may be unfolded (``compile_rules(..., fold=False)``): the
+    routes are the same as on the folded graph, rule for rule, since a
+    breadth-first search from the start never enters what folding drops
+    but dead ends, and those change no other state's discovery order.
+    (Unless a target that folding drops needs several sources at once:
+    then, as on any such graph, the search declines.)
     """
     # More routes than candidates already prove that nobody can evade.
     n = len(graph.candidates) + 1 if limit is None else limit
     if n <= 0 or graph.conjunctive:
         return ()
-    corruptible = may_be_corrupt(regime, graph.base, graph.candidates)
-    target_guard = {t.state: t.guard for t in graph.targets if not t.guard.passes}
+    base = graph.base
+    corruptible = may_be_corrupt(regime, base, graph.candidates)
+    target_guard = {t.state: t.guard for t in graph.targets
+                    if not t.guard.passes and _fires(t.guard, base, corruptible)}
     out_rules: defaultdict[State, list[Rule]] = defaultdict(list)
     for r in graph.rules:
-        if _pure(r):
+        if _pure_folded(r, base):
             out_rules[r.src].append(r)
     used: set[str] = set()
     # The corruptible actors with a root in ``used``: a colluder there would
     # block this route too.  Kept as a set (a root's closure is everything
-    # with that root) so that a rule's test is one set operation.
-    blocked: set[str] = set()
+    # with that root) so that a rule's test is one set operation.  The
+    # perpetrator's side is in from the start: a rule needing it honest
+    # never fires (what folding drops, so an unfolded graph gives the
+    # folded one's routes).
+    blocked: set[str] = set(base)
     found: list[Route] = []
     while len(found) < n:
         chain = _shortest(out_rules, target_guard, blocked)

@@ -450,6 +450,10 @@ def _number_diagnostics(data: Map) -> Iterator[Diagnostic]:
     with at most :data:`MAX_DURATION_DECIMALS` decimals.
     """
     stack: list[tuple[_Step, Any, list[Any]]] = [(_plan(), data, [])]
+    # Durations found within bounds: a large design repeats a few texts
+    # (``7d``) tens of thousands of times, and a text's bound does not
+    # depend on where it is written.
+    bounded: set[tuple[str, str]] = set()
     while stack:
         step, value, path = stack.pop()
         if isinstance(value, Map):
@@ -469,8 +473,12 @@ def _number_diagnostics(data: Map) -> Iterator[Diagnostic]:
                     expected=_TITLED.get(title or "") or "a whole number, written without a decimal point",
                     hint=(f"write {int(value)}, not {value}"
                           if math.isfinite(value) and title not in _DURATION_TITLES else None))
-        elif isinstance(value, str) and step.title in _DURATION_TITLES:
-            yield from _duration_bound(data, path, value, step.title)
+        elif isinstance(value, str) and step.title in _DURATION_TITLES and (value, step.title) not in bounded:
+            found = list(_duration_bound(data, path, value, step.title))
+            if found:
+                yield from found
+            else:
+                bounded.add((value, step.title))
 
 
 def _duration_bound(data: Map, path: list[Any], text: str, title: str) -> Iterator[Diagnostic]:

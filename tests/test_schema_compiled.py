@@ -16,23 +16,23 @@ def test_the_compiled_schema_is_made_from_the_current_schema() -> None:
 
 
 def test_the_loader_uses_the_shipped_code() -> None:
-    validate._fast_check.cache_clear()
+    validate._fast_namespace.cache_clear()
     try:
         assert validate._fast_check() is _compiled.validate
     finally:
-        validate._fast_check.cache_clear()
+        validate._fast_namespace.cache_clear()
 
 
 def test_a_stale_compiled_schema_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_compiled, "SCHEMA_SHA256", "0" * 64)
-    validate._fast_check.cache_clear()
+    validate._fast_namespace.cache_clear()
     try:
         check = validate._fast_check()
         assert check is not _compiled.validate
         with pytest.raises(fastjsonschema.JsonSchemaException):
             check({"regime": 3})
     finally:
-        validate._fast_check.cache_clear()
+        validate._fast_namespace.cache_clear()
 
 
 @pytest.mark.skipif(fastjsonschema.VERSION != _compiled.VERSION,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from verify.cli._common import (
@@ -30,13 +31,15 @@ from verify.cli._common import (
     seconds,
 )
 from verify.errors import RegimeError
+from verify.limits import DEFAULT, Limits
 from verify.safety import visible
 
 if TYPE_CHECKING:  # imported when a round runs: `verify watch --help` stays quick
     from verify.cache import Cache
+    from verify.load.patch import Snapshot
     from verify.model import Regime
 
-__all__ = ["main", "default_cache"]
+__all__ = ["main", "default_cache", "reload"]
 
 
 def default_cache() -> str:
@@ -81,6 +84,7 @@ def main(argv: list[str], stream: TextIO) -> int:
     watched = [args.file]
     seen: str | None = None
     before: dict[str, str] | None = None
+    last: Snapshot | None = None
     rounds = 0
     while args.rounds is None or rounds < args.rounds:
         now = _fingerprint(watched)
@@ -91,8 +95,9 @@ def main(argv: list[str], stream: TextIO) -> int:
         rounds += 1
         started = time.perf_counter()
         try:
-            regime = load_design(args.file, allow=args.allow_extends, limits=args.limits)
+            regime, last = reload(args.file, last, args.allow_extends, args.limits)
         except RegimeError as e:
+            last = None
             report_regime_error(e)
             errors().write(f"verify watch: {visible(args.file)} does not load; waiting for the next save\n")
             stream.flush()
@@ -102,6 +107,33 @@ def main(argv: list[str], stream: TextIO) -> int:
         before = _round(regime, cache, args.timeout, before, stream, rounds, started)
         stream.flush()
     return EXIT_OK
+
+
+def reload(file: str, last: Snapshot | None, allow: Sequence[str] = (),
+           limits: Limits = DEFAULT) -> tuple[Regime, Snapshot | None]:
+    """The design in ``file`` now, and the snapshot to patch the next save
+    into: a one-line edit is patched into ``last`` (verify.load.patch: the
+    same model a full load gives, or no patch); anything else, or a file
+    that cannot be read now, is loaded whole (raising RegimeError)."""
+    from verify.load.patch import Snapshot, patched
+
+    raw = _bytes(file)
+    regime = patched(last, raw) if last is not None and raw is not None else None
+    if regime is None:
+        regime = load_design(file, allow=allow, limits=limits)
+        raw = _bytes(file)
+    # Kept only when the bytes read are the ones loaded (a save between the
+    # two reads leaves no snapshot: the next round loads whole).
+    keep = raw is not None and hashlib.sha256(raw).hexdigest() == regime.sha256
+    return regime, Snapshot(regime, raw, limits) if keep and raw is not None else None
+
+
+def _bytes(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError:
+        return None
 
 
 def _round(regime: Regime, cache: Cache, timeout: float, before: dict[str, str] | None, stream: TextIO,

@@ -6,6 +6,7 @@ assume the shapes the schema promises.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -35,7 +36,7 @@ from verify.model import (
 )
 from verify.vocabulary import SECTION
 
-__all__ = ["build"]
+__all__ = ["ITEM", "build"]
 
 
 def _ids(value: Any) -> tuple[str, ...]:
@@ -144,6 +145,36 @@ def _counted(group: Map) -> dict[str, Any]:
             "members": tuple(member_id(group["id"], i) for i in range(1, n + 1))}
 
 
+def _mechanism(m: Map) -> Mechanism:
+    return Mechanism(
+        **_common(m), **_refs("mechanisms", m), kind=m.get("kind", "other"),
+        observes=tuple(
+            Observation(signature=o) if isinstance(o, str)
+            else Observation(signature=o["signature"], threshold=float(o.get("threshold", 0)))
+            for o in m["observes"]),
+        mandatory=m.get("mandatory", False), tamper_evident=m.get("tamper_evident", False),
+        period=_dur(m, "period"), notice=_dur(m, "notice"), latency=_dur(m, "latency"),
+        detection_probability=_chance(m, "detection_probability", 1),
+        false_alarm_probability=_chance(m, "false_alarm_probability", 0),
+        effort=_exact(m["effort"]) if "effort" in m else Fraction(1),
+        cost=m.get("cost"), optional=m.get("optional", False), intrusiveness=m.get("intrusiveness"),
+        attributes=m.get("attributes", True), barrier=m.get("barrier", False))
+
+
+def _flow(f: Map) -> Flow:
+    return Flow(
+        **_common(f), **_refs("flows", f),
+        latency=_dur(f, "latency"), period=_dur(f, "period"),
+        mandatory=f.get("mandatory", False), authenticated=f.get("authenticated", False),
+        cost=f.get("cost"), optional=f.get("optional", False), intrusiveness=f.get("intrusiveness"),
+        forwards_kinds=_kinds(f, "forwards_kinds"))
+
+
+#: One item of a section as its model element, for the sections
+#: :mod:`verify.load.patch` may rebuild one item of (``build`` uses the same).
+ITEM: dict[str, Callable[[Map], Any]] = {"mechanisms": _mechanism, "flows": _flow}
+
+
 def build(data: Map, path: str, extends: tuple[str, ...] = (), sha256: str | None = None) -> Regime:
     """The model of a document that passed validation.  Its selectors are
     resolved here if they are not yet (a document from
@@ -173,29 +204,8 @@ def build(data: Map, path: str, extends: tuple[str, ...] = (), sha256: str | Non
             duration=parse_duration(v["duration"]) if "duration" in v else None,
             gain=_amount(v, "gain"), sanction=_amount(v, "sanction"))
         for v in section("violations"))
-    mechanisms = tuple(
-        Mechanism(
-            **_common(m), **_refs("mechanisms", m), kind=m.get("kind", "other"),
-            observes=tuple(
-                Observation(signature=o) if isinstance(o, str)
-                else Observation(signature=o["signature"], threshold=float(o.get("threshold", 0)))
-                for o in m["observes"]),
-            mandatory=m.get("mandatory", False), tamper_evident=m.get("tamper_evident", False),
-            period=_dur(m, "period"), notice=_dur(m, "notice"), latency=_dur(m, "latency"),
-            detection_probability=_chance(m, "detection_probability", 1),
-            false_alarm_probability=_chance(m, "false_alarm_probability", 0),
-            effort=_exact(m["effort"]) if "effort" in m else Fraction(1),
-            cost=m.get("cost"), optional=m.get("optional", False), intrusiveness=m.get("intrusiveness"),
-            attributes=m.get("attributes", True), barrier=m.get("barrier", False))
-        for m in section("mechanisms"))
-    flows = tuple(
-        Flow(
-            **_common(f), **_refs("flows", f),
-            latency=_dur(f, "latency"), period=_dur(f, "period"),
-            mandatory=f.get("mandatory", False), authenticated=f.get("authenticated", False),
-            cost=f.get("cost"), optional=f.get("optional", False), intrusiveness=f.get("intrusiveness"),
-            forwards_kinds=_kinds(f, "forwards_kinds"))
-        for f in section("flows"))
+    mechanisms = tuple(_mechanism(m) for m in section("mechanisms"))
+    flows = tuple(_flow(f) for f in section("flows"))
     bodies = tuple(
         Body(**_common(b), **_refs("bodies", b), approve=_threshold(b, "approve"), block=_threshold(b, "block"),
              latency=_dur(b, "latency"), cost=b.get("cost"), optional=b.get("optional", False),

@@ -1,0 +1,153 @@
+"""A one-line edit patched into the last model against a full load.
+
+``verify.load.patch.patched`` makes the model of an edited design from the
+last one (``verify watch``), or says None.  It must never give a model
+that differs from what ``load`` gives for the same file -- not a field, not
+a location, not the design's hash -- and never one for a file ``load``
+refuses: that would turn an error into a design, or check a design other
+than the one on disk.  Here random one-line edits (values that are valid,
+invalid, out of bounds, other types; keys renamed; lines broken) of
+generated designs and of every committed design are loaded both ways.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import glob
+import os
+import random
+
+from benchmarks.generate import synthetic, to_yaml
+from verify.errors import RegimeError
+from verify.load import load
+from verify.load.patch import FIELDS, Snapshot, patched
+from verify.model import Regime
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+#: Values an edit writes: durations, numbers and words, good and bad.
+VALUES = ("0", "3d", "1.5h", "12h", "7", "-1d", "2.25d", "1e5", "5", "0.5", "1e101", ".nan", ".inf", "-3",
+          "99999999999999999y", "1.0000001s", "x", "true", "null", "'7d'", '"3d"', "[1d]", "{a: 1}", "7d # c",
+          "Some words", "", "'it''s'", "ok: no", "#", "30d ", "3 d", "org1", "f1")
+KEYS = ("latency", "period", "notice", "cost", "intrusiveness", "name", "description", "from", "to", "via",
+        "mandatory", "id", "operator", "latncy")
+
+
+def _where(regime: Regime) -> list[object]:
+    """Every element's location, section by section."""
+    out: list[object] = []
+    for f in dataclasses.fields(regime):
+        value = getattr(regime, f.name)
+        if isinstance(value, tuple):
+            out += [(f.name, getattr(x, "where", None)) for x in value]
+    return out
+
+
+def _edit(rng: random.Random, line: str) -> str:
+    """``line`` with one value, key or character changed: mostly a value
+    of one of its keys, a good one for that key as often as a bad one."""
+    roll = rng.random()
+    pairs = [p.split(": ", 1) for p in line[line.find("{") + 1:line.rfind("}")].split(", ")] if "{" in line else []
+    if pairs and all(len(p) == 2 for p in pairs) and roll < 0.7:
+        known = [i for i, p in enumerate(pairs) if p[0] in GOOD]
+        n = rng.choice(known) if known and rng.random() < 0.6 else rng.randrange(len(pairs))
+        key = pairs[n][0]
+        good = GOOD.get(key, ())
+        pairs[n][1] = rng.choice(good) if good and rng.random() < 0.6 else rng.choice(VALUES)
+        return line[:line.find("{") + 1] + ", ".join(": ".join(p) for p in pairs) + line[line.rfind("}"):]
+    if ": " in line and roll < 0.8:
+        return line.replace(": ", ": " + rng.choice(VALUES), 1) if roll < 0.75 else \
+            line.replace(line.split(": ")[0].split()[-1].lstrip("{") + ":", rng.choice(KEYS) + ":", 1)
+    pos = rng.randrange(len(line) + 1)
+    return line[:pos] + rng.choice(["", " ", ",", ":", "}", "\t", "#", "é", "x"]) + line[pos + 1:]
+
+
+#: Values a key takes in a valid design.
+GOOD = {
+    "latency": ("0", "3d", "1.5h", "12h", "30d", "1y", "0.25s"),
+    "period": ("0", "7d", "90d", "1w", "2.5d"),
+    "notice": ("0", "1d", "14d"),
+    "cost": ("0", "1", "2.5", "100", "1e3"),
+    "intrusiveness": ("0", "3", "0.5"),
+    "name": ("A flow", "Inspectorate", "'quoted name'", "x"),
+    "description": ("Free text", "more text here"),
+}
+
+
+def _compare(path: str, text: str, rng: random.Random, edits: int) -> tuple[int, int]:
+    """Random one-line edits of ``text`` at ``path``, loaded both ways;
+    (how many were patched, how many the full load took)."""
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    raw = text.encode()
+    before = Snapshot(load(path), raw)
+    lines = text.split("\n")
+    # Mostly the lines a patch may take (items of the sections it knows,
+    # prose), some of every other kind.
+    wanted = [i for i, x in enumerate(lines) if x.lstrip().startswith("- {") or x.startswith(("title:", "desc"))]
+    took = loaded = 0
+    for _ in range(edits):
+        i = rng.choice(wanted) if wanted and rng.random() < 0.85 else rng.randrange(len(lines))
+        new = lines[:i] + [_edit(rng, lines[i])] + lines[i + 1:]
+        new_raw = "\n".join(new).encode()
+        with open(path, "wb") as fh:
+            fh.write(new_raw)
+        try:
+            full: Regime | None = load(path)
+        except RegimeError:
+            full = None
+        got = patched(before, new_raw)
+        loaded += full is not None
+        if got is None:
+            continue
+        took += 1
+        assert full is not None, (path, i, new[i])
+        assert got == full, (path, i, new[i])
+        assert _where(got) == _where(full), (path, i, new[i])
+        for name in ("path", "extends", "sha256", "title", "description"):
+            assert getattr(got, name) == getattr(full, name), (path, i, new[i], name)
+    return took, loaded
+
+
+def test_patched_models_equal_full_loads(tmp_path):
+    rng = random.Random(14)
+    path = str(tmp_path / "design.yaml")
+    took = loaded = 0
+    for n, seed in ((30, 1), (60, 2)):
+        t, ld = _compare(path, to_yaml(synthetic(n, seed=seed)), rng, 120)
+        took, loaded = took + t, loaded + ld
+    print(f"patch against full load: {took} one-line edits patched of {loaded} that load, 240 tried")
+    # Not vacuous: a good share of the edits is patched, and of those the
+    # full load takes, some are not (a field a patch may not change).
+    assert took >= 40 and loaded > took, (took, loaded)
+
+
+def test_committed_designs(tmp_path):
+    """Hand-written designs (block style, comments, prose): whatever a patch
+    takes must equal the full load."""
+    rng = random.Random(7)
+    took = 0
+    for design in sorted(glob.glob(os.path.join(ROOT, "designs", "*.yaml"))):
+        text = open(design, encoding="utf-8").read()
+        if "extends:" in text:
+            continue
+        took += _compare(str(tmp_path / os.path.basename(design)), text, rng, 40)[0]
+    print(f"patch against full load, committed designs: {took} edits patched")
+
+
+def test_what_no_patch_takes(tmp_path):
+    path = str(tmp_path / "design.yaml")
+    text = to_yaml(synthetic(20, seed=4))
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    before = Snapshot(load(path), text.encode())
+    line = next(x for x in text.split("\n") if "latency:" in x and "- {id: f" in x)
+    assert "latency" in FIELDS["flows"]
+    # One value of a field a patch may change: patched.
+    assert patched(before, text.replace(line, line.replace("latency: ", "latency: 1", 1)).encode()) is not None
+    # Two lines, a line added, a reference, carriage returns: not.
+    two = text.replace(line, line.replace("latency: ", "latency: 1", 1)).replace("title: ", "title: A ", 1)
+    assert patched(before, two.encode()) is None
+    assert patched(before, (text + "\n").encode()) is None
+    assert patched(before, text.replace(line, line.replace("to: ", "to: x", 1)).encode()) is None
+    assert patched(before, text.replace("\n", "\r\n").encode()) is None

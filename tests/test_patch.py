@@ -151,3 +151,29 @@ def test_what_no_patch_takes(tmp_path):
     assert patched(before, (text + "\n").encode()) is None
     assert patched(before, text.replace(line, line.replace("to: ", "to: x", 1)).encode()) is None
     assert patched(before, text.replace("\n", "\r\n").encode()) is None
+
+
+def test_a_line_of_quoted_text_that_reads_like_the_title(tmp_path):
+    """libyaml reads a double-quoted text on over lines at column 0: a line
+    ``title: X`` inside the description is not the title, and editing it
+    changes the description only."""
+    path = str(tmp_path / "design.yaml")
+    lines = to_yaml(synthetic(20, seed=4)).split("\n")
+    at = next(i for i, x in enumerate(lines) if x.startswith("title:"))
+    lines[at:at + 1] = ['description: "A treaty', "title: X", 'and more"', "title: X"]
+    text = "\n".join(lines)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    before = Snapshot(load(path), text.encode())
+    assert before.regime.title == "X" and "title: X" in (before.regime.description or "")
+    edited = text.replace("title: X\nand", "title: Y\nand", 1)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(edited)
+    full = load(path)
+    assert full.title == "X" and "title: Y" in (full.description or "")
+    got = patched(before, edited.encode())
+    assert got is None or (got == full and got.description == full.description and got.title == full.title)
+    # The real title line is patched, and the key lines found are kept.
+    real = text.replace('and more"\ntitle: X', 'and more"\ntitle: Z', 1)
+    got = patched(before, real.encode())
+    assert got is not None and got.title == "Z" and before.keys["title"] == at + 4

@@ -53,11 +53,12 @@ def _fires(g: Guard, base: frozenset[str], may_corrupt: frozenset[str]) -> bool:
 
 def may_fold_pure(regime: Regime, graph: RuleGraph) -> bool:
     """Whether ``graph`` (folded or not) may be pure once folded: every rule
-    that can fire is, and no target needs a vote.  False proves the folded
-    graph impure only when folding keeps some rule that is not pure; True
-    proves it pure.  (Folding a 10,000-actor graph costs more than this
-    and the greedy search together: non-circumventability asks this
-    first, to know whether max-flow's exact cut may apply.)"""
+    that can fire is, and no target needs a vote.  True proves the folded
+    graph pure; False only says that some rule that can fire is not pure
+    (folding may still drop it, as one that leads nowhere).  Folding a
+    10,000-actor graph costs more than this and the greedy search
+    together: non-circumventability asks this first, to know whether
+    max-flow's exact cut may apply."""
     if graph.conjunctive:
         return False
     base = graph.base

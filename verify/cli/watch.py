@@ -119,9 +119,10 @@ def reload(file: str, last: Snapshot | None, allow: Sequence[str] = (),
 
     raw = _bytes(file)
     regime = patched(last, raw) if last is not None and raw is not None else None
-    if regime is None:
-        regime = load_design(file, allow=allow, limits=limits)
-        raw = _bytes(file)
+    if regime is not None and last is not None and raw is not None:
+        return regime, Snapshot(regime, raw, limits, last.keys)
+    regime = load_design(file, allow=allow, limits=limits)
+    raw = _bytes(file)
     # Kept only when the bytes read are the ones loaded (a save between the
     # two reads leaves no snapshot: the next round loads whole).
     keep = raw is not None and hashlib.sha256(raw).hexdigest() == regime.sha256

@@ -121,8 +121,8 @@ class Rule:
 def _rule(src: State, dst: State, delay: int, guard: Guard, limit: int | None, kind: RuleKind,
           element: str) -> Rule:
     """``Rule(...)`` without the frozen dataclass's ``__init__``, whose seven
-    ``object.__setattr__`` calls were a third of compiling the rules (a
-    100,000 of them at 10,000 actors); the same object, field for field."""
+    ``object.__setattr__`` calls were a third of compiling the rules
+    (100,000 of them at 10,000 actors); the same object, field for field."""
     r = _new(Rule)
     d = r.__dict__
     d["src"] = src
@@ -340,7 +340,7 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
     # Guards are built directly rather than with `&`: at 10,000 actors this
     # loop is the hot path of every check.
     rules_of_votes = regime.vote_rule
-    PASS = RuleKind.PASS  # an enum member looked up once, not three times a flow
+    passing = RuleKind.PASS  # an enum member looked up once, not three times a flow
     for f in regime.flows:
         s, r = f.source, f.target
         # A gate is a body (its own rule) or a named decision of one.
@@ -369,9 +369,9 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
             dropped = _guard(recv | send, _NONE, relays, working, passes)
             altered = _guard(recv, _NONE, relays, working, passes)
         for o in origins:
-            rules.append(_rule((s, SEALED, o), (r, SEALED, o), delay, sealed, None, PASS, f.id))
-            rules.append(_rule((s, DIRECT, o), (r, DIRECT, o), delay, authored, None, PASS, f.id))
-            rules.append(_rule((s, INDIRECT, o), (r, INDIRECT, o), delay, authored, None, PASS, f.id))
+            rules.append(_rule((s, SEALED, o), (r, SEALED, o), delay, sealed, None, passing, f.id))
+            rules.append(_rule((s, DIRECT, o), (r, DIRECT, o), delay, authored, None, passing, f.id))
+            rules.append(_rule((s, INDIRECT, o), (r, INDIRECT, o), delay, authored, None, passing, f.id))
             if not f.mandatory:
                 continue
             if not s_is_body:

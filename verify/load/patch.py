@@ -28,14 +28,15 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from verify.errors import RegimeError
 from verify.limits import DEFAULT, Limits
 from verify.load.build import ITEM
 from verify.load.quickyaml import _Scanner, scan
 from verify.load.validate import _number_diagnostics, item_valid
-from verify.load.yamlsrc import Map, Seq
+from verify.load.yamlsrc import Map, Seq, parse
 from verify.model import Regime
 
 __all__ = ["FIELDS", "Snapshot", "patched"]
@@ -53,11 +54,15 @@ PROSE = ("title", "description")
 @dataclass(frozen=True)
 class Snapshot:
     """A design as last loaded: its model, and the text it was loaded from
-    (``raw``: the file's bytes) under ``limits``."""
+    (``raw``: the file's bytes) under ``limits``.  ``keys``: the line each
+    top-level key is written on, read from ``raw`` when a prose edit first
+    needs it; a snapshot patched from this one may share it (one line
+    changed, not a key's: every key is where it was)."""
 
     regime: Regime
     raw: bytes
     limits: Limits = DEFAULT
+    keys: dict[str, int] = field(default_factory=dict, compare=False)
 
 
 def patched(before: Snapshot, raw: bytes) -> Regime | None:
@@ -80,13 +85,25 @@ def patched(before: Snapshot, raw: bytes) -> Regime | None:
     old, new = old_lines[i], new_lines[i]
     sha256 = hashlib.sha256(raw).hexdigest()
     if not old.startswith((" ", "-")):
-        return _prose(regime, old, new, sha256, before.limits)
+        return _prose(before, i, old, new, sha256)
     return _item(regime, i, old, new, sha256, before.limits)
 
 
-def _prose(regime: Regime, old: str, new: str, sha256: str, limits: Limits) -> Regime | None:
+def _prose(before: Snapshot, i: int, old: str, new: str, sha256: str) -> Regime | None:
+    regime, limits = before.regime, before.limits
     key = old.partition(":")[0]
     if key not in PROSE or new.partition(":")[0] != key:
+        return None
+    # The line must be where the document writes that key, not a line of
+    # some other value that happens to read "title: ..." (a quoted text
+    # running over several lines).
+    if not before.keys:
+        try:
+            root = parse(before.raw.decode("utf-8"), regime.path or "", limits)
+        except RegimeError:
+            return None
+        before.keys.update((k, at.line) for k, at in root.key_at.items())
+    if before.keys.get(key) != i + 1:
         return None
     got = [scan(line + "\n", regime.path or "", limits) for line in (old, new)]
     if got[0] is None or got[1] is None or list(got[0]) != [key] or list(got[1]) != [key]:

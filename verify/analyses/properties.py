@@ -194,6 +194,7 @@ def _values(params: Params) -> dict[str, object]:
     return {k: v for k, v in params if k != "violation"}
 
 
+@gc_paused  # as run() is: for callers of the analyses themselves (notebooks, benchmarks)
 def _per_perpetrator(regime: Regime, prop: str, violation: str, params: Params,
                      one: Callable[[str], Result]) -> Result:
     parts = [one(p) for p in regime.violation[violation].perpetrators]
@@ -493,6 +494,7 @@ def _without_each(packer: Packer, q: Query, kstar: KStar, elements: Sequence[str
     return out, settled
 
 
+@gc_paused
 def robustness_margin(regime: Regime, violation: str, *, direct: bool = False,
                       timeout: float | None = None, as_is: bool = False, budget: float | None = None) -> Result:
     """k*: the largest coalition the violation's detection survives, and how
@@ -545,6 +547,7 @@ def robustness_margin(regime: Regime, violation: str, *, direct: bool = False,
                   witness=w, figures=margin, note="; ".join(notes))
 
 
+@gc_paused
 def minimal_evasion_sets(regime: Regime, violation: str, K: int | None = None, *, direct: bool = False,
                          timeout: float | None = None, as_is: bool = False, budget: float | None = None) -> Result:
     """Every inclusion-minimal evading coalition of up to K colluders, and each

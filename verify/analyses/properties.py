@@ -643,9 +643,10 @@ def run(regime: Regime, spec: PropertySpec, timeout: float | None = None, as_is:
     # rule graphs (100,000 rules at 10,000 actors) while it goes on
     # allocating, and each automatic collection walked them all: 0.57 s of a
     # 5.0 s non-circumventability process at 10,000 actors, in collections
-    # that freed 500 objects.  The robustness margin, though, ran 8 % slower
-    # paused (64 s against 69 s at 3,000 actors, in the same sitting): what
-    # z3's Python objects leave to the collector piles up over its calls.
+    # that freed 500 objects.  The robustness margin and the minimal evasion
+    # sets are left as they were: over hundreds of z3 calls, whatever z3's
+    # Python objects leave to the collector would pile up, and no gain
+    # showed (at 3,000 actors the margin took 62 to 73 s, paused or not).
     if spec.property in _MANY_CALLS:
         return _run(regime, spec, timeout, as_is, explain, budget, minimal_cores)
     return _paused_run(regime, spec, timeout, as_is, explain, budget, minimal_cores)

@@ -34,9 +34,9 @@ from typing import Any
 from verify.errors import RegimeError
 from verify.limits import DEFAULT, Limits
 from verify.load.build import ITEM
-from verify.load.quickyaml import _Scanner, scan
-from verify.load.validate import _number_diagnostics, item_valid
-from verify.load.yamlsrc import Map, Seq, parse
+from verify.load.quickyaml import flat_item, scan
+from verify.load.validate import item_numbers_valid, item_valid
+from verify.load.yamlsrc import parse
 from verify.model import Regime
 
 __all__ = ["FIELDS", "Snapshot", "patched"]
@@ -125,16 +125,11 @@ def _item(regime: Regime, i: int, old: str, new: str, sha256: str, limits: Limit
         return None
     section, n = found[0]
     column = old.find("{")
-    if column < 0 or new[:column + 1] != old[:column + 1] or old[:column].strip(" ") != "-":
+    if column < 0 or new[:column + 1] != old[:column + 1]:
         return None
-    maps = []
-    for line in (old, new):
-        reader = _Scanner(line, file, limits, 0, 0)
-        got = reader._flat_map(line, i, column, 2)
-        if got is None or reader.nans:
-            return None
-        maps.append(got)
-    was, now = maps
+    was, now = flat_item(old, i, file, limits), flat_item(new, i, file, limits)
+    if was is None or now is None:
+        return None
     if list(was) != list(now) or {k for k in now if now[k] != was[k]} - FIELDS[section]:
         return None
     element = getattr(regime, section)[n]
@@ -142,20 +137,10 @@ def _item(regime: Regime, i: int, old: str, new: str, sha256: str, limits: Limit
     # The old line must be the element the model holds.
     if build(was) != element or element.where != was.where:
         return None
-    if not item_valid(section, now) or any(_number_diagnostics(_document(section, now))):
+    if not item_valid(section, now) or not item_numbers_valid(section, now):
         return None
     items = list(getattr(regime, section))
     items[n] = build(now)
     changes: dict[str, Any] = {section: tuple(items), "sha256": sha256}
     return dataclasses.replace(regime, **changes)
 
-
-def _document(section: str, item: Map) -> Map:
-    """A document of one item, for the checks that walk a whole one."""
-    doc = Map(item.where)
-    seq = Seq(item.where)
-    seq.append(item)
-    seq.item_at.append(item.where)
-    doc[section] = seq
-    doc.key_at[section] = doc.value_at[section] = item.where
-    return doc

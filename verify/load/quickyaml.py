@@ -28,7 +28,7 @@ from verify.limits import DEFAULT, Limits
 from verify.load.yamlsrc import _TOO_LONG, _WORDS, Map, Seq, _plain
 from verify.model import Location
 
-__all__ = ["scan"]
+__all__ = ["flat_item", "scan"]
 
 
 class _Outside(Exception):
@@ -69,6 +69,20 @@ def scan(text: str, file: str, limits: Limits = DEFAULT, nodes_before: int = 0,
         return _Scanner(text, file, limits, nodes_before, elements_before).document()
     except _Outside:
         return None
+
+
+def flat_item(line: str, index: int, file: str, limits: Limits = DEFAULT) -> Map | None:
+    """One item of a section's list written ``- {key: value, ...}`` on one
+    line (``index``: the line's, from 0), as :func:`scan` reads it inside a
+    document: the same Map and Locations.  None for any other shape, a
+    value that is NaN, or a limit reached (``verify.load.patch``)."""
+    column = line.find("{")
+    if column < 0 or line[:column].strip(" ") != "-":
+        return None
+    reader = _Scanner(line, file, limits, 0, 0)
+    # Depth 2: the document's mapping, the section's list, then the item.
+    got = reader._flat_map(line, index, column, 2)
+    return None if got is None or reader.nans else got
 
 
 class _Scanner:

@@ -26,7 +26,7 @@ from verify.model import SECONDS, Location
 from verify.schema import schema
 from verify.vocabulary import ID_SECTIONS, RESERVED, SECTIONS, Ref, Section
 
-__all__ = ["diagnose", "SECTION_KIND", "MAX_DURATION", "whole_pattern"]
+__all__ = ["diagnose", "item_numbers_valid", "item_valid", "SECTION_KIND", "MAX_DURATION", "whole_pattern"]
 
 #: The longest duration a regime may write, in seconds: 1000 years (1000y).
 #: Longer is surely a mistake, and ``forever`` says "never fades".
@@ -217,6 +217,19 @@ def item_valid(section: str, item: Map) -> bool:
     except fastjsonschema.JsonSchemaException:
         return False
     return True
+
+
+def item_numbers_valid(section: str, item: Map) -> bool:
+    """Whether one item of ``section`` passes :func:`_number_diagnostics`
+    (whole counts, durations within bounds), checked as in a document of
+    that one item."""
+    doc = Map(item.where)
+    seq = Seq(item.where)
+    seq.append(item)
+    seq.item_at.append(item.where)
+    doc[section] = seq
+    doc.key_at[section] = doc.value_at[section] = item.where
+    return not any(_number_diagnostics(doc))
 
 
 @lru_cache(maxsize=1)

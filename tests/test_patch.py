@@ -133,6 +133,7 @@ def test_committed_designs(tmp_path):
             continue
         took += _compare(str(tmp_path / os.path.basename(design)), text, rng, 40)[0]
     print(f"patch against full load, committed designs: {took} edits patched")
+    assert took > 0, "no edit of a committed design was patched: nothing compared"
 
 
 def test_what_no_patch_takes(tmp_path):

@@ -38,22 +38,7 @@ from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Any
 
-from verify.model import (
-    Actor,
-    Asset,
-    Body,
-    Budget,
-    Decision,
-    Flow,
-    Group,
-    Label,
-    Mechanism,
-    PropertySpec,
-    Regime,
-    Signature,
-    Verifier,
-    Violation,
-)
+from verify.model import PropertySpec, Regime
 from verify.results import Result, Verdict
 
 __all__ = ["Cache", "PROSE", "answered", "canonical", "complete", "digest", "key"]
@@ -102,11 +87,6 @@ def canonical(value: object) -> Any:
 
 _PLAIN = frozenset({type(None), bool, int, str, float})
 
-#: The element classes a regime lists (a field holding them is hashed one
-#: element at a time).
-_ELEMENTS = frozenset({Actor, Group, Asset, Signature, Violation, Mechanism, Flow, Body, Decision, Verifier,
-                       Label, Budget})
-
 
 #: A memo of each class's compared fields (what the class declares, never
 #: anything about a design): read once per class, not once per value (a
@@ -143,7 +123,8 @@ def digest(regime: Regime, memo: dict[int, tuple[object, str]] | None = None) ->
             continue
         value = getattr(regime, name)
         parts.append(name)
-        if type(value) is not tuple or not value or type(value[0]) not in _ELEMENTS:
+        # A list of elements (dataclasses) is hashed one element at a time.
+        if type(value) is not tuple or not value or _fields(type(value[0])) is None:
             parts.append(repr(canonical(value)))
             continue
         for x in value:

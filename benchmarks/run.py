@@ -748,7 +748,8 @@ def speed(tmp: str, quick: bool = False) -> list[str]:
     # whole, then checked through the cache.  Best of three edits each.
     warm = measure(f"""
         import io
-        from verify.cli.watch import _round, reload
+        from verify.cli.watch import _round
+        from verify.load.patch import reload
         from verify.cache import Cache
         c = Cache({cache!r})
         regime, last = reload({path!r}, None)

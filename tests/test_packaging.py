@@ -211,3 +211,19 @@ def _catches_import_error(handler: ast.ExceptHandler) -> bool:
     kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
     return any(k is None or (isinstance(k, ast.Name) and k.id in {"ImportError", "ModuleNotFoundError", "Exception"})
                for k in kinds)
+
+
+@pytest.mark.parametrize("dist", ["z3-solver", "networkx", "PyYAML", "pytest", "treaty-verify", "no-such-dist-x"])
+def test_versions_read_from_folder_names_equal_importlib_metadata(dist):
+    """verify.versions reads a version from its .dist-info folder's name
+    (importing importlib.metadata cost a tenth of a re-check); it must be
+    the version importlib.metadata reports, for every report's receipt."""
+    from importlib import metadata
+
+    from verify.versions import _version
+
+    try:
+        expected = metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        expected = "not installed"
+    assert _version(dist) == expected

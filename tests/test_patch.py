@@ -178,3 +178,92 @@ def test_a_line_of_quoted_text_that_reads_like_the_title(tmp_path):
     real = text.replace('and more"\ntitle: X', 'and more"\ntitle: Z', 1)
     got = patched(before, real.encode())
     assert got is not None and got.title == "Z" and before.keys["title"] == at + 4
+
+
+def test_check_through_the_cache_as_a_process_equals_a_full_load(tmp_path, monkeypatch):
+    """``verify check --cache``: each run recalls the model the last one
+    kept for the file and patches the edit into it (verify.cli._common.
+    recalled).  Over a chain of random one-line edits, some refused, some
+    undone, its report and exit status equal a run without the cache, and
+    the patch path is taken (and the unchanged file's kept model used)."""
+    import importlib
+    from io import StringIO
+
+    from verify.cli import main
+
+    patch_module = importlib.import_module("verify.load.patch")
+
+    took = []
+    real = patch_module.patched
+
+    def counting(before: Snapshot, raw: bytes) -> Regime | None:
+        got = real(before, raw)
+        took.append(got is not None)
+        return got
+
+    monkeypatch.setattr(patch_module, "patched", counting)
+    rng = random.Random(3)
+    path = str(tmp_path / "design.yaml")
+    cache = str(tmp_path / "cache")
+    text = to_yaml(synthetic(30, seed=5))
+    lines = text.split("\n")
+    wanted = [i for i, x in enumerate(lines) if x.lstrip().startswith("- {") or x.startswith("title:")]
+    runs = 0
+    for step in range(40):
+        if step % 7 == 6:
+            now = lines  # the last version that loaded, unchanged or back again
+        else:
+            i = rng.choice(wanted)
+            line = lines[i]
+            if "latency: " in line and rng.random() < 0.6:  # a good value, as most saves are
+                old = line.split("latency: ", 1)[1].split(",")[0].rstrip("}")
+                line = line.replace(f"latency: {old}", f"latency: {rng.choice(GOOD['latency'])}", 1)
+            else:
+                line = _edit(rng, line)
+            now = lines[:i] + [line] + lines[i + 1:]
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write("\n".join(now))
+        outs = []
+        for extra in (["--cache", cache], []):
+            out, err = StringIO(), StringIO()
+            status = main(["check", path, "--format", "json", *extra], out, err)
+            outs.append((status, out.getvalue(), err.getvalue()))
+        assert outs[0] == outs[1], (step, "\n".join(now))
+        runs += 1
+        if outs[0][0] != 2:
+            lines = now  # the edit stays, and the next one is made on it
+    print(f"check --cache against no cache: {runs} runs, {sum(took)} patched")
+    assert sum(took) >= 10, took
+
+
+def test_a_damaged_or_foreign_kept_model_is_loaded_again(tmp_path):
+    """What the cache keeps for a file is only ever a shortcut: a damaged
+    file in its folder, or one kept by another build of the tool, is
+    ignored and the design loaded whole."""
+    from io import StringIO
+
+    from verify.cache import Cache
+    from verify.cli import main
+
+    path = str(tmp_path / "design.yaml")
+    cache = tmp_path / "cache"
+    text = to_yaml(synthetic(20, seed=4))
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    first = StringIO()
+    assert main(["check", path, "--format", "json", "--cache", str(cache)], first, StringIO()) == 0
+    kept = list((cache / "kept").iterdir())
+    assert len(kept) == 1
+    kept[0].write_bytes(b"not a pickle")
+    again = StringIO()
+    assert main(["check", path, "--format", "json", "--cache", str(cache)], again, StringIO()) == 0
+    assert again.getvalue() == first.getvalue()
+    # The run above kept the model again; another build of the tool (a
+    # different stamp of its source) does not find it.
+    from verify.limits import DEFAULT
+
+    name = repr(("design", os.path.normpath(path), DEFAULT))
+    assert isinstance(Cache(cache).recall(name), Snapshot)
+    other = Cache(cache)
+    other._tool = {**Cache(cache).tool, "source": "another build"}
+    assert other.recall(name) is None

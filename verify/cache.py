@@ -25,6 +25,14 @@ time limit touched are stored (an unknown, or a figure a budget cut short,
 is about the run, not the design).  The folder is safe to delete; a file
 that cannot be read is a miss, never an error.  Stored with :mod:`pickle`:
 the folder is the user's own, like any cache of compiled code.
+
+The cache also keeps, per design file, the last model loaded and the bytes
+it was loaded from (:meth:`Cache.keep`, :meth:`Cache.recall`), so that a
+``verify check --cache`` after a one-line edit patches the model
+(verify.load.patch) instead of loading the whole file again, and hashes
+only the element that changed.  What is kept is keyed by the tool's
+versions and a stamp of its own source files (their sizes and times), so
+that a model kept by other code is never taken for this code's.
 """
 
 from __future__ import annotations
@@ -44,7 +52,7 @@ from verify.results import Result, Verdict
 __all__ = ["Cache", "PROSE", "answered", "canonical", "complete", "digest", "key"]
 
 #: Bump when what is stored, or how a key is made, changes.
-FORMAT = 2
+FORMAT = 3
 
 #: Fields no analysis reads: prose for the reader.
 PROSE = frozenset({"title", "description", "sources"})
@@ -183,8 +191,40 @@ class Cache:
         if self._tool is None:
             from verify.versions import versions
 
-            self._tool = versions()
+            self._tool = {**versions(), "source": _stamp()}
         return self._tool
+
+    def _kept(self, name: str) -> str:
+        k = hashlib.sha256(repr((FORMAT, tuple(sorted(self.tool.items())), name)).encode()).hexdigest()
+        return os.path.join(self.folder, "kept", k + ".pickle")
+
+    def recall(self, name: str) -> object | None:
+        """What :meth:`keep` last stored under ``name`` with this tool, or
+        None; the element texts kept with it are taken up by the next
+        :meth:`digest` (equal elements, equal texts)."""
+        try:
+            with open(self._kept(name), "rb") as fh:
+                got = pickle.load(fh)
+        except Exception:  # noqa: BLE001 - missing, truncated or foreign: nothing kept
+            return None
+        if not (isinstance(got, tuple) and len(got) == 2 and isinstance(got[1], list)
+                and all(type(p) is tuple and len(p) == 2 and type(p[1]) is str for p in got[1])):
+            return None
+        self._texts = {id(x): (x, t) for x, t in got[1]}
+        value: object = got[0]
+        return value
+
+    def keep(self, name: str, value: object) -> None:
+        """Store ``value`` under ``name``, with the element texts of the last
+        :meth:`digest` (pickled together, so that the elements ``value``
+        shares with that regime are still the same objects when recalled)."""
+        from verify.files import write_atomically
+
+        try:
+            os.makedirs(os.path.dirname(self._kept(name)), exist_ok=True)
+            write_atomically(self._kept(name), pickle.dumps((value, list(self._texts.values())), protocol=5))
+        except OSError:
+            pass
 
     def _path(self, k: str) -> str:
         return os.path.join(self.folder, k[:2], k[2:] + ".pickle")
@@ -214,6 +254,24 @@ class Cache:
                                                          protocol=4))
         except OSError:
             pass
+
+
+def _stamp() -> str:
+    """The size and time of each of the tool's own source files, hashed: a
+    model or result kept by a different build of the same version (a
+    checkout being edited) is not taken for this one's."""
+    root = os.path.dirname(os.path.abspath(__file__))
+    seen: list[str] = []
+    folders = [root]
+    while folders:
+        with os.scandir(folders.pop()) as it:
+            for entry in it:
+                if entry.is_dir(follow_symlinks=False) and entry.name != "__pycache__":
+                    folders.append(entry.path)
+                elif entry.name.endswith(".py"):
+                    st = entry.stat()
+                    seen.append(f"{os.path.relpath(entry.path, root)}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(sorted(seen)).encode()).hexdigest()
 
 
 def answered(cache: Cache | None, regime: Regime, spec: PropertySpec, compute: Callable[[], list[Result]],

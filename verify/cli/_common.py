@@ -32,7 +32,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from fractions import Fraction
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from verify.diagnostics import Diagnostic
 from verify.errors import ExtendsError, RegimeError, YAMLSyntaxError
@@ -41,9 +41,13 @@ from verify.limits import DEFAULT, NAMES, LimitError, Limits, from_environment, 
 from verify.model import Location, Regime
 from verify.safety import visible, visible_lines
 
+if TYPE_CHECKING:
+    from verify.cache import Cache
+    from verify.report.cases import Suite
+
 __all__ = ["Parser", "ArgumentError", "report_regime_error", "write_atomically", "count", "chance", "seconds",
            "errors", "error_stream", "expand_paths", "load_design", "load_designs", "STDIN", "use_colour", "paint",
-           "Captured", "capture_parser",
+           "recalled", "Captured", "capture_parser",
            "EXIT_OK", "EXIT_FAILS", "EXIT_INVALID", "EXIT_UNKNOWN"]
 
 EXIT_OK, EXIT_FAILS, EXIT_INVALID, EXIT_UNKNOWN = 0, 1, 2, 3
@@ -251,6 +255,24 @@ def load_design(path: str, stdin: io.BufferedIOBase | None = None,
     return _load_bytes(raw, tuple(allow), limits)
 
 
+def recalled(path: str, cache: Cache, allow: Sequence[str] = (), limits: Limits = DEFAULT) -> Regime:
+    """:func:`load_design` through ``cache``: the model it keeps for this
+    file, if the bytes are the same; patched, after a one-line edit
+    (:func:`verify.load.patch.reload`, the same model a full load gives);
+    else loaded whole.  What was loaded is kept for the next run, with the
+    texts its key is hashed from (a re-check as a process spent half its
+    time loading and hashing a 1,000-actor design again: issue 14)."""
+    from verify.load.patch import Snapshot, reload
+
+    name = repr(("design", os.path.normpath(path), limits))
+    last = cache.recall(name)
+    regime, now = reload(path, last if isinstance(last, Snapshot) else None, allow, limits)
+    if now is not None and now is not last:
+        cache.digest(regime)
+        cache.keep(name, now)
+    return regime
+
+
 def _load_bytes(raw: bytes, allow: tuple[str, ...] = (), limits: Limits = DEFAULT) -> Regime:
     """A design from bytes: what :func:`verify.load.load` does for a file,
     with the file's bytes given (the same parse, merge, checks and hash)."""
@@ -405,22 +427,25 @@ def progress(args: argparse.Namespace, message: str) -> None:
 
 
 def load_designs(paths: Sequence[str], args: argparse.Namespace, command: str,
-                 stream: TextIO) -> tuple[list[Regime], int | None]:
+                 stream: TextIO, cache: Cache | None = None) -> tuple[list[Regime], int | None]:
     """Load every design of a ``check`` or ``claims`` run.  If any does not
     load, its diagnostics go to stderr (and, in a CI format, into the report,
     so that a code-scanning or test view shows why nothing was checked), and
-    the status to end with is returned instead of None."""
-    from verify.report import to_ci
-    from verify.report.cases import Suite
-
+    the status to end with is returned instead of None.  With a ``cache``, a
+    file is first patched into the model last loaded from it
+    (:func:`recalled`)."""
     regimes: list[Regime] = []
     broken: list[Suite] = []
     for path in paths:
         try:
-            regimes.append(load_design(path, allow=args.allow_extends, limits=args.limits))
+            regimes.append(recalled(path, cache, args.allow_extends, args.limits)
+                           if cache is not None and path != "-" else
+                           load_design(path, allow=args.allow_extends, limits=args.limits))
             progress(args, f"verify {command}: loaded {visible(regimes[-1].path or '')}")
         except RegimeError as e:
             report_regime_error(e)
+            from verify.report.cases import Suite
+
             broken.append(Suite(path="<stdin>" if path == "-" else path, name=path,
                                 diagnostics=list(e.diagnostics)))
     # The designs live until the command ends: the cyclic collector need not
@@ -431,6 +456,8 @@ def load_designs(paths: Sequence[str], args: argparse.Namespace, command: str,
     gc.freeze()
     if not broken:
         return regimes, None
+    from verify.report import to_ci
+
     if args.format in ("sarif", "junit", "github"):
         n = sum(len(s.diagnostics) for s in broken)
         failed = deliver(to_ci(broken, args.format, command, f"{n} error{'s' if n != 1 else ''}"), args, stream,

@@ -197,11 +197,11 @@ def main(argv: list[str], stream: TextIO) -> int:
     if getattr(args, "failed", None) is not None and coalition is None:
         errors().write("verify check: --failed goes with --coalition (a given scenario)\n")
         return EXIT_INVALID
-    regimes, stop = load_designs(paths, args, "check", stream)
+    cache = Cache(args.cache) if args.cache else None
+    regimes, stop = load_designs(paths, args, "check", stream, cache)
     if stop is not None:
         return stop
     done: list[Checked] = []
-    cache = Cache(args.cache) if args.cache else None
     ends = time.monotonic() + args.budget
     for regime in regimes:
         regime, warnings = effective(regime, as_is=args.as_is)

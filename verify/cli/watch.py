@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from verify.cli._common import (
@@ -26,12 +25,10 @@ from verify.cli._common import (
     Parser,
     add_extends_option,
     errors,
-    load_design,
     report_regime_error,
     seconds,
 )
 from verify.errors import RegimeError
-from verify.limits import DEFAULT, Limits
 from verify.safety import visible
 
 if TYPE_CHECKING:  # imported when a round runs: `verify watch --help` stays quick
@@ -39,7 +36,7 @@ if TYPE_CHECKING:  # imported when a round runs: `verify watch --help` stays qui
     from verify.load.patch import Snapshot
     from verify.model import Regime
 
-__all__ = ["main", "default_cache", "reload"]
+__all__ = ["main", "default_cache"]
 
 
 def default_cache() -> str:
@@ -79,6 +76,7 @@ def main(argv: list[str], stream: TextIO) -> int:
     except ArgumentError as e:
         return e.status
     from verify.cache import Cache
+    from verify.load.patch import reload
 
     cache = Cache(args.cache or default_cache())
     watched = [args.file]
@@ -107,34 +105,6 @@ def main(argv: list[str], stream: TextIO) -> int:
         before = _round(regime, cache, args.timeout, before, stream, rounds, started)
         stream.flush()
     return EXIT_OK
-
-
-def reload(file: str, last: Snapshot | None, allow: Sequence[str] = (),
-           limits: Limits = DEFAULT) -> tuple[Regime, Snapshot | None]:
-    """The design in ``file`` now, and the snapshot to patch the next save
-    into: a one-line edit is patched into ``last`` (verify.load.patch: the
-    same model a full load gives, or no patch); anything else, or a file
-    that cannot be read now, is loaded whole (raising RegimeError)."""
-    from verify.load.patch import Snapshot, patched
-
-    raw = _bytes(file)
-    regime = patched(last, raw) if last is not None and raw is not None else None
-    if regime is not None and last is not None and raw is not None:
-        return regime, Snapshot(regime, raw, limits, last.keys)
-    regime = load_design(file, allow=allow, limits=limits)
-    raw = _bytes(file)
-    # Kept only when the bytes read are the ones loaded (a save between the
-    # two reads leaves no snapshot: the next round loads whole).
-    keep = raw is not None and hashlib.sha256(raw).hexdigest() == regime.sha256
-    return regime, Snapshot(regime, raw, limits) if keep and raw is not None else None
-
-
-def _bytes(path: str) -> bytes | None:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read()
-    except OSError:
-        return None
 
 
 def _round(regime: Regime, cache: Cache, timeout: float, before: dict[str, str] | None, stream: TextIO,

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +41,7 @@ from verify.load.validate import item_numbers_valid, item_valid
 from verify.load.yamlsrc import parse
 from verify.model import Regime
 
-__all__ = ["FIELDS", "Snapshot", "patched"]
+__all__ = ["FIELDS", "Snapshot", "patched", "reload"]
 
 #: Per section, the keys whose value a one-line edit may change.
 FIELDS: dict[str, frozenset[str]] = {
@@ -144,3 +146,36 @@ def _item(regime: Regime, i: int, old: str, new: str, sha256: str, limits: Limit
     changes: dict[str, Any] = {section: tuple(items), "sha256": sha256}
     return dataclasses.replace(regime, **changes)
 
+
+
+def reload(file: str, last: Snapshot | None, allow: Sequence[str] = (),
+           limits: Limits = DEFAULT) -> tuple[Regime, Snapshot | None]:
+    """The design in ``file`` now, and the snapshot to patch its next version
+    into: the same bytes as ``last`` give its model (a design extending none
+    is a function of its bytes, its path and the limits), a one-line edit is
+    patched into it (:func:`patched`: the same model a full load gives, or
+    no patch); anything else, or a file that cannot be read now, is loaded
+    whole (raising RegimeError)."""
+    raw = _bytes(file)
+    if last is not None and raw is not None and last.limits == limits and last.regime.path == os.path.normpath(file):
+        if raw == last.raw and not last.regime.extends:
+            return last.regime, last
+        regime = patched(last, raw)
+        if regime is not None:
+            return regime, Snapshot(regime, raw, limits, last.keys)
+    from verify.load import load
+
+    regime = load(file, allow=tuple(allow), limits=limits)
+    raw = _bytes(file)
+    # Kept only when the bytes read are the ones loaded (a save between the
+    # two reads leaves no snapshot: the next version loads whole).
+    keep = raw is not None and hashlib.sha256(raw).hexdigest() == regime.sha256
+    return regime, Snapshot(regime, raw, limits) if keep and raw is not None else None
+
+
+def _bytes(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError:
+        return None

@@ -267,3 +267,36 @@ def test_a_damaged_or_foreign_kept_model_is_loaded_again(tmp_path):
     other = Cache(cache)
     other._tool = {**Cache(cache).tool, "source": "another build"}
     assert other.recall(name) is None
+
+
+def test_a_recheck_imports_only_what_it_uses(tmp_path):
+    """A check that graph bounds settle never imports z3, and a re-check of
+    an unchanged file through the cache imports neither z3 nor PyYAML nor
+    the loader (issue 14: each was a tenth or a twentieth of a re-check
+    as a process); a check the solver answers does import z3."""
+    import subprocess
+    import sys
+
+    path = str(tmp_path / "design.yaml")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(to_yaml(synthetic(60, seed=7, pure=True)))
+    code = ("import sys; from verify.cli import main; status = main(sys.argv[1:]); "
+            "print(status, sorted(m for m in sys.modules if m.split('.')[0] in ('yaml', 'z3') "
+            "or m in ('verify.load.validate', 'verify.load.yamlsrc')), file=sys.stderr)")
+
+    def modules(*argv: str) -> str:
+        done = subprocess.run([sys.executable, "-c", code, "check", path, "-q", *argv], capture_output=True,
+                              text=True, cwd=ROOT, timeout=120)
+        return done.stderr.strip().splitlines()[-1]
+
+    cache = str(tmp_path / "cache")
+    first = modules("--cache", cache)
+    status = first.split()[0]
+    assert status in ("0", "1") and "'yaml'" in first and "'z3" not in first, first
+    assert modules("--cache", cache) == f"{status} []"
+    # A design whose graph is not pure, asked about more colluders than its
+    # routes can prove: the solver answers.
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(to_yaml(synthetic(60, seed=7)))
+    solver = modules("--property", "non-circumventability", "--violation", "covert-run", "-k", "40")
+    assert "'z3'" in solver, solver

@@ -76,6 +76,12 @@ def test_catalogue_analyses_and_schema_name_the_same_properties():
     assert set(shipped) == ids
 
 
+def test_the_names_a_command_line_offers_are_the_catalogues_ids():
+    from verify.catalogue import catalogue, names
+
+    assert names() == sorted(catalogue()) and len(names()) >= 12
+
+
 @pytest.mark.parametrize("path", sorted(CATALOGUE_DIR.glob("*.yaml")), ids=lambda p: p.stem)
 def test_catalogue_file_is_complete(path):
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))

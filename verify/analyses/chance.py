@@ -29,7 +29,8 @@ from fractions import Fraction
 from typing import Literal
 
 from verify.durations import format_duration
-from verify.engine import Query, RuleGraph, coalition_of, compile_rules
+from verify.engine import RuleGraph, coalition_of, compile_rules
+from verify.engine import query as new_query
 from verify.engine.chance import Branch, Tree, chained, chance, span, success, survivors, tree, trials
 from verify.engine.evaluate import Scenario, detection
 from verify.engine.rules import START, Rule, State, Target
@@ -126,7 +127,7 @@ def worst_chance(regime: Regime, graph: RuleGraph, k: int, window: int, timeout_
     detect = tree if linked else survivors
     slack = Fraction(0)
     if not linked:
-        query = Query(regime, graph, timeout_ms=timeout_ms)
+        query = new_query(regime, graph, timeout_ms=timeout_ms)
         groups = {m: (m,) for m in uncertain}
         weights = {m: Fraction(_neglog(1 - q[m])) for m in uncertain}
         # Floating-point logarithms are off by a few units in the last
@@ -142,7 +143,7 @@ def worst_chance(regime: Regime, graph: RuleGraph, k: int, window: int, timeout_
             return (f"{len(uncertain)} uncertain mechanisms pass evidence to one another (one triggers another); "
                     f"the worst coalition is searched world by world only up to {WORLD_LIMIT}")
         product, groups_w, weights = _worlds(graph, uncertain, never, q)
-        query = Query(regime, product, timeout_ms=timeout_ms)
+        query = new_query(regime, product, timeout_ms=timeout_ms)
         candidates = query.heaviest(k, groups_w, weights)
     best: WorstChance | None = None
     found = False

@@ -4,7 +4,6 @@ while it complies (docs/semantics.md, "Non-frameability")."""
 
 from __future__ import annotations
 
-from verify.engine.frame import fabrications, framing_candidates, framing_points, smallest_framing
 from verify.errors import UsageError
 from verify.model import Regime, effective
 from verify.results import Framing, KStar, Result, Verdict
@@ -31,6 +30,9 @@ def non_frameability(regime: Regime, party: str, k: int | None = None, *, timeou
     verifiers = " or ".join(v.id for v in regime.verifiers) or "no verifier"
     statement = (f"No coalition of up to {k} actors outside {party}'s side can make {verifiers} find against "
                  f"{party} while it complies.")
+    # The z3 encoding of forged evidence, imported when a party is asked about.
+    from verify.engine.frame import fabrications, framing_candidates, framing_points, smallest_framing
+
     points = framing_points(regime, party)
     ms = _ms(timeout)
     within = smallest_framing(regime, party, points, k, ms)

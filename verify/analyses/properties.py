@@ -12,6 +12,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from verify.analyses.bounds import Packer, certificate, disjoint_routes, may_fold_pure, min_cut
 from verify.analyses.chance import detection_probability, deterrence
@@ -23,7 +24,6 @@ from verify.durations import format_duration
 from verify.engine import (
     Answer,
     Outcome,
-    Query,
     RuleGraph,
     Scenario,
     arrivals,
@@ -31,12 +31,16 @@ from verify.engine import (
     compile_rules,
     counted_groups,
     detection,
+    query,
 )
 from verify.engine.evaluate import NOTICED_BY, event_time
 from verify.engine.rules import folded
 from verify.errors import UsageError
 from verify.gcpause import gc_paused
 from verify.model import Claim, PropertySpec, Regime, effective
+
+if TYPE_CHECKING:
+    from verify.engine.solve import Query
 from verify.results import (
     CountedGroup,
     EvasionSets,
@@ -265,7 +269,7 @@ def detectability(regime: Regime, violation: str, *, direct: bool = False,
 
     def one(p: str) -> Result:
         graph = compile_rules(regime, violation, p, direct)
-        q = Query(regime, graph, colluders=False, timeout_ms=_ms(timeout), core_effort=_effort(minimal_core))
+        q = query(regime, graph, colluders=False, timeout_ms=_ms(timeout), core_effort=_effort(minimal_core))
         return _solver_result(regime, "detectability", violation, params, graph, q, 0, explain)
 
     return _per_perpetrator(regime, "detectability", violation, params, one)
@@ -314,7 +318,7 @@ def non_circumventability(regime: Regime, violation: str, k: int | None = None, 
         if cut is not None:
             return Result("non-circumventability", params, violation, Verdict.HOLDS, statement, p,
                           rests_on=tuple(sorted({r.element for r in graph.rules})), rests_on_minimal=False)
-        q = Query(regime, graph, timeout_ms=_ms(timeout), core_effort=_effort(minimal_core))
+        q = query(regime, graph, timeout_ms=_ms(timeout), core_effort=_effort(minimal_core))
         return _solver_result(regime, "non-circumventability", violation, params, graph, q, k, explain, unfolded)
 
     return _per_perpetrator(regime, "non-circumventability", violation, params, one)
@@ -333,7 +337,7 @@ def attribution(regime: Regime, violation: str, k: int = 0, *, direct: bool = Fa
 
     def one(p: str) -> Result:
         graph = compile_rules(regime, violation, p, direct, attributing=True)
-        q = Query(regime, graph, timeout_ms=_ms(timeout), core_effort=_effort(minimal_core))
+        q = query(regime, graph, timeout_ms=_ms(timeout), core_effort=_effort(minimal_core))
         out = _solver_result(regime, "attribution", violation, params, graph, q, k, explain)
         if out.verdict != Verdict.FAILS or out.witness is None:
             return out
@@ -371,7 +375,7 @@ def timeliness(regime: Regime, violation: str, T: int, k: int | None = None, *, 
 
     def one(p: str) -> Result:
         graph = compile_rules(regime, violation, p, direct, keep=() if start is None else (start,))
-        q = Query(regime, graph, deadline=T, timeout_ms=_ms(timeout), start=start, core_effort=_effort(minimal_core))
+        q = query(regime, graph, deadline=T, timeout_ms=_ms(timeout), start=start, core_effort=_effort(minimal_core))
         result = _solver_result(regime, "timeliness", violation, params, graph, q, k, explain)
         if explain and result.verdict == Verdict.HOLDS and len(graph.rules) > WORST_CASE_RULE_LIMIT:
             # Said, not silently left out (issue 14).
@@ -398,7 +402,7 @@ def fault_tolerance(regime: Regime, violation: str, f: int = 1, *, direct: bool 
 
     def one(p: str) -> Result:
         graph = compile_rules(regime, violation, p, direct)
-        q = Query(regime, graph, colluders=False, failures=True, timeout_ms=_ms(timeout),
+        q = query(regime, graph, colluders=False, failures=True, timeout_ms=_ms(timeout),
                   core_effort=_effort(minimal_core))
         return _solver_result(regime, "fault-tolerance", violation, params, graph, q, f, explain)
 
@@ -510,7 +514,7 @@ def robustness_margin(regime: Regime, violation: str, *, direct: bool = False,
     by_routes = (0, 0)  # elements routes settled, and how many routes: said with one perpetrator
     for p in perpetrators:
         graph = compile_rules(regime, violation, p, direct)
-        q = Query(regime, graph, timeout_ms=_ms(timeout))
+        q = query(regime, graph, timeout_ms=_ms(timeout))
         packer = Packer(regime, graph)
         kstar, out, reason, routes = _min_evasion(regime, graph, q, packer)
         if kstar == KStar.unknown():
@@ -560,7 +564,7 @@ def minimal_evasion_sets(regime: Regime, violation: str, K: int | None = None, *
     cut = False
     for p in regime.violation[violation].perpetrators:
         graph = compile_rules(regime, violation, p, direct)
-        q = Query(regime, graph, timeout_ms=_ms(timeout))
+        q = query(regime, graph, timeout_ms=_ms(timeout))
         groups += [g for g in groups_of(regime, graph) if g.members in q.groups]
         for s in q.minimal_sets(K, q.evades_with):
             if s is None:

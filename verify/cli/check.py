@@ -15,7 +15,7 @@ from types import ModuleType
 from typing import Any, TextIO
 
 from verify.cache import Cache, answered
-from verify.catalogue import catalogue
+from verify.catalogue import catalogue, names
 from verify.cli._common import (
     EXIT_FAILS,
     EXIT_INVALID,
@@ -54,7 +54,7 @@ __all__ = ["RUN_BUDGET", "main", "add_property_options", "spec_from_args", "stat
 
 
 def add_property_options(parser: Parser) -> None:
-    parser.add_argument("--property", "-p", choices=sorted(catalogue()),
+    parser.add_argument("--property", "-p", choices=names(),
                         help="check this property instead of the design's list")
     parser.add_argument("--violation", help="only this violation")
     parser.add_argument("--party", help="non-frameability: only this party (default: every perpetrator)")

@@ -17,7 +17,7 @@ import io
 from collections.abc import Sequence
 from typing import TextIO
 
-from verify.catalogue import catalogue
+from verify.catalogue import names
 from verify.cli._common import (
     EXIT_INVALID,
     ArgumentError,
@@ -108,7 +108,7 @@ def main(argv: Sequence[str], stream: TextIO) -> int:
         "--as-is", action="store_true",
         help="draw only what is in force: leave out proposed and suspended elements",
     )
-    parser.add_argument("--counterexample", metavar="PROPERTY", choices=sorted(catalogue()),
+    parser.add_argument("--counterexample", metavar="PROPERTY", choices=names(),
                         help="check PROPERTY and draw its counterexample (the first perpetrator it fails for)")
     params = _property_parameters(parser)
     add_extends_option(parser)

@@ -18,12 +18,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
 from fractions import Fraction
 
 import z3
 
 from verify.engine.evaluate import Scenario, detection, event_time
+from verify.engine.outcome import OUT_OF_WORK, Answer, Outcome
 from verify.engine.rules import (
     START,
     Guard,
@@ -43,38 +43,10 @@ __all__ = ["Answer", "Outcome", "Query", "Heaviest"]
 #: z3's "timeout" when none is set (its default: the largest unsigned int).
 _NO_TIMEOUT = 4294967295
 
-#: Why :meth:`Query.smallest` stopped when it spent the work it was given.
-OUT_OF_WORK = "the search's work limit was reached"
-
 # z3 installs a Ctrl-C handler of its own around each solver call, which
 # swallows SIGINT and returns "unknown" (read as a time-out, exit 3).  Off, so
 # that the signal reaches Python's handler and verify stops (exit 130).
 z3.set_param("ctrl_c", False)
-
-
-class Answer(str, Enum):
-    #: Some allowed choice keeps every verifier without evidence (or late).
-    EVADES = "evades"
-    #: None does: the property holds.
-    DETECTED = "detected"
-    #: The solver gave no answer (a time-out): never read as either.
-    UNKNOWN = "unknown"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status: Answer
-    chosen: tuple[str, ...] = ()
-    failed: tuple[str, ...] = ()
-    #: Mechanisms and flows an "detected" answer rests on.
-    core: tuple[str, ...] = ()
-    reason: str = ""
-    #: For "evades" from smallest(): False when a time-out stopped the proof
-    #: that no smaller choice evades (the choice itself is a real one).
-    smallest: bool = True
-    #: For "detected" with a core: False when the core was not minimised to
-    #: the end (its budget ran out), so it may name a spare element.
-    core_minimal: bool = True
 
 
 class Query:

@@ -14,11 +14,11 @@ from verify.durations import format_duration, parse_duration
 from verify.errors import InvalidRegimeError
 from verify.gcpause import gc_paused
 from verify.limits import DEFAULT, Limits
-from verify.load.build import build
-from verify.load.extends import read
-from verify.load.select import resolve
-from verify.load.validate import diagnose
 from verify.model import Regime
+
+# The stages are imported by load(), not with the package: a re-check
+# through the cache imports verify.load.patch (and so this package) and,
+# when the file has not changed, loads nothing (issue 14).
 
 __all__ = ["load", "parse_duration", "format_duration"]
 
@@ -30,6 +30,11 @@ def load(path: str | os.PathLike[str], allow: Iterable[str | os.PathLike[str]] =
     inside the folder of the file that names them (or below it), or inside
     one of the ``allow`` folders (E033 otherwise).  ``limits``: how large,
     deep and long a design may be (docs/limits.md; E007 and others beyond)."""
+    from verify.load.build import build
+    from verify.load.extends import read
+    from verify.load.select import resolve
+    from verify.load.validate import diagnose
+
     path = os.fspath(path)
     data, extends, sha256 = read(path, tuple(allow), limits)
     # Selectors and counted groups are resolved once, on the merged

@@ -35,11 +35,11 @@ from typing import Any
 
 from verify.errors import RegimeError
 from verify.limits import DEFAULT, Limits
-from verify.load.build import ITEM
-from verify.load.quickyaml import flat_item, scan
-from verify.load.validate import item_numbers_valid, item_valid
-from verify.load.yamlsrc import parse
 from verify.model import Regime
+
+# The reader, the checks and the builder are imported when an edit is
+# patched, not with this module: a re-check of an unchanged file
+# (``verify check --cache``) unpickles a Snapshot and needs none of them.
 
 __all__ = ["FIELDS", "Snapshot", "patched", "reload"]
 
@@ -92,6 +92,9 @@ def patched(before: Snapshot, raw: bytes) -> Regime | None:
 
 
 def _prose(before: Snapshot, i: int, old: str, new: str, sha256: str) -> Regime | None:
+    from verify.load.quickyaml import scan
+    from verify.load.yamlsrc import parse
+
     regime, limits = before.regime, before.limits
     key = old.partition(":")[0]
     if key not in PROSE or new.partition(":")[0] != key:
@@ -120,6 +123,10 @@ def _prose(before: Snapshot, i: int, old: str, new: str, sha256: str) -> Regime 
 
 
 def _item(regime: Regime, i: int, old: str, new: str, sha256: str, limits: Limits) -> Regime | None:
+    from verify.load.build import ITEM
+    from verify.load.quickyaml import flat_item
+    from verify.load.validate import item_numbers_valid, item_valid
+
     file = regime.path or ""
     found = [(section, n) for section in FIELDS for n, el in enumerate(getattr(regime, section))
              if el.where is not None and el.where.line == i + 1 and el.where.file == file]

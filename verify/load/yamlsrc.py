@@ -13,8 +13,6 @@ import math
 import re
 from typing import Any
 
-import yaml
-
 from verify.diagnostics import Diagnostic
 from verify.errors import UnsafeYAMLError, YAMLSyntaxError
 from verify.limits import DEFAULT, LimitExceededError, Limits, raise_hint
@@ -31,7 +29,6 @@ MAX_DEPTH = DEFAULT.depth
 #: How many digits a number may be written with.
 MAX_DIGITS = DEFAULT.digits
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _STD = "tag:yaml.org,2002:"
 # "value" and "merge" are what YAML 1.1 resolvers tag a plain `=` and `<<` with;
@@ -134,6 +131,10 @@ def parse(text: str, file: str, limits: Limits = DEFAULT, nodes_before: int = 0,
         data = scan(text, file, limits, nodes_before, elements_before)
         if data is not None:
             return data
+    # PyYAML is imported here, not with the module: a design the quick
+    # reader takes (every generated one, most hand-written ones) never
+    # needs it (its import was a twentieth of a re-check, issue 14).
+    import yaml
 
     def at(mark: Any) -> Location:
         return new(Location, (file, mark.line + 1, mark.column + 1))
@@ -208,7 +209,7 @@ def parse(text: str, file: str, limits: Limits = DEFAULT, nodes_before: int = 0,
             frame[3] = _NO_KEY
 
     try:
-        loader = _Loader(text)
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
         while True:
             event = loader.get_event()
             kind = type(event)

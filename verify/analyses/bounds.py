@@ -14,12 +14,12 @@ minimum vertex cut is the minimum evasion and its cut is the coalition.
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from verify.engine import START, Guard, Rule, RuleGraph, RuleKind, State
-from verify.engine.rules import may_be_corrupt
+from verify.engine.rules import may_be_corrupt, vote_rule_of
 from verify.gcpause import gc_paused
 from verify.model import Regime
 from verify.results import Grade, Route, Step, StepKind
@@ -199,6 +199,29 @@ def packing(regime: Regime, graph: RuleGraph, without: frozenset[str] = frozense
     return Packer(regime, graph).pack(without)
 
 
+@dataclass(frozen=True)
+class _End:
+    """Where a route may end: a verifier's target (``last`` None), or a
+    state from which ``last``, a mandatory flow's hop, reaches a verifier
+    whether its sender passes the sealed item on or withholds it (then
+    noticed).  ``need``: the roots that must stay honest for it; ``gate``:
+    the vote the hop needs to pass, if any."""
+
+    need: frozenset[str]
+    gate: str | None = None
+    last: Rule | None = None
+
+
+@dataclass(frozen=True)
+class _Laid:
+    """A route as :class:`Packer` laid it out: the roots that can block it,
+    the vote its last hop needs, and whether that hop is a noticed one."""
+
+    blockers: frozenset[str]
+    gate: str | None = None
+    noticed: bool = False
+
+
 class Packer:
     """Max-flow's merged-disjoint routes over one rule graph.
 
@@ -214,16 +237,38 @@ class Packer:
     controllers of) the two holders they link are used; rules that ask more
     (votes, other actors' honesty, several sources at once) are left out,
     which can only lower the bound.
+
+    With ``noticed`` (the robustness margin's lower bound, never shown as a
+    certificate), a route may also end with a mandatory flow's hop that
+    carries a sealed item to a verifier either way: passed on by an honest
+    sender, or withheld by a corrupt one and so noticed.  Its sender blocks
+    nothing there.  When that hop needs a body's vote (a report to a
+    council), the routes ending through it are at most as many as the
+    colluders needed to block the vote, and the voters' roots belong to no
+    route: a coalition then pays for each such route either at the route
+    or at the vote, never both with one colluder (docs/semantics.md,
+    "Graph bounds").  This is what lets the bound reach k*+1 on designs
+    whose evasion must silence a council (issue 14).
     """
 
-    def __init__(self, regime: Regime, graph: RuleGraph):
+    def __init__(self, regime: Regime, graph: RuleGraph, noticed: bool = False):
         self.regime = regime
+        self.graph = graph
         self.corruptible = may_be_corrupt(regime, graph.base, graph.candidates)
         self.certain = {a for a in regime.actor if a in graph.base or regime.controllers[a] & graph.base}
         self._root_of: dict[str, frozenset[str]] = {}
         self._every_out: dict[State, list[tuple[Rule, frozenset[str]]]] | None = None
         self.usable: list[tuple[Rule, frozenset[str]]] = []
         self.targets: dict[State, frozenset[str]] = {}
+        #: Where a route may end (the targets, and with ``noticed`` the
+        #: noticed hops), and each vote a noticed hop needs: how many
+        #: colluders block it (None: none can), and its voters' roots.
+        self.ends: dict[State, list[_End]] = {}
+        self.gates: dict[str, tuple[int | None, frozenset[str]]] = {}
+        #: The blockers and vote of each route :meth:`pack` last returned.
+        self._laid: dict[Route, _Laid] = {}
+        #: The usable rules into each noticed hop's sealed state.
+        self._into: dict[State, list[tuple[Rule, frozenset[str]]]] = {}
         if graph.conjunctive:
             return
         for r in graph.rules:
@@ -234,11 +279,79 @@ class Packer:
             mine = self._roots(ends)
             if need is not None and mine is not None and need <= mine:
                 self.usable.append((r, need))
+        found: dict[State, frozenset[str]] = {}
         for t in graph.targets:
             need = self._roots(t.guard.honest)
+            if t.guard.passes or need is None:
+                continue
+            found[t.state] = need
             mine = self._roots([t.state[0]])
-            if not t.guard.passes and need is not None and mine is not None and need <= mine:
+            if mine is not None and need <= mine:
                 self.targets[t.state] = need
+        self.ends = {st: [_End(need)] for st, need in self.targets.items()}
+        if noticed:
+            self._noticed(found)
+
+    def _noticed(self, found: dict[State, frozenset[str]]) -> None:
+        """The noticed hops: a mandatory flow's sealed hop and its withheld
+        twin, both into targets (``found``: every target's roots), asking
+        nothing else of the coalition but one vote at most."""
+        sealed: dict[tuple[State, str, State], Rule] = {}
+        for r in self.graph.rules:
+            if r.kind == RuleKind.PASS and r.src != START and r.src[1] == Grade.SEALED:
+                sealed[(r.src, r.element, (r.dst[0], Grade.INDIRECT, r.dst[2]))] = r
+        for w in self.graph.rules:
+            if w.kind != RuleKind.WITHHOLD:
+                continue
+            p = sealed.get((w.src, w.element, w.dst))
+            if p is None or p.limit is not None or w.limit is not None:
+                continue
+            sender = w.src[0]
+            pg, wg = p.guard, w.guard
+            if (pg.corrupt or pg.any_corrupt is not None or wg.any_corrupt is not None
+                    or wg.corrupt != frozenset({sender}) or pg.passes != wg.passes or len(pg.passes) > 1):
+                continue
+            at, instead = found.get(p.dst), found.get(w.dst)
+            need = self._roots((pg.honest - {sender}) | wg.honest)
+            if at is None or instead is None or need is None:
+                continue
+            gate = next(iter(pg.passes), None)
+            if gate is not None and not self._gate(gate):
+                continue
+            self.ends.setdefault(w.src, []).append(_End(need | at | instead, gate, p))
+        noticed = {st for st, es in self.ends.items() if any(e.last is not None for e in es)}
+        for r, need in self.usable:
+            if r.dst in noticed:
+                self._into.setdefault(r.dst, []).append((r, need))
+
+    def _gate(self, key: str) -> bool:
+        """Whether vote ``key`` may pass (recorded in :attr:`gates`): the
+        fewest colluders that block it, as a lower bound (None if nobody
+        can), and its voters' roots."""
+        if key not in self.gates:
+            regime = self.regime
+            rule_id, _ = vote_rule_of(key)
+            rule = regime.vote_rule[rule_id]
+            voters = [m for m in regime.body[rule.body].members if m not in self.graph.recusals[key]]
+            # Blocked by this many voters in the coalition: approving needs
+            # ``approve`` honest ones; a block rule, ``block`` in it.
+            against = len(voters) - rule.approve + 1 if rule.approve is not None else rule.block or 0
+            against -= sum(1 for v in voters if v in self.certain)
+            open_ = [v for v in voters if v in self.corruptible and v not in self.certain]
+            cover = Counter(root for v in open_ for root in _roots(regime, v))
+            if against <= 0:
+                self.gates[key] = (0, frozenset())  # blocked already: never passes
+            else:
+                # One colluder corrupts at most the voters under one of its
+                # roots: the fewest roots whose voters add up to ``against``.
+                total, fewest = 0, None
+                for j, n in enumerate(sorted(cover.values(), reverse=True), 1):
+                    total += n
+                    if total >= against:
+                        fewest = j
+                        break
+                self.gates[key] = (fewest, frozenset(cover) if fewest is not None else frozenset())
+        return self.gates[key][0] != 0
 
     def _roots(self, actors: Iterable[str]) -> frozenset[str] | None:
         """The roots of these actors (None if one of them is certainly corrupt
@@ -261,7 +374,32 @@ class Packer:
         return out
 
     def pack(self, without: frozenset[str] = frozenset()) -> tuple[Route, ...]:
+        best = self._pack(without, gated=False)
+        if any(e.gate is not None for es in self.ends.values() for e in es):
+            # With the votes: their voters on no route, and the routes
+            # through them sought first or last.
+            for first in (True, False):
+                other = self._pack(without, gated=True, noticed_first=first)
+                if len(other[0]) > len(best[0]):
+                    best = other
+        self._laid = best[1]
+        return best[0]
+
+    def _pack(self, without: frozenset[str], gated: bool,
+              noticed_first: bool = False) -> tuple[tuple[Route, ...], dict[Route, _Laid]]:
+        """Routes to the verifiers by max-flow, and (with :attr:`ends` that
+        are noticed hops) as many more by a second flow among what they left
+        free, or the other way round (``noticed_first``).  ``gated``: the
+        voters of every vote a noticed hop needs are kept off the routes to
+        the verifiers, and the noticed ones may go through votes."""
         usable = [(r, need) for r, need in self.usable if r.element not in without]
+        # Noticed hops through a vote, or those through none: a route through
+        # no vote needs its receiver honest, and took the place of one
+        # through the council that the vote's colluders would pay for.
+        ends = {st: keep for st, es in self.ends.items()
+                if (keep := [e for e in es if e.last is None or (e.last.element not in without
+                                                                 and gated == (e.gate is not None))])}
+        targets = {st: self.targets[st] for st in ends if st in self.targets}
         # Holders in the order the rules name them: the same routes on every run.
         holders: dict[str, int] = {}
         for r, _ in usable:
@@ -269,50 +407,150 @@ class Packer:
                 holders.setdefault(h, len(holders))
         names = list(holders)
         out_rules = self._out_rules(without)
+        votes = sorted({e.gate for es in ends.values() for e in es if e.gate is not None})
         gone: set[str] = set()
-        best: tuple[Route, ...] = ()
+        for g in votes:
+            gone |= self._under(self.gates[g][1])
+        plain = {st: [_End(need)] for st, need in targets.items()}
+        noticing = any(e.last is not None for es in ends.values() for e in es)
+        first: tuple[tuple[Route, ...], dict[Route, _Laid]] = ((), {})
+        before: set[str] = set()
+        if noticing and noticed_first:
+            first = self._noticed_routes(usable, without, ends, votes, out_rules, before)
+            gone |= self._under(frozenset(before))
+        best: tuple[tuple[Route, ...], dict[Route, _Laid], set[str]] = ((), {}, set())
         for _ in range(_PACKING_ROUNDS):
             net = _Network(len(names), [h in self.corruptible for h in names])
-            seen: set[tuple[int, int]] = set()
+            link = net.linker()
             for r, _ in usable:
                 if r.dst[0] in gone or (r.src != START and r.src[0] in gone):
                     continue
-                edge = (_S if r.src == START else 3 + 2 * holders[r.src[0]], 2 + 2 * holders[r.dst[0]])
-                if edge not in seen:
-                    seen.add(edge)
-                    net.link(*edge)
-            for st in sorted(self.targets):
+                link(_S if r.src == START else 3 + 2 * holders[r.src[0]], 2 + 2 * holders[r.dst[0]])
+            for st in sorted(targets):
                 i = holders.get(st[0])
-                if i is not None and st[0] not in gone and (3 + 2 * i, _T) not in seen:
-                    seen.add((3 + 2 * i, _T))
-                    net.link(3 + 2 * i, _T)
+                if i is not None and st[0] not in gone:
+                    link(3 + 2 * i, _T)
             net.max_flow()
-            taken: set[str] = set()
+            taken: set[str] = set(before)
             kept: list[Route] = []
+            laid_out: dict[Route, _Laid] = {}
             clash: set[str] = set()
             for path in net.paths():
-                laid = _lay_out_blocked(out_rules, self.targets, _through({names[i] for i in path}))
+                laid = _lay_out_blocked(out_rules, plain, _through({names[i] for i in path}))
                 if laid is None:
                     continue
-                route, blockers = laid
+                route, blockers, _ = laid
                 if blockers & taken:
                     clash |= {names[i] for i in path if self._root_of.get(names[i], frozenset()) & taken}
                     continue
                 taken |= blockers
                 kept.append(route)
-            if len(kept) > len(best):
-                best = tuple(kept)
+                laid_out[route] = _Laid(blockers)
+            if len(kept) > len(best[0]):
+                best = (tuple(kept), laid_out, taken)
             if not clash - gone:
                 break
             gone |= clash
-        return best
+        kept_, laid_out_, taken_ = best
+        if not noticing:
+            return kept_, laid_out_
+        if noticed_first:
+            return first[0] + kept_, {**first[1], **laid_out_}
+        more, more_laid = self._noticed_routes(usable, without, ends, votes, out_rules, set(taken_))
+        return kept_ + more, {**laid_out_, **more_laid}
+
+    def _noticed_routes(self, usable: list[tuple[Rule, frozenset[str]]], without: frozenset[str],
+                        ends: dict[State, list[_End]],
+                        votes: list[str], out_rules: dict[State, list[tuple[Rule, frozenset[str]]]],
+                        taken: set[str]) -> tuple[tuple[Route, ...], dict[Route, _Laid]]:
+        """Routes ending with a noticed hop, none needing a root in
+        ``taken`` (the first routes') honest, by max-flow over sealed states
+        only (a noticed hop's sender must hold a sealed item)."""
+        free = [(r, need) for r, need in usable if not need & taken and r.dst[1] == Grade.SEALED
+                and (r.src == START or r.src[1] == Grade.SEALED)]
+        holders: dict[str, int] = {}
+        for r, _ in free:
+            for h in ([] if r.src == START else [r.src[0]]) + [r.dst[0]]:
+                holders.setdefault(h, len(holders))
+        names = list(holders)
+        vote_node = {g: len(names) + i for i, g in enumerate(votes)}
+        capacity = {vote_node[g]: cap for g in votes if (cap := self.gates[g][0]) is not None}
+        net = _Network(len(names) + len(votes), [h in self.corruptible for h in names] + [False] * len(votes),
+                       capacity)
+        link = net.linker()
+        for r, _ in free:
+            link(_S if r.src == START else 3 + 2 * holders[r.src[0]], 2 + 2 * holders[r.dst[0]])
+        usable_votes = {g for g in votes if not self.gates[g][1] & taken}
+        for st in sorted(ends):
+            for e in ends[st]:
+                if e.last is None or e.need & taken or (e.gate is not None and e.gate not in usable_votes):
+                    continue
+                # The sender blocks nothing there: the way to the sink starts
+                # from the holder that sent it the sealed item (itself, if
+                # it sealed it), skipping it.
+                sink = _T if e.gate is None else 2 + 2 * vote_node[e.gate]
+                for q, need in self._into.get(st, ()):
+                    src = st[0] if q.src == START else q.src[0]
+                    if q.element in without or need & taken or src not in holders:
+                        continue
+                    link(3 + 2 * holders[src], sink)
+        for g in votes:
+            link(3 + 2 * vote_node[g], _T)
+        net.max_flow()
+        kept: list[Route] = []
+        laid_out: dict[Route, _Laid] = {}
+        through: Counter[str] = Counter()
+        noticed = {st: [e for e in es if e.last is not None] for st, es in ends.items()}
+        for path in net.paths():
+            vote = next((votes[i - len(names)] for i in path if i >= len(names)), None)
+            laid = _lay_out_blocked(out_rules, noticed, self._admits({names[i] for i in path if i < len(names)}),
+                                    _by_vote(vote), frozenset(taken))
+            if laid is None:
+                continue
+            route, blockers, end = laid
+            if blockers & taken:
+                continue
+            if end.gate is not None:
+                voters = self._through_vote(end.gate, through, taken | blockers)
+                if voters is None:
+                    continue
+                taken |= voters
+            taken |= blockers
+            kept.append(route)
+            laid_out[route] = _Laid(blockers, end.gate, True)
+        return tuple(kept), laid_out
+
+    def _admits(self, on: set[str]) -> Callable[[Rule], bool]:
+        """Admits a rule into a holder of ``on``, or from one of them (or the
+        start) into a noticed hop's sender, who is not on the path."""
+        into = self._into
+        return lambda r: r.dst[0] in on or (r.dst in into and (r.src == START or r.src[0] in on))
+
+    def _through_vote(self, gate: str, through: Counter[str], taken: set[str]) -> frozenset[str] | None:
+        """Whether one more route may end through vote ``gate`` (``through``:
+        how many do already; ``taken``: every root the routes kept, and this
+        one, need honest), counting it if so: no more than the colluders
+        who block the vote, and none of its voters' roots on any route.
+        None if not; else the voters' roots the routes may no longer use."""
+        fewest, voters = self.gates[gate]
+        if fewest is not None:
+            if through[gate] >= fewest:
+                return None
+            if through[gate] == 0 and voters & taken:
+                return None
+        through[gate] += 1
+        return voters if fewest is not None else frozenset()
+
+    def _under(self, roots: frozenset[str]) -> set[str]:
+        """The corruptible actors with a root in ``roots``."""
+        return {a for a in self.corruptible if self._root(a) & roots} if roots else set()
 
     def reroute(self, routes: tuple[Route, ...], element: str) -> bool:
         """Whether, without ``element``, the routes that do not use it and one
-        route more still share no root: a shortest route that avoids the
-        roots of every holder of the others.  Cheaper than :meth:`pack`
-        again (one search, no flow), and sound the same way; False says
-        only that this search found none."""
+        route more still share no root: a shortest route whose blockers are
+        none of the others'.  Cheaper than :meth:`pack` again (one search, no
+        flow), and sound the same way; False says only that this search
+        found none."""
         others = [r for r in routes if all(s.element != element for s in r.steps)]
         if len(others) == len(routes):
             return True  # no route uses it
@@ -321,11 +559,35 @@ class Packer:
             # trusted hub's flow to a trusted verifier, found by
             # tests/test_packing.py): one search replaces one route only.
             return False
-        used = {root for route in others for step in route.steps for root in self._root(step.holder)}
+        used: set[str] = set()
+        through: Counter[str] = Counter()
+        for route in others:
+            got = self._laid.get(route)
+            if got is None:  # not laid out by this packer: every holder's roots
+                used |= {root for step in route.steps for root in self._root(step.holder)}
+                continue
+            used |= got.blockers
+            if got.gate is not None:
+                through[got.gate] += 1
+        for g in through:
+            used |= self.gates[g][1]
         if self._every_out is None:
             self._every_out = self._out_rules(frozenset())
-        return _lay_out_blocked(self._every_out, self.targets,
-                                lambda r: r.element != element and not self._root(r.dst[0]) & used) is not None
+
+        def fits(e: _End) -> bool:
+            if e.last is not None and e.last.element == element:
+                return False
+            if e.gate is None or self.gates[e.gate][0] is None:
+                return True
+            return through[e.gate] < (self.gates[e.gate][0] or 0) and (e.gate in through or
+                                                                        not self.gates[e.gate][1] & used)
+
+        laid = _lay_out_blocked(self._every_out, self.ends, lambda r: r.element != element, fits, frozenset(used))
+        if laid is None:
+            return False
+        _, blockers, end = laid
+        # A vote newly taken: its voters on no route, this one's included.
+        return end.gate is None or end.gate in through or not self.gates[end.gate][1] & blockers
 
     def _root(self, holder: str) -> frozenset[str]:
         """The roots of a holder a colluder could corrupt; none for another."""
@@ -346,24 +608,37 @@ def _through(holders: set[str]) -> Callable[[Rule], bool]:
     return lambda r: r.dst[0] in holders
 
 
+def _by_vote(vote: str | None) -> Callable[[_End], bool]:
+    """Fits an end through ``vote`` (None: through no vote)."""
+    return lambda e: e.gate == vote
+
+
 def _lay_out_blocked(out_rules: dict[State, list[tuple[Rule, frozenset[str]]]],
-                     targets: dict[State, frozenset[str]],
-                     admits: Callable[[Rule], bool]) -> tuple[Route, frozenset[str]] | None:
-    """A shortest route by rules that ``admits``, with the roots that can block it."""
+                     ends: dict[State, list[_End]], admits: Callable[[Rule], bool],
+                     fits: Callable[[_End], bool] | None = None,
+                     avoid: frozenset[str] = frozenset()) -> tuple[Route, frozenset[str], _End] | None:
+    """A shortest route by rules that ``admits`` to an end that ``fits``,
+    needing none of the roots in ``avoid`` honest: the route, the roots
+    that can block it, and its end."""
     prev: dict[State, tuple[Rule, frozenset[str]] | None] = {START: None}
     queue = deque([START])
     while queue:
         s = queue.popleft()
-        if s in targets and s != START:
-            blockers = set(targets[s])
-            chain: list[Rule] = []
-            while (step := prev[s]) is not None:
-                chain.append(step[0])
-                blockers |= step[1]
-                s = step[0].src
-            return _route(chain[::-1]), frozenset(blockers)
+        if s != START:
+            for end in ends.get(s, ()):
+                if (fits is None or fits(end)) and not end.need & avoid:
+                    blockers = set(end.need)
+                    chain: list[Rule] = []
+                    while (step := prev[s]) is not None:
+                        chain.append(step[0])
+                        blockers |= step[1]
+                        s = step[0].src
+                    chain.reverse()
+                    if end.last is not None:
+                        chain.append(end.last)
+                    return _route(chain), frozenset(blockers), end
         for r, need in out_rules.get(s, ()):
-            if r.dst not in prev and admits(r):
+            if r.dst not in prev and admits(r) and not need & avoid:
                 prev[r.dst] = (r, need)
                 queue.append(r.dst)
     return None
@@ -510,14 +785,15 @@ class _Network:
     above the number of holders means no finite cut.
     """
 
-    def __init__(self, n: int, cuttable: list[bool]):
+    def __init__(self, n: int, cuttable: list[bool], capacity: dict[int, int] | None = None):
         self.n = 2 + 2 * n
-        self.big = n + 1
+        self.big = n + 1 + sum((capacity or {}).values())
         self.to: list[int] = []
         self.cap: list[int] = []
         self.out: list[list[int]] = [[] for _ in range(self.n)]
         for i, c in enumerate(cuttable):
-            self._edge(2 + 2 * i, 3 + 2 * i, 1 if c else self.big)
+            cap = (capacity or {}).get(i)
+            self._edge(2 + 2 * i, 3 + 2 * i, cap if cap is not None else 1 if c else self.big)
 
     def _edge(self, u: int, v: int, c: int) -> None:
         # Edge e and its residual twin e ^ 1.
@@ -530,6 +806,16 @@ class _Network:
 
     def link(self, u: int, v: int) -> None:
         self._edge(u, v, self.big)
+
+    def linker(self) -> Callable[[int, int], None]:
+        """:meth:`link`, each edge once."""
+        seen: set[tuple[int, int]] = set()
+
+        def link(u: int, v: int) -> None:
+            if (u, v) not in seen:
+                seen.add((u, v))
+                self._edge(u, v, self.big)
+        return link
 
     def _levels(self) -> list[int]:
         level = [-1] * self.n

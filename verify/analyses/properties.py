@@ -515,7 +515,7 @@ def robustness_margin(regime: Regime, violation: str, *, direct: bool = False,
     for p in perpetrators:
         graph = compile_rules(regime, violation, p, direct)
         q = query(regime, graph, timeout_ms=_ms(timeout))
-        packer = Packer(regime, graph)
+        packer = Packer(regime, graph, noticed=True)
         kstar, out, reason, routes = _min_evasion(regime, graph, q, packer)
         if kstar == KStar.unknown():
             return Result("robustness-margin", params, violation, Verdict.UNKNOWN,

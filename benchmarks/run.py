@@ -40,23 +40,28 @@ def measure(code: str) -> dict:
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-def _networkx_cut(path: str) -> dict:
+def _networkx_cut(path: str, runs: int = 1) -> dict:
     """networkx's minimum node cut of a pure-graph regime (the baseline),
-    loading excluded: its seconds and the cut's size."""
+    loading excluded: its seconds (the fastest of ``runs``) and the cut's
+    size."""
     return measure(f"""
         import networkx as nx
         from verify.load import load
         r = load({path!r})
         p = r.violation["covert-run"].perpetrators[0]
-        t = time.perf_counter()
-        g = nx.DiGraph()
-        g.add_nodes_from(a.id for a in r.actors)
-        g.add_edges_from((f.source, f.target) for f in r.flows)
-        g.add_edges_from(("SOURCE", m.operator) for m in r.mechanisms)
-        g.add_edges_from((v.id, "SINK") for v in r.verifiers)
-        g.remove_node(p)
-        cut = nx.minimum_node_cut(g, "SOURCE", "SINK")
-        out["seconds"] = time.perf_counter() - t
+        best = None
+        for _ in range({runs}):
+            t = time.perf_counter()
+            g = nx.DiGraph()
+            g.add_nodes_from(a.id for a in r.actors)
+            g.add_edges_from((f.source, f.target) for f in r.flows)
+            g.add_edges_from(("SOURCE", m.operator) for m in r.mechanisms)
+            g.add_edges_from((v.id, "SINK") for v in r.verifiers)
+            g.remove_node(p)
+            cut = nx.minimum_node_cut(g, "SOURCE", "SINK")
+            took = time.perf_counter() - t
+            best = took if best is None else min(best, took)
+        out["seconds"] = best
         out["cut"] = len(cut)
     """)
 
@@ -854,21 +859,29 @@ def speed(tmp: str, quick: bool = False) -> list[str]:
 
     # A failing check with its counterexample, against networkx's cut.
     lines += ["### A failing check on pure graphs, against networkx's minimum node cut", "",
+              "Loading excluded; the fastest of three runs each, in the same process.", "",
               "| actors | min cut | networkx s | `non_circumventability` at k = cut (fails, walked) s | ratio |",
               "|---|---|---|---|---|"]
     for n in ((1000,) if quick else (1000, 10000)):
         path = os.path.join(tmp, f"speed-pure{n}.yaml")
         with open(path, "w") as fh:
             fh.write(to_yaml(synthetic(n, seed=7, pure=True)))
-        nxr = _networkx_cut(path)
+        # The fastest of three each, in one process each: at 1,000 actors
+        # networkx takes a tenth of a second, where this machine's noise
+        # alone moved the ratio from 1.65 to 2.70 between runs.
+        nxr = _networkx_cut(path, 3)
         ours = measure(f"""
             import networkx  # the baseline imports it before its clock starts; the walk imports it on demand
             from verify.load import load
             from verify.analyses.properties import non_circumventability
             r = load({path!r})
-            t = time.perf_counter()
-            x = non_circumventability(r, "covert-run", {nxr['cut']})
-            out["seconds"] = time.perf_counter() - t
+            best = None
+            for _ in range(3):
+                t = time.perf_counter()
+                x = non_circumventability(r, "covert-run", {nxr['cut']})
+                took = time.perf_counter() - t
+                best = took if best is None else min(best, took)
+            out["seconds"] = best
             out["verdict"] = x.verdict.value
         """)
         lines.append(f"| {n:,} | {nxr['cut']} | {nxr['seconds']:.2f} | {ours['seconds']:.2f} ({ours['verdict']}) | "

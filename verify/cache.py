@@ -177,6 +177,7 @@ class Cache:
         self.misses = 0
         self._tool: dict[str, str] | None = None
         self._digest: tuple[Regime, str] | None = None
+        #: The hash of each element of the last regime digested, by identity.
         self._texts: dict[int, tuple[object, str]] = {}
 
     def digest(self, regime: Regime) -> str:
@@ -203,8 +204,8 @@ class Cache:
 
     def recall(self, name: str) -> object | None:
         """What :meth:`keep` last stored under ``name`` with this tool, or
-        None; the element texts kept with it are taken up by the next
-        :meth:`digest` (equal elements, equal texts)."""
+        None; the element hashes kept with it are taken up by the next
+        :meth:`digest` (equal elements, equal hashes)."""
         try:
             with open(self._kept(name), "rb") as fh:
                 got = pickle.load(fh)
@@ -218,7 +219,7 @@ class Cache:
         return value
 
     def keep(self, name: str, value: object) -> None:
-        """Store ``value`` under ``name``, with the element texts of the last
+        """Store ``value`` under ``name``, with the element hashes of the last
         :meth:`digest` (pickled together, so that the elements ``value``
         shares with that regime are still the same objects when recalled)."""
         from verify.files import write_atomically

@@ -38,9 +38,6 @@ from verify.engine.rules import folded
 from verify.errors import UsageError
 from verify.gcpause import gc_paused
 from verify.model import Claim, PropertySpec, Regime, effective
-
-if TYPE_CHECKING:
-    from verify.engine.solve import Query
 from verify.results import (
     CountedGroup,
     EvasionSets,
@@ -55,6 +52,9 @@ from verify.results import (
     WorstCase,
     combine,
 )
+
+if TYPE_CHECKING:
+    from verify.engine.solve import Query
 
 __all__ = [
     "detectability",

@@ -154,7 +154,6 @@ def _item(regime: Regime, i: int, old: str, new: str, sha256: str, limits: Limit
     return dataclasses.replace(regime, **changes)
 
 
-
 def reload(file: str, last: Snapshot | None, allow: Sequence[str] = (),
            limits: Limits = DEFAULT) -> tuple[Regime, Snapshot | None]:
     """The design in ``file`` now, and the snapshot to patch its next version

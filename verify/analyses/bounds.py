@@ -265,7 +265,7 @@ class Packer:
         #: colluders block it (None: none can), and its voters' roots.
         self.ends: dict[State, list[_End]] = {}
         self.gates: dict[str, tuple[int | None, frozenset[str]]] = {}
-        #: The blockers and vote of each route :meth:`pack` last returned.
+        #: The blockers and vote of each route :meth:`pack` returned.
         self._laid: dict[Route, _Laid] = {}
         #: The usable rules into each noticed hop's sealed state.
         self._into: dict[State, list[tuple[Rule, frozenset[str]]]] = {}
@@ -382,7 +382,11 @@ class Packer:
                 other = self._pack(without, gated=True, noticed_first=first)
                 if len(other[0]) > len(best[0]):
                     best = other
-        self._laid = best[1]
+        # Kept for every route laid out, not only the last packing's: the
+        # margin packs again without one element, then reroutes for the
+        # next around its first routes.  (A route's steps come from one
+        # chain of rules; laid out again, it is as real and as blocked.)
+        self._laid.update(best[1])
         return best[0]
 
     def _pack(self, without: frozenset[str], gated: bool,

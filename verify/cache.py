@@ -6,8 +6,8 @@ one property, a claim, a comment, a citation or where lines fall, only the
 questions it touched are solved again.
 
 The key of one question (a property with its parameters, on the regime in
-force) is a SHA-256 of the tool's, z3's and Python's versions and this
-cache's format, the property and its parameters, and the regime's content
+force) is a SHA-256 of the tool's, z3's and Python's versions, a stamp of
+the tool's own source files, this cache's format, the property and its parameters, and the regime's content
 that any analysis reads: every field taking part in equality, less the
 properties and claims (each question is keyed apart, so editing one
 re-solves that one) and the prose no analysis reads (``title``,

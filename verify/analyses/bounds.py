@@ -299,6 +299,7 @@ class Packer:
         sealed: dict[tuple[State, str, State], Rule] = {}
         for r in self.graph.rules:
             if r.kind == RuleKind.PASS and r.src != START and r.src[1] == Grade.SEALED:
+                # Keyed by the state its withheld twin reaches instead.
                 sealed[(r.src, r.element, (r.dst[0], Grade.INDIRECT, r.dst[2]))] = r
         for w in self.graph.rules:
             if w.kind != RuleKind.WITHHOLD:
@@ -581,10 +582,10 @@ class Packer:
         def fits(e: _End) -> bool:
             if e.last is not None and e.last.element == element:
                 return False
-            if e.gate is None or self.gates[e.gate][0] is None:
+            if e.gate is None:
                 return True
-            return through[e.gate] < (self.gates[e.gate][0] or 0) and (e.gate in through or
-                                                                        not self.gates[e.gate][1] & used)
+            fewest, voters = self.gates[e.gate]
+            return fewest is None or (through[e.gate] < fewest and (e.gate in through or not voters & used))
 
         laid = _lay_out_blocked(self._every_out, self.ends, lambda r: r.element != element, fits, frozenset(used))
         if laid is None:

@@ -562,6 +562,11 @@ class Regime:
                     down[c].append(a.id)
         return _Reach({a: tuple(xs) for a, xs in down.items()})
 
+    @cached_property
+    def controlling(self) -> frozenset[str]:
+        """Every actor that controls some other actor."""
+        return frozenset(c for a in self.actors for c in a.controlled_by)
+
     def closure(self, actor: str) -> frozenset[str]:
         """The actor and everything it controls."""
         return self.controlled[actor] | {actor}

@@ -567,9 +567,19 @@ def _fold(regime: Regime, graph: RuleGraph) -> RuleGraph:
 
     rules = []
     for r in graph.rules:
-        if possible(r.guard):
-            g = simplify(r.guard)
-            rules.append(r if g is r.guard else _rule(r.src, r.dst, r.delay, g, r.limit, r.kind, r.element))
+        g = r.guard
+        if not base.isdisjoint(g.honest):
+            continue
+        if g.corrupt or g.any_corrupt is not None:
+            if not possible(g):
+                continue
+        elif base.isdisjoint(g.working):
+            # Nearly every guard: possible, and nothing to fold (what
+            # possible() and simplify() would say, without their calls).
+            rules.append(r)
+            continue
+        s = simplify(g)
+        rules.append(r if s is g else _rule(r.src, r.dst, r.delay, s, r.limit, r.kind, r.element))
     targets = [Target(t.state, simplify(t.guard), t.also) for t in graph.targets if possible(t.guard)]
 
     # defaultdict rather than setdefault: no empty list made per rule.

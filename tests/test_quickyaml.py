@@ -87,9 +87,25 @@ def test_every_committed_yaml_file_reads_the_same() -> None:
         except UnicodeDecodeError:
             continue
         taken += _agree(text, os.path.relpath(path, ROOT))
-    # Most hand-written designs use block scalars (>) or wrap long plain
-    # text over lines, and go to libyaml; the test designs are plainer.
+    # Some hand-written designs wrap long plain text over lines, and go to
+    # libyaml; the test designs are plainer.
     assert taken >= 100, taken
+
+
+def test_block_scalars_are_taken_and_read_the_same() -> None:
+    # The catalogue's prose and the committed designs' descriptions are
+    # plain block scalars: every catalogue file is taken (no PyYAML for a
+    # statement), and they read as libyaml's path reads them.
+    for path in sorted(glob.glob(os.path.join(ROOT, "properties", "*.yaml"))):
+        with open(path, encoding="utf-8") as fh:
+            assert _agree(fh.read(), os.path.relpath(path, ROOT)), path
+    assert _agree(_SEEDS[-1])
+    # Shapes left to libyaml: an indicator, uneven or more indented lines,
+    # an empty line inside, no final line break.
+    for text in ("a: >-\n  x\n", "a: >2\n  x\n", "a: > # c\n  x\n", "a: |\n  x\n   y\n", "a: |\n   x\n  y\n",
+                 "a: >\n  x\n\n  y\n", "a: |\n   x\n    \nb: c\n", "a: >\n  x", "a: >\nb: c\n", "a: >\n  x \n",
+                 "a: |\n  #x\n"):
+        assert scan(text, "d.yaml") is None, text
 
 
 @pytest.mark.parametrize("doc", [synthetic(300, seed=3), synthetic(300, seed=4, pure=True), linked(300),
@@ -129,6 +145,11 @@ _SEEDS = [
     "threat_model: {max: 2}\nproperties:\n- property: detectability\n  params: {k: 1}\n",
     "a:\n  b:\n    c: 'it''s'\n    d: \"plain\"\n  e:\n  - [1, [2, {f: g}], {}]\n  - []\n  - -1\n- x\n",
     "regime: r\nsources:\n- IAEA INFCIRC/153, para. 28\n- 'Quoted: with colon'\nnote: ends here\n",
+    # Block scalars: folded and literal, after a key and in a list, followed
+    # by empty lines, a comment and a shallower key (issue 14: the property
+    # catalogue and hand-written designs are read without libyaml).
+    "regime: r\ndescription: >\n  Folded prose, a: colon\n  and # not a comment\n\nnotes:\n- |\n    line one\n"
+    "    line two\n- id: x\n  text: >\n     deeper\n     still\n# after\nend: |\n  last\n",
 ]
 
 

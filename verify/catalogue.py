@@ -1,10 +1,10 @@
 """The property catalogue: one YAML file per property in properties/.
 
-The catalogue is project data, written by us, so PyYAML's safe loader is
-enough (libyaml's, when present: the pure-Python one took 70 ms of every
-command that lists the properties, issue 14).  It states each property's
-parameters, defaults and plain-language statement, which the loader
-(parameter checks) and the reports (statements) read.
+The catalogue is project data, written by us in the plain YAML the
+designs' quick reader takes (PyYAML's safe loader reads a file it does
+not).  It states each property's parameters, defaults and plain-language
+statement, which the loader (parameter checks) and the reports
+(statements) read.
 """
 
 from __future__ import annotations
@@ -55,14 +55,35 @@ def names() -> list[str]:
     return sorted(catalogue())
 
 
-@lru_cache(maxsize=1)
-def catalogue() -> dict[str, PropertyInfo]:
+def _plain(value: Any) -> Any:
+    """The quick reader's Map and Seq as the dict and list PyYAML makes."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _read(text: str, name: str) -> Any:
+    """One catalogue file's data: by the designs' quick reader, which takes
+    every file as written (tests/test_quickyaml.py), else by PyYAML.
+    Importing PyYAML and reading the files with it was a tenth of a
+    re-check as a process (issue 14)."""
+    from verify.load.quickyaml import scan
+
+    got = scan(text, name)
+    if got is not None:
+        return _plain(got)
     import yaml
 
-    safe = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, PropertyInfo]:
     out: dict[str, PropertyInfo] = {}
-    for _, text in _files():
-        raw = yaml.load(text, Loader=safe)  # noqa: S506 - a safe loader
+    for name, text in _files():
+        raw = _read(text, name)
         out[raw["id"]] = PropertyInfo(
             id=raw["id"], kind=raw["kind"], parameters=raw["parameters"],
             statement=raw["statement"], formal=raw["formal"].strip(),

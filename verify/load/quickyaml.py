@@ -6,7 +6,7 @@ a strict subset of YAML line by line: block mappings and sequences, flow
 document inside that subset it returns exactly what the libyaml path
 returns (the same Map/Seq tree, the same Location for every key, value and
 item, the same node, element and NaN counts); for anything else (an
-anchor, a tag, a block scalar, a multi-line plain scalar, an empty value, a
+anchor, a tag, a block scalar with indicators or uneven lines, a multi-line plain scalar, an empty value, a
 tab, a duplicate key, a limit reached, anything it is not sure of) it
 returns None and parse reads the text through libyaml.  So it never
 reports an error itself: every diagnostic is the libyaml path's, word for
@@ -278,6 +278,8 @@ class _Scanner:
             self._trailing(text[m.end():])
             raw = m.group(1)
             return self._scalar(raw.replace("''", "'") if first == "'" else raw, quoted=True), i
+        if first == ">" or first == "|":
+            return self._block(text, i, column, indent)
         if first in _INDICATORS or (first in "-?:" and (len(text) == 1 or text[1] == " ")):
             raise _Outside
         cut = text.find(" #")
@@ -286,6 +288,52 @@ class _Scanner:
             raise _Outside
         self._continues(i, indent)
         return self._scalar(raw, quoted=False), i
+
+    def _block(self, text: str, i: int, column: int, indent: int) -> tuple[Any, int]:
+        """A block scalar, ``>`` (folded) or ``|`` (literal), alone after
+        its key, whose content lines below are all indented alike, deeper
+        than ``indent``: the shape of the hand-written designs' and the
+        property catalogue's prose.  Anything else -- an indicator after
+        it, an empty or more indented line inside, a line of spaces after
+        it, a line ending in a space, a line starting with ``#``, content up
+        to the end of a text without a final line break -- is left to
+        libyaml."""
+        if len(text) != 1:
+            raise _Outside
+        lines = self.lines
+        body: list[str] = []
+        width = 0
+        j = i + 1
+        while j < len(lines):
+            line = lines[j]
+            stripped = line.lstrip(" ")
+            if not stripped:
+                # Empty lines end the block only if no content follows them;
+                # a line of spaces may be content (deeper than the block).
+                k = j
+                while k < len(lines) and not lines[k].strip(" "):
+                    if lines[k]:
+                        raise _Outside
+                    k += 1
+                if k < len(lines) and len(lines[k]) - len(lines[k].lstrip(" ")) > indent:
+                    raise _Outside
+                break
+            at = len(line) - len(stripped)
+            if at <= indent:
+                break
+            if width == 0:
+                width = at
+            if at != width or stripped[0] == "#" or line[-1] == " ":
+                raise _Outside
+            body.append(stripped)
+            j += 1
+        if not body or j == len(lines):
+            raise _Outside  # empty, or no line break after its last line
+        raw = (" " if text == ">" else "\n").join(body) + "\n"
+        if len(raw) > self.limits.scalar_size:
+            raise _Outside
+        self._count()
+        return raw, j - 1
 
     def _continues(self, i: int, indent: int) -> None:
         """A plain scalar ends with its line only if the next line with

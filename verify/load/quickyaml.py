@@ -6,12 +6,13 @@ a strict subset of YAML line by line: block mappings and sequences, flow
 document inside that subset it returns exactly what the libyaml path
 returns (the same Map/Seq tree, the same Location for every key, value and
 item, the same node, element and NaN counts); for anything else (an
-anchor, a tag, a block scalar with indicators or uneven lines, a multi-line plain scalar, an empty value, a
-tab, a duplicate key, a limit reached, anything it is not sure of) it
-returns None and parse reads the text through libyaml.  So it never
-reports an error itself: every diagnostic is the libyaml path's, word for
-word.  tests/test_quickyaml.py holds the two readers to the same trees on
-every committed design and on mutated ones.
+anchor, a tag, a block scalar with indicators or uneven lines, a
+multi-line plain scalar, an empty value, a tab, a duplicate key, a limit
+reached, anything it is not sure of) it returns None and parse reads the
+text through libyaml.  So it never reports an error itself: every
+diagnostic is the libyaml path's, word for word.  tests/test_quickyaml.py
+holds the two readers to the same trees on every committed design, the
+property catalogue and mutated texts.
 
 Why: libyaml's events cost about 1.6 us each to build as Python objects
 before a value is made of them; a 10,000-actor design has half a million.
@@ -279,7 +280,7 @@ class _Scanner:
             raw = m.group(1)
             return self._scalar(raw.replace("''", "'") if first == "'" else raw, quoted=True), i
         if first == ">" or first == "|":
-            return self._block(text, i, column, indent)
+            return self._block(text, i, indent)
         if first in _INDICATORS or (first in "-?:" and (len(text) == 1 or text[1] == " ")):
             raise _Outside
         cut = text.find(" #")
@@ -289,7 +290,7 @@ class _Scanner:
         self._continues(i, indent)
         return self._scalar(raw, quoted=False), i
 
-    def _block(self, text: str, i: int, column: int, indent: int) -> tuple[Any, int]:
+    def _block(self, text: str, i: int, indent: int) -> tuple[Any, int]:
         """A block scalar, ``>`` (folded) or ``|`` (literal), alone after
         its key, whose content lines below are all indented alike, deeper
         than ``indent``: the shape of the hand-written designs' and the

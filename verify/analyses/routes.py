@@ -12,8 +12,9 @@ the verifier that decides what becomes of it.
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from itertools import islice, product
 
 from verify.engine import START, Rule, RuleGraph, RuleKind, Scenario, State, arrivals, block, target_block
@@ -22,44 +23,147 @@ from verify.engine.rules import reached
 from verify.model import Regime
 from verify.results import Block, Grade, Route, Step, StepKind
 
-__all__ = ["routes", "on_route", "routed_elements", "explain_routes"]
+__all__ = ["routes", "on_route", "routed_elements", "explain_routes", "shortest_simple_paths"]
 
-_SINK = ("", "sink")
+_SINK: State = ("", "sink", "")  # after every verifier state: no holder is ""
 
 
 def routes(graph: RuleGraph, limit: int = 12, on_all: set[State] | None = None) -> list[tuple[Rule, ...]]:
     """Up to ``limit`` primary routes (observe, then pass), fewest steps first.
     ``on_all``: :func:`on_route` of all the graph's rules, when the caller has
     it (it is the answer here too when every rule is primary: a pure graph)."""
-    # Imported here: only a counterexample's walk needs it, and importing it
-    # was a sixth of a check that holds at 10,000 actors (issue 14).
-    import networkx as nx
-
-    g = nx.DiGraph()
     by_edge: dict[tuple[State, State], list[Rule]] = {}
     primary = [r for r in graph.rules if r.kind in (RuleKind.OBSERVE, RuleKind.PASS)]
     states = on_all if on_all is not None and len(primary) == len(graph.rules) else _on_route(primary, graph)
     for r in primary:
         if r.src in states and r.dst in states:
             by_edge.setdefault((r.src, r.dst), []).append(r)
-    # In one call, in first-seen order (the order paths are tried in): one
-    # add_edge per rule was most of a 10,000-actor counterexample's walk.
-    g.add_edges_from(by_edge)
-    targets = [x for x in _verifier_states(graph) if x in g]
-    if START not in g or not targets:
+    # Edges in first-seen order: the order paths are tried in.
+    succ: defaultdict[State, list[State]] = defaultdict(list)
+    pred: defaultdict[State, list[State]] = defaultdict(list)
+    for u, v in by_edge:
+        succ[u].append(v)
+        pred[v].append(u)
+    targets = [x for x in _verifier_states(graph) if x in succ or x in pred]
+    if START not in succ or not targets:
         return []
     for t in targets:
-        g.add_edge(t, _SINK)
-    if not nx.has_path(g, START, _SINK):
-        return []
+        succ[t].append(_SINK)
+        pred[_SINK].append(t)
     out: list[tuple[Rule, ...]] = []
-    for path in nx.shortest_simple_paths(g, START, _SINK):
+    for path in shortest_simple_paths(succ, pred, START, _SINK):
         hops = list(zip(path[:-2], path[1:-1]))
         for choice in islice(product(*(by_edge[h] for h in hops)), limit - len(out)):
             out.append(choice)
         if len(out) >= limit:
             break
     return out
+
+
+def shortest_simple_paths(succ: Mapping[State, Sequence[State]], pred: Mapping[State, Sequence[State]],
+                          source: State, target: State) -> Iterator[list[State]]:
+    """Simple paths from ``source`` to ``target``, fewest edges first (Yen's
+    algorithm): networkx's ``shortest_simple_paths`` without weights, step
+    for step, so the same paths in the same order (tests/test_explain.py
+    holds the two together), over the adjacency lists given (a state's
+    successors and predecessors, in the order edges were added).  Building
+    a networkx graph for it was a third of a counterexample's walk at
+    1,000 actors (issue 14)."""
+    found: list[list[State]] = []
+    heap: list[tuple[int, int, list[State]]] = []
+    queued: set[tuple[State, ...]] = set()
+    tick = 0
+
+    def push(cost: int, path: list[State]) -> None:
+        nonlocal tick
+        key = tuple(path)
+        if key not in queued:
+            heapq.heappush(heap, (cost, tick, path))
+            tick += 1
+            queued.add(key)
+
+    last: list[State] | None = None
+    while True:
+        if last is None:
+            first = _bidirectional(succ, pred, source, target, set(), set())
+            if first is not None:
+                push(len(first), first)
+        else:
+            ignore_nodes: set[State] = set()
+            ignore_edges: set[tuple[State, State]] = set()
+            for i in range(1, len(last)):
+                root = last[:i]
+                for path in found:
+                    if path[:i] == root:
+                        ignore_edges.add((path[i - 1], path[i]))
+                spur = _bidirectional(succ, pred, root[-1], target, ignore_nodes, ignore_edges)
+                if spur is not None:
+                    push(len(root) + len(spur), root[:-1] + spur)
+                ignore_nodes.add(root[-1])
+        if not heap:
+            return
+        _, _, path = heapq.heappop(heap)
+        queued.discard(tuple(path))
+        yield path
+        found.append(path)
+        last = path
+
+
+def _bidirectional(succ: Mapping[State, Sequence[State]], pred: Mapping[State, Sequence[State]],
+                   source: State, target: State, ignore_nodes: set[State],
+                   ignore_edges: set[tuple[State, State]]) -> list[State] | None:
+    """A shortest path avoiding some nodes and edges, searched from both
+    ends at once, the smaller fringe first (networkx's
+    ``_bidirectional_shortest_path``); None if there is none."""
+    if source in ignore_nodes or target in ignore_nodes:
+        return None
+    if source == target:
+        return [source]
+    back: dict[State, State | None] = {source: None}  # towards the source
+    ahead: dict[State, State | None] = {target: None}  # towards the target
+    forward, reverse = [source], [target]
+    meet: State | None = None
+    while forward and reverse and meet is None:
+        if len(forward) <= len(reverse):
+            level, forward = forward, []
+            for v in level:
+                for w in succ.get(v, ()):
+                    if w in ignore_nodes or (v, w) in ignore_edges:
+                        continue
+                    if w not in back:
+                        forward.append(w)
+                        back[w] = v
+                    if w in ahead:
+                        meet = w
+                        break
+                if meet is not None:
+                    break
+        else:
+            level, reverse = reverse, []
+            for v in level:
+                for w in pred.get(v, ()):
+                    if w in ignore_nodes or (w, v) in ignore_edges:
+                        continue
+                    if w not in ahead:
+                        ahead[w] = v
+                        reverse.append(w)
+                    if w in back:
+                        meet = w
+                        break
+                if meet is not None:
+                    break
+    if meet is None:
+        return None
+    path: list[State] = []
+    x: State | None = meet
+    while x is not None:
+        path.append(x)
+        x = ahead[x]
+    x = back[path[0]]
+    while x is not None:
+        path.insert(0, x)
+        x = back[x]
+    return path
 
 
 def _verifier_states(graph: RuleGraph) -> list[State]:

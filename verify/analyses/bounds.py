@@ -707,9 +707,11 @@ def exact_min_evasion(regime: Regime, graph: RuleGraph) -> tuple[int, tuple[str,
 
 
 @gc_paused
-def min_cut(regime: Regime, graph: RuleGraph, routes: bool = True) -> Cut | None:
+def min_cut(regime: Regime, graph: RuleGraph, routes: bool = True, routes_above: int = -1) -> Cut | None:
     """The minimum evasion with its disjoint routes (unless ``routes`` is
-    False) when max-flow answers it exactly, else None.
+    False, or the cut is no larger than ``routes_above``: a caller that
+    wants them only as a proof that more than k colluders are needed) when
+    max-flow answers it exactly, else None.
 
     Exact only when every rule asks honesty of nobody but the holders it
     links (no access holders, no relays: a path through those could leave a
@@ -776,7 +778,7 @@ def min_cut(regime: Regime, graph: RuleGraph, routes: bool = True) -> Cut | None
     cut = [a for a, i in holders.items() if reach[2 + 2 * i] and not reach[3 + 2 * i]]
     # Every cut holder has a cheapest colluder: uncuttable ones carry infinite capacity.
     chosen = tuple(sorted((c for a in cut if (c := cheapest[a]) is not None), key=order.__getitem__))
-    if not routes:
+    if not routes or value <= routes_above:
         return Cut(value, chosen)
     out_rules: dict[State, list[Rule]] = {}
     for r in graph.rules:

@@ -341,6 +341,16 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
                 refuse = g & run & _honest([op]) & Guard(any_corrupt=access)
                 rules.append(Rule(src, (op, INDIRECT, o), delay, refuse, latest(hidden), RuleKind.REFUSE, m.id))
 
+    # The grades evidence can ever have: what the mechanisms bring, and
+    # indirect evidence once a mandatory flow can notice a drop.  A flow's
+    # rule from any other grade could never fire in any scenario (a third
+    # of a pure graph's rules, where nothing is ever indirect): it is not
+    # made, as folding would drop it, and no walk from the start meets it.
+    carried = {r.dst[1] for r in rules}
+    if any(f.mandatory for f in regime.flows):
+        carried.add(INDIRECT)
+    has_s, has_d, has_i = SEALED in carried, DIRECT in carried, INDIRECT in carried
+
     # Guards are built directly rather than with `&`: at 10,000 actors this
     # loop is the hot path of every check.
     rules_of_votes = regime.vote_rule
@@ -380,19 +390,25 @@ def compile_rules(regime: Regime, violation: str, perpetrator: str,
         if origins:
             keys |= passes
         for o in origins:
-            rules.append(_rule((s, SEALED, o), (r, SEALED, o), delay, sealed, None, passing, f.id))
-            rules.append(_rule((s, DIRECT, o), (r, DIRECT, o), delay, authored, None, passing, f.id))
-            rules.append(_rule((s, INDIRECT, o), (r, INDIRECT, o), delay, authored, None, passing, f.id))
+            if has_s:
+                rules.append(_rule((s, SEALED, o), (r, SEALED, o), delay, sealed, None, passing, f.id))
+            if has_d:
+                rules.append(_rule((s, DIRECT, o), (r, DIRECT, o), delay, authored, None, passing, f.id))
+            if has_i:
+                rules.append(_rule((s, INDIRECT, o), (r, INDIRECT, o), delay, authored, None, passing, f.id))
             if not f.mandatory:
                 continue
-            if not s_is_body:
+            if not s_is_body and has_s:
                 rules.append(_rule((s, SEALED, o), (r, INDIRECT, o), delay, withheld, None, RuleKind.WITHHOLD, f.id))
             if relays:
-                rules.append(_rule((s, SEALED, o), (r, INDIRECT, o), delay, dropped, None, RuleKind.RELAY_DROP, f.id))
+                if has_s:
+                    rules.append(_rule((s, SEALED, o), (r, INDIRECT, o), delay, dropped, None,
+                                       RuleKind.RELAY_DROP, f.id))
                 if f.authenticated:
                     for grade in (DIRECT, INDIRECT):
-                        rules.append(_rule((s, grade, o), (r, INDIRECT, o), delay, altered, None,
-                                           RuleKind.RELAY_DROP, f.id))
+                        if grade in carried:
+                            rules.append(_rule((s, grade, o), (r, INDIRECT, o), delay, altered, None,
+                                               RuleKind.RELAY_DROP, f.id))
 
     targets: list[Target] = []
     for ver in regime.verifiers:

@@ -599,33 +599,22 @@ def _fold(regime: Regime, graph: RuleGraph) -> RuleGraph:
     targets = [Target(t.state, simplify(t.guard), t.also) for t in graph.targets if possible(t.guard)]
 
     # defaultdict rather than setdefault: no empty list made per rule.
-    forward: defaultdict[State, list[Rule]] = defaultdict(list)
-    backward: defaultdict[State, list[Rule]] = defaultdict(list)
+    forward: defaultdict[State, list[State]] = defaultdict(list)
+    backward: defaultdict[State, list[State]] = defaultdict(list)
     for r in rules:
-        forward[r.src].append(r)
-        backward[r.dst].append(r)
-    reach = {START}
-    stack = [START]
-    while stack:
-        for r in forward.get(stack.pop(), ()):
-            if r.dst not in reach:
-                reach.add(r.dst)
-                stack.append(r.dst)
+        forward[r.src].append(r.dst)
+        backward[r.dst].append(r.src)
+    reach = reached([START], forward)
     kept = []
     for t in targets:
         also = tuple(slot & reach for slot in t.also)
         if t.state in reach and all(also):
             kept.append(t if also == t.also else Target(t.state, t.guard, also))
     targets = kept
-    useful = ({t.state for t in targets} | {s for t in targets for slot in t.also for s in slot}
-              | {r.src for r in rules if r.element in graph.keep})
-    stack = list(useful)
-    while stack:
-        for r in backward.get(stack.pop(), ()):
-            if r.src not in useful:
-                useful.add(r.src)
-                stack.append(r.src)
-    rules = [r for r in rules if r.src in reach and (r.dst in useful or r.element in graph.keep)]
+    keep = graph.keep
+    useful = reached({t.state for t in targets} | {s for t in targets for slot in t.also for s in slot}
+                     | ({r.src for r in rules if r.element in keep} if keep else set()), backward)
+    rules = [r for r in rules if r.src in reach and (r.dst in useful or r.element in keep)]
     return RuleGraph(graph.violation, graph.perpetrator, base, graph.candidates, tuple(rules),
                      tuple(targets), graph.recusals, graph.blind, graph.concealable, graph.direct_only,
                      keep=graph.keep, attributing=graph.attributing)

@@ -55,6 +55,28 @@ def test_check_json_of_a_broken_file_leaves_stdout_empty(tmp_path):
     assert b"error: E021" in proc.stderr
 
 
+def test_a_process_ends_with_everything_written_and_the_commands_status(tmp_path):
+    """verify.cli.run skips the interpreter's teardown (os._exit) once a
+    command returns: everything it wrote (more than a pipe holds, to a pipe
+    and to a file) must be out first, and the status must be the command's
+    own."""
+    files = sorted(DESIGNS.glob("*.yaml"))
+    # Buffered as a user's shell has it (this test's own environment may
+    # set PYTHONUNBUFFERED).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    # A line (left in the pipe's buffer until a flush) and a report larger
+    # than a pipe holds.
+    for argv in (["check", files[0], "-q"], ["check", *files, "--format", "json"]):
+        status, out, err = cli(*argv)
+        proc = subprocess.run([sys.executable, "-m", "verify", *map(str, argv)], cwd=ROOT, capture_output=True,
+                              timeout=300, env=env)
+        assert (proc.returncode, proc.stdout.decode(), proc.stderr.decode()) == (status, out, err)
+    assert len(out) > 65536
+    written = tmp_path / "report.json"
+    proc = verify("check", *files, "--format", "json", "-o", written)
+    assert proc.returncode == status and written.read_text() == out
+
+
 def test_json_report_alone_on_stdout_even_with_warnings():
     status, out, err = cli("check", DESIGNS / "iaea-safeguards.yaml", "--as-is", "-p", "detectability",
                            "--format", "json")

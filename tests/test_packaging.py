@@ -227,3 +227,14 @@ def test_versions_read_from_folder_names_equal_importlib_metadata(dist):
     except metadata.PackageNotFoundError:
         expected = "not installed"
     assert _version(dist) == expected
+
+
+def test_python_version_is_platforms():
+    """verify.versions reads Python's version from sys.version, not from
+    platform (an import a re-check need not pay); every report's receipt
+    must still say what platform.python_version() says."""
+    import platform
+
+    from verify.versions import versions
+
+    assert versions()["python"] == platform.python_version()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import platform
 import re
 import sys
 
@@ -14,7 +13,14 @@ def versions() -> dict[str, str]:
     from verify import __version__
 
     return {"verify": __version__, "z3-solver": _version("z3-solver"), "networkx": _version("networkx"),
-            "python": platform.python_version()}
+            "python": _python()}
+
+
+def _python() -> str:
+    """What ``platform.python_version()`` says ("3.11.7", "3.13.0rc1"): the
+    first word of ``sys.version``, which is where platform reads it from,
+    without importing platform (issue 14: start-up)."""
+    return sys.version.split()[0]
 
 
 def _version(dist: str) -> str:

@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Sequence
 from types import FrameType
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 __all__ = ["main", "run", "COMMANDS", "EXIT_INTERNAL", "EXIT_PIPE", "EXIT_SIGINT", "EXIT_SIGTERM", "completion"]
 
@@ -381,6 +381,7 @@ def run() -> None:
         _install_stop_handlers()
         status = main()
         sys.stdout.flush()
+        sys.stderr.flush()
     except BrokenPipeError:
         # The reader closed the pipe (``verify validate designs/*.yaml | head
         # -1``): end quietly, as the Python docs advise for SIGPIPE: point
@@ -412,4 +413,18 @@ def run() -> None:
             sys.stderr.write(f"verify: internal error: {type(e).__name__}: {text}\n"
                              "this is a bug in verify, not in your regime; please report it with the file\n")
             status = EXIT_INTERNAL
+    else:
+        _hard_exit(status)
     sys.exit(status)
+
+
+def _hard_exit(status: int) -> NoReturn:
+    """End the process at once after a command that returned normally, its
+    output flushed: the interpreter's teardown (freeing every module and a
+    kept model object by object) was 11 ms of a 1,000-actor re-check as a
+    process, a tenth of it (issue 14).  Nothing is left to finish: every
+    file the command writes is written and closed before it returns, the
+    only thread is the daemon stop watcher, and nothing is registered with
+    atexit.  mypy ends the same way (mypy.util.hard_exit).  A run that
+    stopped or crashed ends through sys.exit as before."""
+    os._exit(status)

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable
 from functools import partial
 from types import ModuleType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from verify.cache import Cache, answered
 from verify.catalogue import catalogue, names
@@ -38,12 +38,14 @@ from verify.durations import parse_duration
 from verify.errors import UsageError
 from verify.explain import title
 from verify.model import PropertySpec, Regime, effective
-from verify.report import FORMATS, to_ci, to_json, to_text
-from verify.report.cases import Note, Suite, result_case
+from verify.report import FORMATS
 from verify.results import Result, Verdict
 from verify.safety import visible
 from verify.unread import unread_fields
 from verify.versions import versions
+
+if TYPE_CHECKING:
+    from verify.report.cases import Suite
 
 #: Seconds a whole run of check or claims may take by default: a design from
 #: elsewhere can ask for a long enumeration (thousands of minimal evasion
@@ -136,6 +138,8 @@ def _summary(results: list[Result]) -> str:
 
 def suites(done: list[Checked]) -> list[Suite]:
     """The CI formats' view of the results."""
+    from verify.report.cases import Note, Suite, result_case
+
     out = []
     for regime, results, warnings in done:
         # Unread fields are validate's notes in CI formats: a gate on check
@@ -150,12 +154,20 @@ def suites(done: list[Checked]) -> list[Suite]:
 
 
 def render(done: list[Checked], fmt: str, quiet: bool = False) -> str:
+    # Each view imported when asked for: a quiet re-check needs none
+    # (issue 14: start-up).
     if fmt == "json":
+        from verify.report.json import to_json
+
         return to_json(done, versions())
     if fmt == "text":
         if quiet:
             return "".join(f"{visible(regime.path or regime.id)}: {_summary(results)}\n" for regime, results, _ in done)
+        from verify.report.text import to_text
+
         return "".join(to_text(regime, results, warnings) for regime, results, warnings in done)
+    from verify.report import to_ci
+
     return to_ci(suites(done), fmt, "check", _summary([r for _, rs, _ in done for r in rs]))
 
 

@@ -269,6 +269,70 @@ def test_a_damaged_or_foreign_kept_model_is_loaded_again(tmp_path):
     assert other.recall(name) is None
 
 
+def test_a_patched_model_is_kept_as_its_change_to_the_last_whole_one(tmp_path):
+    """After a one-line edit, ``verify check --cache`` keeps the patched
+    model as its change to the model last kept whole (a small file beside
+    it), and recalling gives the full load of the file as it is now.  A
+    damaged change is ignored (the whole model kept before is recalled, and
+    the next run patches or loads from there); an edit that is not patched
+    keeps its model whole again, and the change before it is dropped."""
+    from io import StringIO
+
+    from verify.cache import Cache
+    from verify.cli import main
+    from verify.limits import DEFAULT
+
+    path = str(tmp_path / "design.yaml")
+    cache = tmp_path / "cache"
+    name = repr(("design", os.path.normpath(path), DEFAULT))
+    text = to_yaml(synthetic(60, seed=8))
+
+    def run(now: str) -> str:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(now)
+        outs = []
+        for extra in (["--cache", str(cache)], []):
+            out = StringIO()
+            assert main(["check", path, "--format", "json", *extra], out, StringIO()) in (0, 1)
+            outs.append(out.getvalue())
+        assert outs[0] == outs[1]
+        return outs[0]
+
+    def kept() -> tuple[int, int | None]:
+        files = {p.name.endswith(".since.pickle"): p.stat().st_size for p in (cache / "kept").iterdir()}
+        return files[False], files.get(True)
+
+    run(text)
+    whole, since = kept()
+    assert since is None
+    flows = [line for line in text.split("\n") if line.startswith("- {id: f") and "latency: " in line]
+    for step, line in enumerate(flows[:3]):
+        old = line.split("latency: ", 1)[1].split(",")[0].rstrip("}")
+        text = text.replace(line, line.replace(f"latency: {old}", f"latency: {step + 40}d", 1), 1)
+        run(text)
+        assert kept()[0] == whole and kept()[1] is not None and kept()[1] < whole
+        got = Cache(cache).recall(name)
+        assert isinstance(got, Snapshot) and got.raw == text.encode()
+        full = load(path)
+        assert got.regime == full and got.regime.flows[flows.index(line)].where == full.flows[flows.index(line)].where
+    # A damaged change: the whole model is recalled, and a check still
+    # equals one without the cache.
+    since_file = next(p for p in (cache / "kept").iterdir() if p.name.endswith(".since.pickle"))
+    since_file.write_bytes(since_file.read_bytes()[:-40])
+    got = Cache(cache).recall(name)
+    assert isinstance(got, Snapshot) and got.raw != text.encode()
+    line = flows[4]
+    text = text.replace(line, line.replace("latency: ", "latency: 1", 1), 1)
+    run(text)
+    # Two lines at once are not patched: kept whole, the change dropped.
+    text = text.replace(flows[5], flows[5].replace("latency: ", "latency: 2", 1), 1)
+    text = text.replace(flows[6], flows[6].replace("latency: ", "latency: 2", 1), 1)
+    run(text)
+    assert kept()[1] is None
+    got = Cache(cache).recall(name)
+    assert isinstance(got, Snapshot) and got.raw == text.encode() and got.regime == load(path)
+
+
 def test_a_recheck_imports_only_what_it_uses(tmp_path):
     """A check that graph bounds settle never imports z3, one of a design
     the quick reader takes never imports PyYAML, and a re-check of an

@@ -32,14 +32,19 @@ it was loaded from (:meth:`Cache.keep`, :meth:`Cache.recall`), so that a
 (verify.load.patch) instead of loading the whole file again, and hashes
 only the element that changed.  What is kept is keyed by the tool's
 versions and a stamp of its own source files (their sizes and times), so
-that a model kept by other code is never taken for this code's.
+that a model kept by other code is never taken for this code's.  A
+patched model is kept as its change to the last model kept whole (a file
+beside it, naming that model by a random token), so that an edit does not
+pickle the whole model again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
 import hashlib
+import io
 import os
 import pickle
 from collections.abc import Callable, Mapping
@@ -53,7 +58,7 @@ from verify.results import Result, Verdict
 __all__ = ["Cache", "PROSE", "answered", "canonical", "complete", "digest", "key"]
 
 #: Bump when what is stored, or how a key is made, changes.
-FORMAT = 4
+FORMAT = 5
 
 #: Fields no analysis reads: prose for the reader.
 PROSE = frozenset({"title", "description", "sources"})
@@ -180,6 +185,9 @@ class Cache:
         self._digest: tuple[Regime, str] | None = None
         #: The hash of each element of the last regime digested, by identity.
         self._texts: dict[int, tuple[object, str]] = {}
+        #: What :meth:`keep` may refer to: the name, the token, the value
+        #: last recalled or kept whole, and its :func:`_parts`.
+        self._base: tuple[str, str, object, list[object]] | None = None
 
     def digest(self, regime: Regime) -> str:
         """:func:`digest`, kept for the last regime asked about: a run asks
@@ -199,9 +207,9 @@ class Cache:
             self._tool = {**versions(), "source": _stamp()}
         return self._tool
 
-    def _kept(self, name: str) -> str:
+    def _kept(self, name: str, part: str = "") -> str:
         k = hashlib.sha256(repr((FORMAT, tuple(sorted(self.tool.items())), name)).encode()).hexdigest()
-        return os.path.join(self.folder, "kept", k + ".pickle")
+        return os.path.join(self.folder, "kept", k + part + ".pickle")
 
     def recall(self, name: str) -> object | None:
         """What :meth:`keep` last stored under ``name`` with this tool, or
@@ -212,23 +220,56 @@ class Cache:
                 got = _unpickled(fh.read())
         except Exception:  # noqa: BLE001 - missing, truncated or foreign: nothing kept
             return None
-        if not (isinstance(got, tuple) and len(got) == 2 and isinstance(got[1], list)
-                and all(type(p) is tuple and len(p) == 2 and type(p[1]) is str for p in got[1])):
+        if not (isinstance(got, tuple) and len(got) == 3 and type(got[0]) is str and _pairs(got[2])):
             return None
-        self._texts = {id(x): (x, t) for x, t in got[1]}
-        value: object = got[0]
+        token: str = got[0]
+        value: object = got[1]
+        texts: list[tuple[object, str]] = got[2]
+        self._base = (name, token, value, _parts(value))
+        # What was kept since, as a change to that base (see keep).
+        try:
+            with open(self._kept(name, ".since"), "rb") as fh:
+                since = _unpickled(fh.read(), self._base[3])
+        except Exception:  # noqa: BLE001 - none, stale, truncated or foreign: the base as it is
+            since = None
+        if isinstance(since, tuple) and len(since) == 3 and since[0] == token and _pairs(since[2]):
+            value, texts = since[1], texts + since[2]
+        self._texts = {id(x): (x, t) for x, t in texts}
         return value
 
     def keep(self, name: str, value: object) -> None:
         """Store ``value`` under ``name``, with the element hashes of the last
         :meth:`digest` (pickled together, so that the elements ``value``
-        shares with that regime are still the same objects when recalled)."""
+        shares with that regime are still the same objects when recalled).
+
+        When ``value`` is mostly made of what :meth:`recall` returned for
+        ``name`` (a model patched after a one-line edit), only the change is
+        written: ``value`` pickled with every object it shares with the
+        base (the recalled base model, its sections and their elements)
+        written as a reference to it.  Pickling a whole 1,000-actor model
+        again was a tenth of a re-check as a process (issue 14).  Anything
+        else is written whole, as a new base."""
         from verify.files import write_atomically
 
+        texts = list(self._texts.values())
         try:
             os.makedirs(os.path.dirname(self._kept(name)), exist_ok=True)
-            write_atomically(self._kept(name), pickle.dumps((value, list(self._texts.values())), protocol=5),
-                             durable=False)
+            if self._base is not None and self._base[0] == name:
+                token, base = self._base[1], self._base[3]
+                at = {id(x): i for i, x in enumerate(base)}
+                parts = _parts(value)
+                if 2 * sum(1 for x in parts if id(x) in at) >= len(parts):
+                    write_atomically(self._kept(name, ".since"),
+                                     _pickled((token, value, [(x, t) for x, t in texts if id(x) not in at]), at),
+                                     durable=False)
+                    return
+            token = os.urandom(16).hex()
+            write_atomically(self._kept(name), pickle.dumps((token, value, texts), protocol=5), durable=False)
+            # The change last kept is to the base just replaced: drop it
+            # (were this left undone, its token would no longer match).
+            with contextlib.suppress(OSError):
+                os.remove(self._kept(name, ".since"))
+            self._base = (name, token, value, _parts(value))
         except OSError:
             pass
 
@@ -262,11 +303,67 @@ class Cache:
             pass
 
 
+def _pairs(texts: object) -> bool:
+    """Whether ``texts`` is a list of (element, hash) pairs."""
+    return isinstance(texts, list) and all(type(p) is tuple and len(p) == 2 and type(p[1]) is str for p in texts)
+
+
+def _parts(value: object) -> list[object]:
+    """``value`` and what it holds three levels down, through the fields of
+    dataclasses and the items of tuples (a kept snapshot, its model, the
+    model's sections and their elements), in an order fixed by ``value``
+    alone: what a change kept since may refer to, by position."""
+    out = [value]
+    level = [value]
+    for _ in range(3):
+        below: list[object] = []
+        for x in level:
+            if type(x) is tuple:
+                below.extend(x)
+            elif dataclasses.is_dataclass(x) and not isinstance(x, type):
+                below.extend(vars(x).values())
+        out.extend(below)
+        level = below
+    return out
+
+
+class _Pickler(pickle.Pickler):
+    """Writes each object of ``at`` (by identity) as its position there."""
+
+    def __init__(self, file: io.BytesIO, at: dict[int, int]):
+        super().__init__(file, protocol=5)
+        self._at = at
+
+    def persistent_id(self, obj: object) -> int | None:
+        return self._at.get(id(obj))
+
+
+class _Unpickler(pickle.Unpickler):
+    """Reads what :class:`_Pickler` wrote, against the same parts."""
+
+    def __init__(self, file: io.BytesIO, parts: list[object]):
+        super().__init__(file)
+        self._parts = parts
+
+    def persistent_load(self, pid: object) -> object:
+        if type(pid) is not int or not 0 <= pid < len(self._parts):
+            raise pickle.UnpicklingError("a reference to no part of the base")
+        return self._parts[pid]
+
+
+def _pickled(value: object, at: dict[int, int]) -> bytes:
+    out = io.BytesIO()
+    _Pickler(out, at).dump(value)
+    return out.getvalue()
+
+
 @gc_paused
-def _unpickled(data: bytes) -> object:
-    # A kept 1,000-actor model is 30,000 objects, none in a cycle: with the
-    # collector on, its walks were three quarters of the unpickling.
-    return pickle.loads(data)
+def _unpickled(data: bytes, parts: list[object] | None = None) -> object:
+    # A kept 1,000-actor model is 30,000 objects, none in a cycle: the
+    # collector's walks would find nothing to free.
+    if parts is None:
+        return pickle.loads(data)
+    return _Unpickler(io.BytesIO(data), parts).load()
 
 
 def _stamp() -> str:

@@ -315,6 +315,12 @@ def test_a_patched_model_is_kept_as_its_change_to_the_last_whole_one(tmp_path):
         assert isinstance(got, Snapshot) and got.raw == text.encode()
         full = load(path)
         assert got.regime == full and got.regime.flows[flows.index(line)].where == full.flows[flows.index(line)].where
+    # A prose edit reads where the top-level keys are written, once: what
+    # it found is kept with the change, for the next prose edit.
+    text = text.replace("title: ", "title: Version 2 of ", 1)
+    run(text)
+    got = Cache(cache).recall(name)
+    assert isinstance(got, Snapshot) and got.regime == load(path) and got.keys.get("title")
     # A damaged change: the whole model is recalled, and a check still
     # equals one without the cache.
     since_file = next(p for p in (cache / "kept").iterdir() if p.name.endswith(".since.pickle"))

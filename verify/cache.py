@@ -256,7 +256,9 @@ class Cache:
             os.makedirs(os.path.dirname(self._kept(name)), exist_ok=True)
             if self._base is not None and self._base[0] == name:
                 token, base = self._base[1], self._base[3]
-                at = {id(x): i for i, x in enumerate(base)}
+                # A mutable part (a snapshot's memo of where its keys are,
+                # filled since it was kept) is written as it is now.
+                at = {id(x): i for i, x in enumerate(base) if type(x) not in _MUTABLE}
                 parts = _parts(value)
                 if 2 * sum(1 for x in parts if id(x) in at) >= len(parts):
                     write_atomically(self._kept(name, ".since"),
@@ -301,6 +303,9 @@ class Cache:
                                                          protocol=4), durable=False)
         except OSError:
             pass
+
+
+_MUTABLE = (dict, list, set, bytearray)
 
 
 def _pairs(texts: object) -> bool:

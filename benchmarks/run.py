@@ -6,6 +6,7 @@ process so that its peak memory (ru_maxrss) is its own.
 
     python benchmarks/run.py            # all of it (a few minutes)
     python benchmarks/run.py --quick    # smaller instances
+    python benchmarks/run.py --only oracle   # one section: speed, margins or oracle
 
 Prints a Markdown report; docs/benchmarks.md holds a copy with the figures.
 """
@@ -77,6 +78,64 @@ def _networkx_cut(path: str, runs: int = 1) -> dict:
         out["seconds"] = best
         out["cut"] = len(cut)
     """)
+
+
+def oracle_lead(tmp: str, oracle_seconds: float) -> list[str]:
+    """The engine against the brute-force oracle at 100 actors and k = 4
+    (the instance written by :func:`write_instances`)."""
+    path100 = os.path.join(tmp, "proof100.yaml")
+    eng = measure(f"""
+        from verify.load import load
+        from verify.analyses.properties import non_circumventability
+        from verify.engine import Query, compile_rules
+        r = load({path100!r})
+        t = time.perf_counter()
+        x = non_circumventability(r, "covert-run", 4)
+        out["seconds"] = time.perf_counter() - t
+        out["verdict"] = x.verdict.value
+        t = time.perf_counter()
+        g = compile_rules(r, "covert-run", r.violation["covert-run"].perpetrators[0])
+        q = Query(r, g)
+        o = q.evade(k=4)
+        out["z3_seconds"] = time.perf_counter() - t
+        out["z3_status"] = o.status
+    """)
+    orc = measure(f"""
+        import itertools, math
+        from verify.load import load
+        from verify import oracle
+        r = load({path100!r})
+        p = r.violation["covert-run"].perpetrators[0]
+        cands = oracle.candidates(r, p)
+        total = sum(math.comb(len(cands), i) for i in range(5))
+        done = 0
+        t = time.perf_counter()
+        stop = t + {oracle_seconds}
+        evaded = False
+        for size in range(5):
+            for chosen in itertools.combinations(cands, size):
+                c = oracle.coalition_of(r, p, chosen)
+                if oracle.detection_time(r, "covert-run", p, c) is None:
+                    evaded = True
+                done += 1
+                if time.perf_counter() > stop:
+                    break
+            else:
+                continue
+            break
+        spent = time.perf_counter() - t
+        out.update(done=done, total=total, spent=spent, seconds=spent * total / done, evaded=evaded)
+    """)
+    return ["## Engine against the brute-force oracle (100 actors, k = 4)", "",
+            "| what | seconds | speed-up |", "|---|---|---|",
+            f"| oracle: every coalition of up to 4 colluders ({orc['total']:,} of them; "
+            f"{orc['done']:,} enumerated in {orc['spent']:.0f} s, the rest extrapolated at that rate) | "
+            f"{orc['seconds']:.0f} | 1 |",
+            f"| engine, `non_circumventability` ({eng['verdict']}) | {eng['seconds']:.3f} | "
+            f"{orc['seconds'] / eng['seconds']:,.0f}x |",
+            f"| engine, z3 query alone (compile and solve, no graph bounds; {eng['z3_status']}) | "
+            f"{eng['z3_seconds']:.3f} | {orc['seconds'] / eng['z3_seconds']:,.0f}x |", "",
+            "Target: at least 1,000 times faster.", ""]
 
 
 def write_instances(folder: str, sizes: list[int]) -> None:
@@ -208,10 +267,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller instances")
     parser.add_argument("--oracle-seconds", type=float, default=20.0,
                         help="how long the oracle may enumerate before its total is extrapolated")
-    parser.add_argument("--only", choices=["speed", "margins"],
-                        help="run only this section: speed (issue 14's figures) or margins")
+    parser.add_argument("--only", choices=["speed", "margins", "oracle"],
+                        help="run only this section: speed (issue 14's figures), margins, or oracle (the engine "
+                             "against the brute-force oracle at 100 actors, k = 4)")
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="verify-bench-")
+    if args.only == "oracle":
+        write_instances(tmp, [])
+        print("\n".join(oracle_lead(tmp, args.oracle_seconds)))
+        return
     if args.only is not None:
         print("\n".join({"speed": speed, "margins": margins}[args.only](tmp, args.quick)))
         return
@@ -274,59 +338,7 @@ def main() -> None:
               "(loading is measured above, not here).", ""]
 
     # 4. Engine against the brute-force oracle at 100 actors, k = 4.
-    path100 = os.path.join(tmp, "proof100.yaml")
-    eng = measure(f"""
-        from verify.load import load
-        from verify.analyses.properties import non_circumventability
-        from verify.engine import Query, compile_rules
-        r = load({path100!r})
-        t = time.perf_counter()
-        x = non_circumventability(r, "covert-run", 4)
-        out["seconds"] = time.perf_counter() - t
-        out["verdict"] = x.verdict.value
-        t = time.perf_counter()
-        g = compile_rules(r, "covert-run", r.violation["covert-run"].perpetrators[0])
-        q = Query(r, g)
-        o = q.evade(k=4)
-        out["z3_seconds"] = time.perf_counter() - t
-        out["z3_status"] = o.status
-    """)
-    orc = measure(f"""
-        import itertools, math
-        from verify.load import load
-        from verify import oracle
-        r = load({path100!r})
-        p = r.violation["covert-run"].perpetrators[0]
-        cands = oracle.candidates(r, p)
-        total = sum(math.comb(len(cands), i) for i in range(5))
-        done = 0
-        t = time.perf_counter()
-        stop = t + {args.oracle_seconds}
-        evaded = False
-        for size in range(5):
-            for chosen in itertools.combinations(cands, size):
-                c = oracle.coalition_of(r, p, chosen)
-                if oracle.detection_time(r, "covert-run", p, c) is None:
-                    evaded = True
-                done += 1
-                if time.perf_counter() > stop:
-                    break
-            else:
-                continue
-            break
-        spent = time.perf_counter() - t
-        out.update(done=done, total=total, spent=spent, seconds=spent * total / done, evaded=evaded)
-    """)
-    lines += ["## Engine against the brute-force oracle (100 actors, k = 4)", "",
-              "| what | seconds | speed-up |", "|---|---|---|",
-              f"| oracle: every coalition of up to 4 colluders ({orc['total']:,} of them; "
-              f"{orc['done']:,} enumerated in {orc['spent']:.0f} s, the rest extrapolated at that rate) | "
-              f"{orc['seconds']:.0f} | 1 |",
-              f"| engine, `non_circumventability` ({eng['verdict']}) | {eng['seconds']:.3f} | "
-              f"{orc['seconds'] / eng['seconds']:,.0f}x |",
-              f"| engine, z3 query alone (compile and solve, no graph bounds; {eng['z3_status']}) | "
-              f"{eng['z3_seconds']:.3f} | {orc['seconds'] / eng['z3_seconds']:,.0f}x |", "",
-              "Target: at least 1,000 times faster.", ""]
+    lines += oracle_lead(tmp, args.oracle_seconds)
 
     # 5. Pure-graph instances against networkx's minimum node cut.
     lines += ["## Pure-graph instances against networkx's minimum node cut", "",

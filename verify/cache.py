@@ -185,9 +185,10 @@ class Cache:
         self._digest: tuple[Regime, str] | None = None
         #: The hash of each element of the last regime digested, by identity.
         self._texts: dict[int, tuple[object, str]] = {}
-        #: What :meth:`keep` may refer to: the name, the token, the value
-        #: last recalled or kept whole, and its :func:`_parts`.
-        self._base: tuple[str, str, object, list[object]] | None = None
+        #: What :meth:`keep` may refer to: the name, the token and the
+        #: :func:`_parts` of the value last recalled or kept whole (the
+        #: first part is the value itself, which the list keeps alive).
+        self._base: tuple[str, str, list[object]] | None = None
 
     def digest(self, regime: Regime) -> str:
         """:func:`digest`, kept for the last regime asked about: a run asks
@@ -225,11 +226,11 @@ class Cache:
         token: str = got[0]
         value: object = got[1]
         texts: list[tuple[object, str]] = got[2]
-        self._base = (name, token, value, _parts(value))
+        self._base = (name, token, _parts(value))
         # What was kept since, as a change to that base (see keep).
         try:
             with open(self._kept(name, ".since"), "rb") as fh:
-                since = _unpickled(fh.read(), self._base[3])
+                since = _unpickled(fh.read(), self._base[2])
         except Exception:  # noqa: BLE001 - none, stale, truncated or foreign: the base as it is
             since = None
         if isinstance(since, tuple) and len(since) == 3 and since[0] == token and _pairs(since[2]):
@@ -252,14 +253,14 @@ class Cache:
         from verify.files import write_atomically
 
         texts = list(self._texts.values())
+        parts = _parts(value)
         try:
             os.makedirs(os.path.dirname(self._kept(name)), exist_ok=True)
             if self._base is not None and self._base[0] == name:
-                token, base = self._base[1], self._base[3]
+                token, base = self._base[1], self._base[2]
                 # A mutable part (a snapshot's memo of where its keys are,
                 # filled since it was kept) is written as it is now.
                 at = {id(x): i for i, x in enumerate(base) if type(x) not in _MUTABLE}
-                parts = _parts(value)
                 if 2 * sum(1 for x in parts if id(x) in at) >= len(parts):
                     write_atomically(self._kept(name, ".since"),
                                      _pickled((token, value, [(x, t) for x, t in texts if id(x) not in at]), at),
@@ -271,7 +272,7 @@ class Cache:
             # (were this left undone, its token would no longer match).
             with contextlib.suppress(OSError):
                 os.remove(self._kept(name, ".since"))
-            self._base = (name, token, value, _parts(value))
+            self._base = (name, token, parts)
         except OSError:
             pass
 
